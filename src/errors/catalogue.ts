@@ -1,0 +1,76 @@
+/**
+ * The one catalogue of Tandem's errors: each entry has a stable code, a message that names what was wrong
+ * and, for errors that reach an HTTP client, a status.
+ */
+export class TandemError extends Error {
+  /** Stable machine-readable code, e.g. `CONFIG_INVALID`. */
+  readonly code: string;
+  /** HTTP status for errors that become a response; undefined for the others. */
+  readonly status: number | undefined;
+
+  constructor(code: string, message: string, status?: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TandemError';
+    this.code = code;
+    this.status = status;
+  }
+}
+
+type Factory<A extends unknown[]> = ((...args: A) => TandemError) & { code: string; status: number | undefined };
+
+function define<A extends unknown[]>(code: string, status: number | undefined, message: (...args: A) => string) {
+  const factory = ((...args: A) => new TandemError(code, message(...args), status)) as Factory<A>;
+  factory.code = code;
+  factory.status = status;
+  return factory;
+}
+
+/** Every error Tandem raises, by code. Call an entry to make the error: `throw errors.HTTP_NOT_FOUND('/x')`. */
+export const errors = {
+  CONFIG_UNREADABLE: define('CONFIG_UNREADABLE', undefined, (file: string, reason: string) => `${file}: cannot read config: ${reason}`),
+  CONFIG_INVALID: define(
+    'CONFIG_INVALID',
+    undefined,
+    (file: string, key: string, expected: string) => `${file}: key "${key}": ${expected}`,
+  ),
+  CLI_USAGE: define('CLI_USAGE', undefined, (message: string) => message),
+  APP_LOAD_FAILED: define('APP_LOAD_FAILED', undefined, (dir: string, reason: string) => `cannot load app ${dir}: ${reason}`),
+  APP_INVALID: define('APP_INVALID', undefined, (file: string, reason: string) => `${file}: ${reason}`),
+
+  HTTP_BAD_REQUEST: define('HTTP_BAD_REQUEST', 400, (reason: string) => `Bad request: ${reason}`),
+  HTTP_FORBIDDEN: define('HTTP_FORBIDDEN', 403, (path: string) => `Forbidden: ${path}`),
+  HTTP_NOT_FOUND: define('HTTP_NOT_FOUND', 404, (path: string) => `Not found: ${path}`),
+  HTTP_METHOD_NOT_ALLOWED: define(
+    'HTTP_METHOD_NOT_ALLOWED',
+    405,
+    (method: string, path: string) => `Method ${method} not allowed for ${path}`,
+  ),
+  HTTP_REQUEST_TIMEOUT: define('HTTP_REQUEST_TIMEOUT', 408, (ms: number) => `Request not received within ${ms} ms`),
+  HTTP_PAYLOAD_TOO_LARGE: define(
+    'HTTP_PAYLOAD_TOO_LARGE',
+    413,
+    (limit: number) => `Request body larger than the limit of ${limit} bytes`,
+  ),
+  HTTP_HEADERS_TOO_LARGE: define('HTTP_HEADERS_TOO_LARGE', 431, () => 'Request header fields too large'),
+  HTTP_VIEW_FAILED: define('HTTP_VIEW_FAILED', 500, (reason: string) => `View failed: ${reason}`),
+  HTTP_BAD_GATEWAY: define('HTTP_BAD_GATEWAY', 502, (reason: string) => `Bad gateway: ${reason}`),
+  HTTP_SERVICE_UNAVAILABLE: define('HTTP_SERVICE_UNAVAILABLE', 503, (reason: string) => `Service unavailable: ${reason}`),
+  HTTP_GATEWAY_TIMEOUT: define(
+    'HTTP_GATEWAY_TIMEOUT',
+    504,
+    (ms: number) => `Gateway timeout: no response head from webframe within ${ms} ms`,
+  ),
+
+  PROTOCOL_VIOLATION: define('PROTOCOL_VIOLATION', undefined, (message: string) => `protocol error: ${message}`),
+  PROTOCOL_STREAM_ABORTED: define('PROTOCOL_STREAM_ABORTED', undefined, (reason: string) => `stream aborted: ${reason}`),
+  PROTOCOL_CONNECTION_CLOSED: define(
+    'PROTOCOL_CONNECTION_CLOSED',
+    undefined,
+    (reason: string) => `connection closed: ${reason}`,
+  ),
+} as const;
+
+/** True when `err` is a TandemError made by the catalogue entry `entry`. */
+export function isError(err: unknown, entry: { code: string }): err is TandemError {
+  return err instanceof TandemError && err.code === entry.code;
+}
