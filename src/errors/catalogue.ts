@@ -16,9 +16,16 @@ export class TandemError extends Error {
   }
 }
 
-type Factory<A extends unknown[]> = ((...args: A) => TandemError) & { code: string; status: number | undefined };
+type Factory<A extends unknown[]> = ((...args: A) => TandemError) & {
+  code: string;
+  status: number | undefined;
+};
 
-function define<A extends unknown[]>(code: string, status: number | undefined, message: (...args: A) => string) {
+function define<A extends unknown[]>(
+  code: string,
+  status: number | undefined,
+  message: (...args: A) => string,
+) {
   const factory = ((...args: A) => new TandemError(code, message(...args), status)) as Factory<A>;
   factory.code = code;
   factory.status = status;
@@ -27,14 +34,22 @@ function define<A extends unknown[]>(code: string, status: number | undefined, m
 
 /** Every error Tandem raises, by code. Call an entry to make the error: `throw errors.HTTP_NOT_FOUND('/x')`. */
 export const errors = {
-  CONFIG_UNREADABLE: define('CONFIG_UNREADABLE', undefined, (file: string, reason: string) => `${file}: cannot read config: ${reason}`),
+  CONFIG_UNREADABLE: define(
+    'CONFIG_UNREADABLE',
+    undefined,
+    (file: string, reason: string) => `${file}: cannot read config: ${reason}`,
+  ),
   CONFIG_INVALID: define(
     'CONFIG_INVALID',
     undefined,
     (file: string, key: string, expected: string) => `${file}: key "${key}": ${expected}`,
   ),
   CLI_USAGE: define('CLI_USAGE', undefined, (message: string) => message),
-  APP_LOAD_FAILED: define('APP_LOAD_FAILED', undefined, (dir: string, reason: string) => `cannot load app ${dir}: ${reason}`),
+  APP_LOAD_FAILED: define(
+    'APP_LOAD_FAILED',
+    undefined,
+    (dir: string, reason: string) => `cannot load app ${dir}: ${reason}`,
+  ),
   APP_INVALID: define('APP_INVALID', undefined, (file: string, reason: string) => `${file}: ${reason}`),
 
   HTTP_BAD_REQUEST: define('HTTP_BAD_REQUEST', 400, (reason: string) => `Bad request: ${reason}`),
@@ -45,7 +60,11 @@ export const errors = {
     405,
     (method: string, path: string) => `Method ${method} not allowed for ${path}`,
   ),
-  HTTP_REQUEST_TIMEOUT: define('HTTP_REQUEST_TIMEOUT', 408, (ms: number) => `Request not received within ${ms} ms`),
+  HTTP_REQUEST_TIMEOUT: define(
+    'HTTP_REQUEST_TIMEOUT',
+    408,
+    (ms: number) => `Request not received within ${ms} ms`,
+  ),
   HTTP_PAYLOAD_TOO_LARGE: define(
     'HTTP_PAYLOAD_TOO_LARGE',
     413,
@@ -54,19 +73,46 @@ export const errors = {
   HTTP_HEADERS_TOO_LARGE: define('HTTP_HEADERS_TOO_LARGE', 431, () => 'Request header fields too large'),
   HTTP_VIEW_FAILED: define('HTTP_VIEW_FAILED', 500, (reason: string) => `View failed: ${reason}`),
   HTTP_BAD_GATEWAY: define('HTTP_BAD_GATEWAY', 502, (reason: string) => `Bad gateway: ${reason}`),
-  HTTP_SERVICE_UNAVAILABLE: define('HTTP_SERVICE_UNAVAILABLE', 503, (reason: string) => `Service unavailable: ${reason}`),
+  HTTP_SERVICE_UNAVAILABLE: define(
+    'HTTP_SERVICE_UNAVAILABLE',
+    503,
+    (reason: string) => `Service unavailable: ${reason}`,
+  ),
   HTTP_GATEWAY_TIMEOUT: define(
     'HTTP_GATEWAY_TIMEOUT',
     504,
     (ms: number) => `Gateway timeout: no response head from webframe within ${ms} ms`,
   ),
 
-  PROTOCOL_VIOLATION: define('PROTOCOL_VIOLATION', undefined, (message: string) => `protocol error: ${message}`),
-  PROTOCOL_STREAM_ABORTED: define('PROTOCOL_STREAM_ABORTED', undefined, (reason: string) => `stream aborted: ${reason}`),
+  PROTOCOL_VIOLATION: define(
+    'PROTOCOL_VIOLATION',
+    undefined,
+    (message: string) => `protocol error: ${message}`,
+  ),
+  PROTOCOL_STREAM_ABORTED: define(
+    'PROTOCOL_STREAM_ABORTED',
+    undefined,
+    (reason: string) => `stream aborted: ${reason}`,
+  ),
   PROTOCOL_CONNECTION_CLOSED: define(
     'PROTOCOL_CONNECTION_CLOSED',
     undefined,
     (reason: string) => `connection closed: ${reason}`,
+  ),
+  HTTP_PRECONDITION_FAILED: define(
+    'HTTP_PRECONDITION_FAILED',
+    412,
+    (path: string) => `Precondition failed: ${path}`,
+  ),
+  HTTP_RANGE_NOT_SATISFIABLE: define(
+    'HTTP_RANGE_NOT_SATISFIABLE',
+    416,
+    (range: string, size: number) => `Range not satisfiable: ${range} (size ${size})`,
+  ),
+  STATIC_ROOT_INVALID: define(
+    'STATIC_ROOT_INVALID',
+    undefined,
+    (root: string, reason: string) => `static root ${root}: ${reason}`,
   ),
 } as const;
 

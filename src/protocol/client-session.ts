@@ -1,0 +1,160 @@
+import type { Socket } from 'node:net';
+import { ErrorCode, encodeJsonFrame, type Frame, FrameFlag, FrameType } from './frame-codec.js';
+import { FrameSession, type SessionOptions, StreamState } from './frame-session.js';
+import { type CheckedResponseHead, checkResponseHead } from './head-check.js';
+import type { RequestHead } from './types.js';
+
+/** What the caller of `ClientSession.request` hears about its stream. */
+export interface ResponseEvents {
+  /** The response head; `end` is true when no DATA follows (the body is `head.data` or empty). */
+  onHead(head: CheckedResponseHead, end: boolean): void;
+  /** A piece of the body; report it with `consumed()` once it is passed on, or the sender stalls after one window. */
+  onData(chunk: Buffer, end: boolean): void;
+  /**
+   * The stream ended abnormally: ABORT from the webframe, a lost connection or GOAWAY refusing it
+   * (`REFUSED_STREAM`: no view saw the request; safe to retry). Also called with `NO_ERROR` when the webframe
+   * has sent its whole response and wants no more of the request body.
+   */
+  onAbort(code: number, reason: string): void;
+  /** The request body may be written again after a write returned false. */
+  onWritable?(): void;
+}
+
+/** One request on a ClientSession, from the httpserver side. */
+export class ClientStream extends StreamState {
+  readonly events: ResponseEvents;
+  readonly #session: ClientSession;
+  headReceived = false;
+
+  constructor(
+    session: ClientSession,
+    id: number,
+    sendWindow: number,
+    recvAllowed: number,
+    events: ResponseEvents,
+  ) {
+    super(id, sendWindow, recvAllowed);
+    this.#session = session;
+    this.events = events;
+    this.onWritable = () => this.#writable();
+  }
+
+  /** Sends request body bytes; false means wait for `events.onWritable`. */
+  write(chunk: Uint8Array, end = false): boolean {
+    return this.#session.writeBody(this, chunk, end);
+  }
+
+  /** Ends the request body. */
+  end(): void {
+    this.#session.writeBody(this, Buffer.alloc(0), true);
+  }
+
+  /** Reports `bytes` of response body as passed on, returning credit to the webframe. */
+  consumed(bytes: number): void {
+    this.#session.consume(this, bytes);
+  }
+
+  /** Cancels the stream (the browser hung up, a timeout): ABORT to the webframe, whose view sees its signal fire. */
+  abort(code: number = ErrorCode.CANCEL, reason = ''): void {
+    this.#session.abortStream(this, code, reason);
+  }
+
+  #writable(): void {
+    if (this.localEnded) return;
+    this.onWritable = () => this.#writable();
+    this.events.onWritable?.();
+  }
+}
+
+/**
+ * The httpserver end of a frame connection: opens one stream per request, writes the request body within
+ * the stream's credit and reports the response through ResponseEvents.
+ */
+export class ClientSession extends FrameSession<ClientStream> {
+  #nextId = 1;
+
+  constructor(socket: Socket, options: SessionOptions = {}) {
+    super(socket, options);
+  }
+
+  /** True when another stream may be opened now. */
+  get available(): boolean {
+    return !this.closed && !this.goingAway && this.streams.size < this.peer.maxStreams;
+  }
+
+  /** Opens a stream with the request head; `end` true means the request has no body. */
+  request(head: RequestHead, end: boolean, events: ResponseEvents): ClientStream {
+    const id = this.#nextId;
+    this.#nextId += 2;
+    const s = new ClientStream(this, id, this.peer.initialWindow, this.limits.initialWindow, events);
+    this.streams.set(id, s);
+    this.write(encodeJsonFrame(FrameType.HEAD, end ? FrameFlag.END_STREAM : 0, id, head));
+    if (end) s.localEnded = true;
+    return s;
+  }
+
+  /** Graceful close: no new streams; the connection closes when the open ones finish. */
+  close(): void {
+    this.goAway(0);
+  }
+
+  /** See ClientStream.write. */
+  writeBody(s: ClientStream, chunk: Uint8Array, end: boolean): boolean {
+    if (!this.streams.has(s.id)) return false;
+    return this.writeData(s, chunk, end);
+  }
+
+  /** See ClientStream.consumed. */
+  consume(s: ClientStream, bytes: number): void {
+    this.consumed(s, bytes);
+  }
+
+  /** See ClientStream.abort. */
+  abortStream(s: ClientStream, code: number, reason: string): void {
+    this.sendAbort(s, code, reason);
+  }
+
+  protected lastStreamId(): number {
+    return this.#nextId - 2;
+  }
+
+  protected wasOpened(id: number): boolean {
+    return id < this.#nextId;
+  }
+
+  protected onHead(frame: Frame): void {
+    const s = this.streams.get(frame.stream);
+    if (s === undefined) {
+      if (this.wasOpened(frame.stream)) return;
+      return this.fail(ErrorCode.PROTOCOL_ERROR, `HEAD for stream ${frame.stream} that was never opened`);
+    }
+    if (s.headReceived) return this.fail(ErrorCode.PROTOCOL_ERROR, `second HEAD on stream ${s.id}`);
+    const json = this.parseJson(frame);
+    if (json === undefined) return;
+    const end = (frame.flags & FrameFlag.END_STREAM) !== 0;
+    const head = checkResponseHead(json, end);
+    if (typeof head === 'string')
+      return this.fail(ErrorCode.PROTOCOL_ERROR, `response head on stream ${s.id}: ${head}`);
+    s.headReceived = true;
+    if (end) s.remoteEnded = true;
+    s.events.onHead(head, end);
+    if (end) this.endStreamIfDone(s);
+  }
+
+  protected onStreamData(s: ClientStream, chunk: Buffer, end: boolean): void {
+    if (!s.headReceived) return this.fail(ErrorCode.PROTOCOL_ERROR, `DATA before HEAD on stream ${s.id}`);
+    s.events.onData(chunk, end);
+  }
+
+  protected onStreamAbort(s: ClientStream, code: number, reason: string): void {
+    s.events.onAbort(code, reason);
+  }
+
+  protected onGoAway(lastStreamId: number): void {
+    for (const s of [...this.streams.values()]) {
+      if (s.id <= lastStreamId) continue;
+      this.removeStream(s);
+      s.events.onAbort(ErrorCode.REFUSED_STREAM, 'webframe is going away');
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import type { HeaderMap, RequestHead } from './types.js';
+
+/** A response head after checking: numeric status, headers always present. */
+export interface CheckedResponseHead {
+  status: number;
+  headers: HeaderMap;
+  data: string | undefined;
+}
+
+function checkHeaders(value: unknown): HeaderMap | string {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return '"headers" must be an object';
+  for (const [name, v] of Object.entries(value)) {
+    if (typeof v === 'string') continue;
+    if (Array.isArray(v) && v.every((item) => typeof item === 'string')) continue;
+    return `header "${name}" must be a string or an array of strings`;
+  }
+  return value as HeaderMap;
+}
+
+/** Checks a request head (docs/protocol.md §4.2); returns it, or a message naming the bad key. */
+export function checkRequestHead(value: Record<string, unknown>): RequestHead | string {
+  const { method, info } = value;
+  if (typeof method !== 'string' || method.length === 0) return '"method" must be a non-empty string';
+  if (typeof info !== 'string' || info.length === 0) return '"info" must be a non-empty string';
+  const headers = checkHeaders(value.headers);
+  if (typeof headers === 'string') return headers;
+  const client = value.client as { address?: unknown; port?: unknown } | undefined;
+  if (client !== undefined && (typeof client !== 'object' || client === null))
+    return '"client" must be an object';
+  return {
+    method,
+    info,
+    version: typeof value.version === 'string' ? value.version : '1.1',
+    scheme: typeof value.scheme === 'string' ? value.scheme : 'http',
+    client: {
+      address: typeof client?.address === 'string' ? client.address : '',
+      port: typeof client?.port === 'number' ? client.port : 0,
+    },
+    headers,
+  };
+}
+
+/** Checks a response head (docs/protocol.md §4.3); returns it, or a message naming the bad key. */
+export function checkResponseHead(
+  value: Record<string, unknown>,
+  endStream: boolean,
+): CheckedResponseHead | string {
+  const raw = value.status;
+  const status = typeof raw === 'string' && /^\d{3}$/.test(raw) ? Number(raw) : raw;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
+    return `"status" must be an HTTP status from 200 to 599, got ${JSON.stringify(raw)}`;
+  }
+  const headers = checkHeaders(value.headers);
+  if (typeof headers === 'string') return headers;
+  const data = value.data;
+  if (data !== undefined && typeof data !== 'string') return '"data" must be a string';
+  if (data !== undefined && !endStream) return 'a HEAD with "data" must carry END_STREAM';
+  return { status, headers, data };
+}

@@ -1,0 +1,198 @@
+import type { Socket } from 'node:net';
+import { errors } from '../errors/catalogue.js';
+import {
+  ErrorCode,
+  encodeCodeFrame,
+  encodeJsonFrame,
+  errorCodeName,
+  type Frame,
+  FrameFlag,
+  FrameType,
+  HEADER_SIZE,
+} from './frame-codec.js';
+import { FrameSession, type SessionOptions, StreamState } from './frame-session.js';
+import { checkRequestHead } from './head-check.js';
+import { InboundBody } from './inbound-body.js';
+import type { Reply, ServerStream, StreamHandler } from './types.js';
+
+/** Bodies up to this size that are strings travel inline as the response head's `data`. */
+const INLINE_DATA_LIMIT = 64 * 1024;
+
+class ServerStreamState extends StreamState {
+  readonly body: InboundBody;
+  readonly controller = new AbortController();
+
+  constructor(
+    id: number,
+    sendWindow: number,
+    recvAllowed: number,
+    onConsumed: (s: ServerStreamState, n: number) => void,
+  ) {
+    super(id, sendWindow, recvAllowed);
+    this.body = new InboundBody((n) => onConsumed(this, n));
+  }
+}
+
+/** Reports what went wrong inside a handler or while writing a reply. */
+export type ServerErrorReporter = (error: unknown, head: ServerStream['head']) => void;
+
+/** Options of the webframe end of a connection. */
+export interface ServerSessionOptions extends SessionOptions {
+  onError?: ServerErrorReporter;
+}
+
+/**
+ * The webframe end of a frame connection: each HEAD becomes a ServerStream handed to the handler, and the
+ * handler's Reply is written back as HEAD and DATA frames within the stream's credit.
+ */
+export class ServerSession extends FrameSession<ServerStreamState> {
+  readonly #handler: StreamHandler;
+  readonly #onError: ServerErrorReporter | undefined;
+  #lastSeen = 0;
+  readonly #consume = (s: ServerStreamState, n: number) => this.consumed(s, n);
+
+  constructor(socket: Socket, handler: StreamHandler, options: ServerSessionOptions = {}) {
+    super(socket, options);
+    this.#handler = handler;
+    this.#onError = options.onError;
+  }
+
+  /** Graceful close: finish the streams already received, refuse new ones, then close. */
+  close(): void {
+    this.goAway(this.#lastSeen);
+  }
+
+  protected lastStreamId(): number {
+    return this.#lastSeen;
+  }
+
+  protected wasOpened(id: number): boolean {
+    return id <= this.#lastSeen;
+  }
+
+  protected onHead(frame: Frame): void {
+    const id = frame.stream;
+    if (id <= this.#lastSeen) {
+      return this.fail(
+        ErrorCode.PROTOCOL_ERROR,
+        `HEAD on stream ${id}, not greater than stream ${this.#lastSeen}`,
+      );
+    }
+    this.#lastSeen = id;
+    const json = this.parseJson(frame);
+    if (json === undefined) return;
+    const head = checkRequestHead(json);
+    if (typeof head === 'string')
+      return this.fail(ErrorCode.PROTOCOL_ERROR, `request head on stream ${id}: ${head}`);
+    if (this.goingAway || this.streams.size >= this.limits.maxStreams) {
+      const reason = this.goingAway ? 'going away' : `more than ${this.limits.maxStreams} open streams`;
+      this.write(encodeCodeFrame(FrameType.ABORT, id, [ErrorCode.REFUSED_STREAM], reason));
+      return;
+    }
+    const s = new ServerStreamState(id, this.peer.initialWindow, this.limits.initialWindow, this.#consume);
+    this.streams.set(id, s);
+    if ((frame.flags & FrameFlag.END_STREAM) !== 0) {
+      s.remoteEnded = true;
+      s.body.end();
+    }
+    const stream: ServerStream = { id, head, body: s.body, signal: s.controller.signal };
+    void this.#run(s, stream);
+  }
+
+  protected onStreamData(s: ServerStreamState, chunk: Buffer, end: boolean): void {
+    if (chunk.length > 0) s.body.push(chunk);
+    if (end) s.body.end();
+  }
+
+  protected onStreamAbort(s: ServerStreamState, code: number, reason: string): void {
+    const error = errors.PROTOCOL_STREAM_ABORTED(`${errorCodeName(code)}${reason ? `: ${reason}` : ''}`);
+    s.body.fail(error);
+    s.controller.abort(error);
+  }
+
+  protected onGoAway(): void {
+    // httpserver opens no new streams; the open ones finish and the socket then closes.
+  }
+
+  async #run(s: ServerStreamState, stream: ServerStream): Promise<void> {
+    let reply: Reply;
+    try {
+      reply = await this.#handler(stream);
+    } catch (err) {
+      this.#onError?.(err, stream.head);
+      reply = {
+        status: 500,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        body: 'Internal Server Error',
+      };
+    }
+    if (!this.streams.has(s.id)) return; // aborted meanwhile
+    try {
+      await this.#respond(s, reply);
+    } catch (err) {
+      this.#onError?.(err, stream.head);
+      this.sendAbort(s, ErrorCode.INTERNAL_ERROR, 'response body failed');
+      return;
+    }
+    // The reply is complete but the request body is still coming: tell httpserver to stop sending it.
+    if (this.streams.has(s.id) && !s.remoteEnded) this.sendAbort(s, ErrorCode.NO_ERROR, 'response complete');
+  }
+
+  async #respond(s: ServerStreamState, reply: Reply): Promise<void> {
+    const body = reply.body;
+    const head: { status: string; headers: Reply['headers']; data?: string } = {
+      status: String(reply.status),
+      headers: reply.headers ?? {},
+    };
+    if (body === undefined || body === null) {
+      this.#sendHead(s, head, true);
+      return;
+    }
+    if (typeof body === 'string') {
+      if (body.length <= INLINE_DATA_LIMIT) {
+        head.data = body;
+        const frame = encodeJsonFrame(FrameType.HEAD, FrameFlag.END_STREAM, s.id, head);
+        if (frame.length - HEADER_SIZE <= this.peer.maxFrameSize) {
+          this.write(frame);
+          s.localEnded = true;
+          this.endStreamIfDone(s);
+          return;
+        }
+        head.data = undefined;
+      }
+      this.#sendHead(s, head, false);
+      this.writeData(s, Buffer.from(body), true);
+      return;
+    }
+    this.#sendHead(s, head, false);
+    if (body instanceof Uint8Array) {
+      this.writeData(s, body, true);
+      return;
+    }
+    const iterator = body[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const { value, done } = await iterator.next();
+        if (!this.streams.has(s.id)) return;
+        if (done) break;
+        if (!this.writeData(s, value, false)) {
+          await new Promise<void>((resolve) => {
+            s.onWritable = resolve;
+          });
+          if (!this.streams.has(s.id)) return;
+        }
+      }
+      this.writeData(s, Buffer.alloc(0), true);
+    } finally {
+      if (!s.localEnded) await iterator.return?.();
+    }
+  }
+
+  #sendHead(s: ServerStreamState, head: object, end: boolean): void {
+    this.write(encodeJsonFrame(FrameType.HEAD, end ? FrameFlag.END_STREAM : 0, s.id, head));
+    if (end) {
+      s.localEnded = true;
+      this.endStreamIfDone(s);
+    }
+  }
+}

@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { ClientSession, type ClientStream } from './client-session.js';
+import { ErrorCode, encodeFrame, FrameFlag, FrameType } from './frame-codec.js';
+import { ServerSession } from './server-session.js';
+import type { RequestHead, StreamHandler } from './types.js';
+
+const head = (method: string, info: string): RequestHead => ({
+  method,
+  info,
+  version: '1.1',
+  scheme: 'http',
+  client: { address: '127.0.0.1', port: 1 },
+  headers: {},
+});
+
+const handler: StreamHandler = async (stream) => {
+  const url = stream.head.info;
+  if (url === '/hi') return { status: 200, body: 'hi' };
+  if (url === '/sha') {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of stream.body) {
+      hash.update(chunk);
+      bytes += chunk.length;
+    }
+    return { status: 200, body: JSON.stringify({ bytes, sha256: hash.digest('hex') }) };
+  }
+  if (url.startsWith('/big/')) {
+    const size = Number(url.slice(5));
+    return { status: 200, body: Buffer.alloc(size, 7) };
+  }
+  if (url === '/hang') {
+    await new Promise((_, reject) =>
+      stream.signal.addEventListener('abort', () => {
+        viewAborted(String(stream.signal.reason));
+        reject(stream.signal.reason);
+      }),
+    );
+  }
+  if (url === '/throw') throw new Error('boom');
+  return { status: 404, body: 'no' };
+};
+
+let viewAborted: (reason: string) => void = () => {};
+let server: Server;
+let port: number;
+const serverSessions: ServerSession[] = [];
+
+before(async () => {
+  server = createServer((socket) => {
+    const session = new ServerSession(socket, handler, { initialWindow: 65536, onError: () => {} });
+    serverSessions.push(session);
+    session.start();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as { port: number }).port;
+});
+after(() => {
+  for (const s of serverSessions) s.destroy();
+  server.close();
+});
+
+async function client(options = {}): Promise<ClientSession> {
+  const socket = connect(port, '127.0.0.1');
+  const session = new ClientSession(socket, { initialWindow: 65536, ...options });
+  session.start();
+  await session.ready;
+  return session;
+}
+
+interface Collected {
+  status: number;
+  body: Buffer;
+  stream: ClientStream;
+}
+
+function send(session: ClientSession, h: RequestHead, body?: Buffer, consume = true): Promise<Collected> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let status = 0;
+    const stream = session.request(h, body === undefined, {
+      onHead(head, end) {
+        status = head.status;
+        if (head.data !== undefined) chunks.push(Buffer.from(head.data));
+        if (end) resolve({ status, body: Buffer.concat(chunks), stream });
+      },
+      onData(chunk, end) {
+        chunks.push(chunk);
+        if (consume) stream.consumed(chunk.length);
+        if (end) resolve({ status, body: Buffer.concat(chunks), stream });
+      },
+      onAbort(code, reason) {
+        if (code !== ErrorCode.NO_ERROR) reject(new Error(`aborted ${code} ${reason}`));
+      },
+      onWritable() {
+        pump();
+      },
+    });
+    let offset = 0;
+    const pump = () => {
+      if (body === undefined) return;
+      while (offset < body.length) {
+        const piece = body.subarray(offset, offset + 16384);
+        offset += piece.length;
+        if (!stream.write(piece, offset === body.length)) return;
+      }
+    };
+    pump();
+  });
+}
+
+describe('frame sessions over loopback TCP', () => {
+  test('a small response travels inline as data', async () => {
+    const c = await client();
+    const r = await send(c, head('GET', '/hi'));
+    assert.equal(r.status, 200);
+    assert.equal(r.body.toString(), 'hi');
+    c.destroy();
+  });
+
+  test('request bodies larger than the window arrive whole with the right hash', async () => {
+    const c = await client();
+    const body = Buffer.alloc(3 * 1024 * 1024 + 17, 'x');
+    const r = await send(c, head('POST', '/sha'), body);
+    const expected = createHash('sha256').update(body).digest('hex');
+    assert.deepEqual(JSON.parse(r.body.toString()), { bytes: body.length, sha256: expected });
+    c.destroy();
+  });
+
+  test('a stream whose reader stops does not stall the others on the same connection', async () => {
+    const c = await client();
+    // This stream's consumer never reports consumption: the webframe stops after one window.
+    const stalled = new Promise<void>((resolve) => {
+      let received = 0;
+      c.request(head('GET', `/big/${4 * 1024 * 1024}`), true, {
+        onHead() {},
+        onData(chunk) {
+          received += chunk.length;
+          if (received >= 65536) resolve();
+        },
+        onAbort() {},
+      });
+    });
+    await stalled;
+    const results = await Promise.all([1, 2, 3].map(() => send(c, head('GET', `/big/${300_000}`))));
+    for (const r of results) assert.equal(r.body.length, 300_000);
+    c.destroy();
+  });
+
+  test('many concurrent streams on one connection', async () => {
+    const c = await client();
+    const results = await Promise.all(Array.from({ length: 200 }, () => send(c, head('GET', '/hi'))));
+    assert.equal(results.length, 200);
+    for (const r of results) assert.equal(r.body.toString(), 'hi');
+    c.destroy();
+  });
+
+  test('ABORT from the client fires the view signal; a throwing view gives 500', async () => {
+    const c = await client();
+    const aborted = new Promise<string>((resolve) => {
+      viewAborted = resolve;
+    });
+    const stream = c.request(head('GET', '/hang'), true, { onHead() {}, onData() {}, onAbort() {} });
+    setTimeout(() => stream.abort(), 20);
+    assert.match(await aborted, /stream aborted: CANCEL/);
+    const r = await send(c, head('GET', '/throw'));
+    assert.equal(r.status, 500);
+    // the aborted stream does not answer, the connection keeps serving
+    assert.equal((await send(c, head('GET', '/hi'))).body.toString(), 'hi');
+    c.destroy();
+  });
+
+  test('PING is answered', async () => {
+    const c = await client();
+    const rtt = await c.ping();
+    assert.ok(rtt >= 0);
+    c.destroy();
+  });
+
+  test('malformed frames close that connection only, with GOAWAY naming the problem', async () => {
+    const cases: Array<[string, Buffer, RegExp]> = [
+      ['over maxFrameSize', Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, 0, 1]), /exceeds maxFrameSize/],
+      ['unknown type', encodeFrame(42, 0, 1), /unknown frame type 42/],
+      [
+        'bad JSON',
+        encodeFrame(FrameType.HEAD, FrameFlag.END_STREAM, 1, Buffer.from('{nope')),
+        /not valid JSON/,
+      ],
+      ['unknown stream', encodeFrame(FrameType.DATA, 0, 99, Buffer.from('x')), /never opened/],
+    ];
+    for (const [name, bytes, pattern] of cases) {
+      const raw: Socket = connect(port, '127.0.0.1');
+      const hello = encodeFrame(FrameType.HELLO, 0, 0, Buffer.from('{"protocol":"tandem","version":1}'));
+      raw.write(Buffer.concat([hello, bytes]));
+      const received: Buffer[] = [];
+      raw.on('data', (d) => received.push(d));
+      await new Promise((resolve) => raw.on('close', resolve));
+      const all = Buffer.concat(received).toString('latin1');
+      assert.match(all, pattern, name);
+    }
+    const c = await client();
+    assert.equal((await send(c, head('GET', '/hi'))).body.toString(), 'hi');
+    c.destroy();
+  });
+
+  test('GOAWAY from the webframe: open streams finish, the connection then closes', async () => {
+    const c = await client();
+    const closed = new Promise<void>((resolve) => {
+      c.onClose = () => resolve();
+    });
+    const pending = send(c, head('POST', '/sha'), Buffer.alloc(200_000, 1));
+    await new Promise((r) => setTimeout(r, 10));
+    for (const s of serverSessions) s.close();
+    const r = await pending;
+    assert.equal(JSON.parse(r.body.toString()).bytes, 200_000);
+    await closed;
+    assert.equal(c.available, false);
+  });
+});
