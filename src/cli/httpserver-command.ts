@@ -1,0 +1,39 @@
+import { parseArgs } from 'node:util';
+import { loadHttpServerConfig } from '../httpserver/config.js';
+import { HttpServer } from '../httpserver/httpserver.js';
+import { createLogger } from '../log/logger.js';
+import { announceListening, stopOnSignal } from './signals.js';
+
+/** Help text of `tandem httpserver`. */
+export const HTTPSERVER_USAGE = `Usage: tandem httpserver [--config FILE] [--host H] [--port P] [--webframe HOST:PORT] [--debug]
+
+Serves HTTP/1.1 (default 127.0.0.1:8808) and forwards every request to the webframe
+(default 127.0.0.1:8806). FILE is JSON; flags override it. See README.md for its keys.`;
+
+/** `tandem httpserver`: the front server. */
+export async function httpserverCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      webframe: { type: 'string' },
+      debug: { type: 'boolean' },
+    },
+  });
+  const config = await loadHttpServerConfig(values);
+  const log = createLogger('httpserver', config.debug ? 'debug' : undefined);
+  const server = new HttpServer(config, log);
+  const address = await server.listen();
+  const webframe = `${config.webframe.host}:${config.webframe.port}`;
+  log.info(
+    { host: address.address, port: address.port, webframe },
+    `httpserver listening on http://${address.address}:${address.port}, webframe at ${webframe}`,
+  );
+  announceListening('httpserver', address.address, address.port);
+  stopOnSignal(async () => {
+    log.info('httpserver stopping: finishing open requests');
+    await server.close();
+  });
+}

@@ -1,0 +1,96 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { errors, type TandemError } from '../errors/catalogue.js';
+
+/** Limits of a Tandem HTTP server; times in milliseconds, sizes in bytes. */
+export interface HttpServerOptions {
+  /** Largest request head; larger gets 431. */
+  maxHeaderSize: number;
+  /** Time for a client to send the request head (or, on a fresh connection, anything at all); then 408. */
+  headersTimeout: number;
+  /** Time for a client to send the whole request; 0 disables. */
+  requestTimeout: number;
+  /** Idle time of a kept-alive connection between requests. */
+  keepAliveTimeout: number;
+}
+
+/**
+ * Creates an HTTP/1.1 server on Node's own parser (llhttp, never the insecure mode) with the given limits,
+ * and a 'clientError' listener that answers parse errors with 400, oversized heads with 431 and slow
+ * clients with 408, as a short text response with `Connection: close`, then destroys the socket.
+ * It does not listen: call `.listen()` or hand it accepted sockets with `server.emit('connection', socket)`.
+ */
+export function createHttpServer(
+  options: HttpServerOptions,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): http.Server {
+  const { maxHeaderSize, requestTimeout, keepAliveTimeout } = options;
+  // Node requires headersTimeout <= requestTimeout when requestTimeout is set; the head is part of the request.
+  const headersTimeout =
+    requestTimeout > 0 ? Math.min(options.headersTimeout, requestTimeout) : options.headersTimeout;
+  const server = http.createServer(
+    {
+      maxHeaderSize,
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout,
+      insecureHTTPParser: false,
+      // Node checks the two timeouts every 30 s by default, far too coarse for a short headers timeout.
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 4))),
+    },
+    handler,
+  );
+  server.on('clientError', (err: NodeJS.ErrnoException & { reason?: string }, socket: Duplex) => {
+    if (socket.writable && !responseStarted(socket)) {
+      const error = clientErrorResponse(err, socket, headersTimeout, requestTimeout);
+      // Destroy once the response is flushed: destroying at once could drop it from the socket's buffer.
+      socket.end(errorResponse(error.status ?? 400, error.message), () => socket.destroy());
+    } else {
+      socket.destroy();
+    }
+  });
+  return server;
+}
+
+/** The catalogue error a client error becomes, chosen by Node's error code. */
+function clientErrorResponse(
+  err: NodeJS.ErrnoException & { reason?: string },
+  socket: Duplex,
+  headersTimeout: number,
+  requestTimeout: number,
+): TandemError {
+  switch (err.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return errors.HTTP_HEADERS_TOO_LARGE();
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      // With a request in flight its head arrived, so the request timeout fired, not the headers timeout.
+      return errors.HTTP_REQUEST_TIMEOUT(inFlight(socket) ? requestTimeout : headersTimeout);
+    default: {
+      const reason = err.reason ?? err.message;
+      return errors.HTTP_BAD_REQUEST(reason.charAt(0).toLowerCase() + reason.slice(1));
+    }
+  }
+}
+
+/** The raw bytes of a short `text/plain` response that closes the connection. */
+function errorResponse(status: number, message: string): string {
+  const body = `${message}\n`;
+  return (
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\n` +
+    'Content-Type: text/plain; charset=utf-8\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    'Connection: close\r\n\r\n' +
+    body
+  );
+}
+
+type HttpSocket = Duplex & { _httpMessage?: ServerResponse | null };
+
+function inFlight(socket: Duplex): boolean {
+  return (socket as HttpSocket)._httpMessage != null;
+}
+
+// Writing a response after part of another one went out would corrupt what the client reads.
+function responseStarted(socket: Duplex): boolean {
+  return (socket as HttpSocket)._httpMessage?.headersSent === true;
+}

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import {
+  addressSchema,
+  deepFreeze,
+  type HostPort,
+  hostSchema,
+  intRange,
+  portSchema,
+  readJsonConfig,
+  validateConfig,
+} from '../config/validate-config.js';
+
+/** The httpserver's settings, validated and frozen; times are in milliseconds, sizes in bytes. */
+export interface HttpServerConfig {
+  /** Address to listen on. */
+  host: string;
+  /** Port to listen on; 0 picks any free port. */
+  port: number;
+  /** Verbose logging and error details in responses. */
+  debug: boolean;
+  /** Where the webframe listens; written `127.0.0.1:8806` or `[::1]:8806` in the file and flags. */
+  webframe: HostPort;
+  /** Multiplexed pool connections to the webframe. */
+  connections: number;
+  limits: {
+    /** Largest request head (request line and headers); larger gets 431. */
+    maxHeaderSize: number;
+    /** Largest request body; larger gets 413. */
+    maxBodySize: number;
+  };
+  timeouts: {
+    /** Time for a client to send the whole request head; slower gets 408. */
+    headers: number;
+    /** Time for a client to send the whole request; 0 disables. */
+    request: number;
+    /** Idle time of a kept-alive client connection before it is closed. */
+    keepAlive: number;
+    /** Time for the webframe to send a response head; slower gets 504. */
+    upstream: number;
+  };
+}
+
+/** The httpserver's defaults, used for every key neither the file nor the flags set. */
+export const defaultHttpServerConfig: HttpServerConfig = Object.freeze({
+  host: '127.0.0.1',
+  port: 8808,
+  debug: false,
+  webframe: Object.freeze({ host: '127.0.0.1', port: 8806 }),
+  connections: 2,
+  limits: Object.freeze({ maxHeaderSize: 16384, maxBodySize: 2 * 1024 * 1024 * 1024 }),
+  timeouts: Object.freeze({ headers: 30_000, request: 300_000, keepAlive: 5_000, upstream: 60_000 }),
+});
+
+/** Command-line flags of the httpserver, as the CLI parsed them; `undefined` means not given. */
+export interface HttpServerFlags {
+  /** Path of a JSON config file; it must exist when given. */
+  config?: string;
+  host?: string;
+  /** A number, or the flag's text (`"8808"`). */
+  port?: number | string;
+  /** `HOST:PORT` of the webframe. */
+  webframe?: string;
+  debug?: boolean;
+}
+
+/** What a config file may hold: any subset of the keys of HttpServerConfig. */
+type HttpServerConfigFile = {
+  [K in keyof HttpServerConfig]?: HttpServerConfig[K] extends HostPort
+    ? HostPort
+    : HttpServerConfig[K] extends object
+      ? Partial<HttpServerConfig[K]>
+      : HttpServerConfig[K];
+};
+
+const MAX_TIMEOUT = 2_147_483_647; // setTimeout's largest delay
+const booleanSchema = z.boolean({ error: 'expected true or false' });
+const objectError = { error: 'expected an object' };
+
+const fileSchema: z.ZodType<HttpServerConfigFile> = z.strictObject(
+  {
+    host: hostSchema.optional(),
+    port: portSchema.optional(),
+    debug: booleanSchema.optional(),
+    webframe: addressSchema.optional(),
+    connections: intRange(1, 64).optional(),
+    limits: z
+      .strictObject(
+        {
+          maxHeaderSize: intRange(1024, 1024 * 1024).optional(),
+          maxBodySize: intRange(0, Number.MAX_SAFE_INTEGER).optional(),
+        },
+        objectError,
+      )
+      .optional(),
+    timeouts: z
+      .strictObject(
+        {
+          headers: intRange(1, MAX_TIMEOUT).optional(),
+          request: intRange(0, MAX_TIMEOUT).optional(),
+          keepAlive: intRange(0, MAX_TIMEOUT).optional(),
+          upstream: intRange(1, MAX_TIMEOUT).optional(),
+        },
+        objectError,
+      )
+      .optional(),
+  },
+  objectError,
+);
+
+/** The name given as the "file" of errors found in command-line flags. */
+const COMMAND_LINE = 'command line';
+
+/**
+ * Loads the httpserver config: reads the file named by `flags.config` if given (a missing file is an error),
+ * merges defaults < file < flags, validates each source and returns the result frozen.
+ * Errors name the file (or `command line`) and the key (or flag, e.g. `--port`).
+ */
+export async function loadHttpServerConfig(flags: HttpServerFlags): Promise<HttpServerConfig> {
+  const file =
+    flags.config === undefined
+      ? {}
+      : validateConfig(fileSchema, await readJsonConfig(flags.config), flags.config);
+  const fromFlags = validateFlags(flags);
+  const d = defaultHttpServerConfig;
+  const config: HttpServerConfig = {
+    host: fromFlags.host ?? file.host ?? d.host,
+    port: fromFlags.port ?? file.port ?? d.port,
+    debug: fromFlags.debug ?? file.debug ?? d.debug,
+    webframe: { ...(fromFlags.webframe ?? file.webframe ?? d.webframe) },
+    connections: file.connections ?? d.connections,
+    limits: { ...d.limits, ...file.limits },
+    timeouts: { ...d.timeouts, ...file.timeouts },
+  };
+  return deepFreeze(config);
+}
+
+function validateFlags(flags: HttpServerFlags): HttpServerConfigFile {
+  const out: HttpServerConfigFile = {};
+  if (flags.host !== undefined) out.host = flag(hostSchema, flags.host, 'host');
+  if (flags.port !== undefined) {
+    // A flag arrives as text; only plain decimal digits become a number, anything else is reported as given.
+    const text = flags.port;
+    const port = typeof text === 'string' && /^\d{1,10}$/.test(text) ? Number(text) : text;
+    out.port = flag(portSchema, port, 'port');
+  }
+  if (flags.webframe !== undefined) out.webframe = flag(addressSchema, flags.webframe, 'webframe');
+  if (flags.debug !== undefined) out.debug = flag(booleanSchema, flags.debug, 'debug');
+  return out;
+}
+
+function flag<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
+  return validateConfig(z.strictObject({ [`--${name}`]: schema }), { [`--${name}`]: value }, COMMAND_LINE)[
+    `--${name}`
+  ] as T;
+}

@@ -1,0 +1,108 @@
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { errors } from '../errors/catalogue.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import type { StreamHandler } from '../protocol/types.js';
+import { createDispatcher, type ServeStatic } from './dispatch.js';
+import { Router } from './router.js';
+import { resolveSettings, type SettingsOverrides, type WebframeSettings } from './settings.js';
+import { createStaticFallback } from './static-fallback.js';
+
+/** A loaded app: its folder, its settings and the StreamHandler the protocol server calls once per request. */
+export interface App {
+  readonly dir: string;
+  readonly settings: WebframeSettings;
+  readonly handler: StreamHandler;
+}
+
+/** Options of loadApp: settings that replace the app's own (e.g. from the command line) and a logger. */
+export interface LoadAppOptions extends SettingsOverrides {
+  /** Where view failures are logged; default a pino logger named `webframe` on stderr. */
+  logger?: Logger;
+}
+
+/** Module extensions tried for urls and settings, in order; `.ts` files load through tsx with no build step. */
+const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;
+
+let tsxRegistered: Promise<void> | undefined;
+
+/**
+ * Loads the app in folder `dir`: `urls.ts` (required), `settings.ts` (optional) and the `static/` folder.
+ * Throws `APP_LOAD_FAILED` when the folder or a module cannot be loaded, `APP_INVALID` for a bad urls entry and
+ * `CONFIG_INVALID` (naming the file and key) for bad settings.
+ */
+export async function loadApp(dir: string, options: LoadAppOptions = {}): Promise<App> {
+  const { logger, ...overrides } = options;
+  const root = resolve(dir);
+  const rootStats = await stat(root).catch(() => undefined);
+  if (rootStats === undefined || !rootStats.isDirectory())
+    throw errors.APP_LOAD_FAILED(root, 'no such folder');
+
+  const settingsFile = await findModule(root, 'settings');
+  let rawSettings: unknown;
+  if (settingsFile !== undefined) {
+    const module = await importModule(settingsFile, root);
+    if (module.default === undefined) {
+      throw errors.APP_INVALID(
+        settingsFile,
+        'must default-export the settings object ({ host, port, static, debug })',
+      );
+    }
+    rawSettings = module.default;
+  }
+  const settingsName = settingsFile ?? join(root, 'settings.ts');
+  const settings = resolveSettings(rawSettings, settingsName, root, overrides);
+
+  const urlsFile = await findModule(root, 'urls');
+  if (urlsFile === undefined)
+    throw errors.APP_LOAD_FAILED(root, 'it has no urls.ts, urls.mts, urls.js or urls.mjs');
+  const urlsModule = await importModule(urlsFile, root);
+  const router = new Router(urlsModule.default ?? urlsModule.urls, urlsFile);
+
+  let serveStatic: ServeStatic | null = null;
+  if (settings.static !== false) {
+    const staticStats = await stat(settings.static).catch(() => undefined);
+    if (staticStats?.isDirectory() === true) {
+      serveStatic = createStaticFallback(settings.static);
+    } else if ((rawSettings as { static?: unknown } | undefined)?.static !== undefined) {
+      throw errors.APP_INVALID(settingsName, `static folder ${settings.static} does not exist`);
+    }
+  }
+
+  const handler = createDispatcher({
+    router,
+    serveStatic,
+    debug: settings.debug,
+    logger: logger ?? createLogger('webframe'),
+  });
+  return Object.freeze({ dir: root, settings, handler });
+}
+
+async function findModule(root: string, name: string): Promise<string | undefined> {
+  for (const ext of EXTENSIONS) {
+    const file = join(root, name + ext);
+    const stats = await stat(file).catch(() => undefined);
+    if (stats?.isFile() === true) return file;
+  }
+  return undefined;
+}
+
+async function importModule(file: string, root: string): Promise<Record<string, unknown>> {
+  try {
+    if (file.endsWith('ts')) {
+      tsxRegistered ??= import('tsx/esm/api').then(({ register }) => {
+        register();
+      });
+      await tsxRegistered;
+    }
+    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (err) {
+    const failure = errors.APP_LOAD_FAILED(
+      root,
+      `${file}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    failure.cause = err;
+    throw failure;
+  }
+}

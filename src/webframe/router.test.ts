@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { splitTarget } from './request.js';
+import { Router } from './router.js';
+import type { View } from './types.js';
+
+const a: View = () => 'a';
+const b: View = () => 'b';
+const c: View = () => 'c';
+
+test('exact routes win over param routes; param routes match in declaration order', () => {
+  const router = new Router(
+    [
+      ['/p/:x', a],
+      ['/p/:y', b],
+      ['/p/fixed', c],
+    ],
+    'urls.ts',
+  );
+  assert.deepEqual(router.match('GET', '/p/fixed'), { kind: 'view', view: c, params: {} });
+  assert.deepEqual(router.match('GET', '/p/q'), { kind: 'view', view: a, params: { x: 'q' } });
+  assert.deepEqual(router.match('GET', '/p'), { kind: 'none' });
+  assert.deepEqual(router.match('GET', '/p/q/r'), { kind: 'none' });
+});
+
+test('percent-encoding: segments are decoded one by one and an encoded slash is never a separator', () => {
+  const router = new Router(
+    [
+      ['/a/b', a],
+      ['/x/:name', b],
+      ['/ü', c],
+    ],
+    'urls.ts',
+  );
+  assert.equal(router.match('GET', '/a%2Fb').kind, 'none');
+  assert.equal(router.match('GET', '/%61/b').kind, 'view');
+  assert.deepEqual(router.match('GET', '/x/a%2Fb'), { kind: 'view', view: b, params: { name: 'a/b' } });
+  assert.deepEqual(router.match('GET', '/%C3%BC'), { kind: 'view', view: c, params: {} });
+  assert.throws(() => router.match('GET', '/x/%ZZ'), URIError);
+});
+
+test('method maps: HEAD falls back to GET, other methods get the merged Allow', () => {
+  const router = new Router(
+    [
+      ['/r', { GET: a, PUT: b }],
+      ['/r', { patch: c }],
+      ['/any', a],
+    ],
+    'urls.ts',
+  );
+  assert.deepEqual(router.match('HEAD', '/r'), { kind: 'view', view: a, params: {} });
+  assert.deepEqual(router.match('PATCH', '/r'), { kind: 'view', view: c, params: {} });
+  assert.deepEqual(router.match('POST', '/r'), { kind: 'method', allow: 'GET, HEAD, PATCH, PUT' });
+  assert.equal(router.match('OPTIONS', '/any').kind, 'view', 'a plain function answers every method');
+});
+
+test('splitTarget keeps the raw path and query', () => {
+  assert.deepEqual(splitTarget('/hi?lang=en'), { rawPath: '/hi', rawQuery: 'lang=en' });
+  assert.deepEqual(splitTarget('/a%20b'), { rawPath: '/a%20b', rawQuery: '' });
+  assert.deepEqual(splitTarget('http://example.com/x?y=1'), { rawPath: '/x', rawQuery: 'y=1' });
+  assert.deepEqual(splitTarget('http://example.com'), { rawPath: '/', rawQuery: '' });
+  assert.deepEqual(splitTarget('/f#frag'), { rawPath: '/f', rawQuery: '' });
+  assert.deepEqual(splitTarget('*'), { rawPath: '*', rawQuery: '' });
+});
