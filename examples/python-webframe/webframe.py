@@ -26,10 +26,12 @@ NO_ERROR, PROTOCOL_ERROR, INTERNAL_ERROR, FLOW_CONTROL_ERROR = 0, 1, 2, 3  # §7
 FRAME_SIZE_ERROR, REFUSED_STREAM, CANCEL, UNSUPPORTED_VERSION = 4, 5, 6, 7
 MAX_CREDIT = 2**31 - 1
 HEADER = struct.Struct(">IBBI")  # §2: length u32, type u8, flags u8, stream u32
-MY_MAX_FRAME, MY_WINDOW = 1048576, 1048576
+MY_MAX_FRAME, MY_WINDOW = 1048576, 1048576  # what this webframe's HELLO announces (§4.1)
+NAMES = ("HELLO", "HEAD", "DATA", "WINDOW", "ABORT", "PING", "GOAWAY")
+HTML, TEXT, JSON = "text/html; charset=utf-8", "text/plain; charset=utf-8", "application/json"
 
 
-class ConnectionError_(Exception):
+class ConnError(Exception):
     """A connection error (§8): the connection is answered with GOAWAY(code, message) and closed."""
 
     def __init__(self, code, message):
@@ -57,7 +59,7 @@ class Response:
     """What a view returns: a status, headers, and a body that is a str (sent inline as `data`),
     bytes, or an async iterable of bytes (sent as DATA frames under flow control)."""
 
-    def __init__(self, status=200, body="", headers=None, content_type="text/html; charset=utf-8"):
+    def __init__(self, status=200, body="", headers=None, content_type=HTML):
         self.status, self.body = status, body
         self.headers = {"content-type": content_type, **(headers or {})}
 
@@ -138,9 +140,8 @@ class Stream:
             if head_sent:
                 self.conn.abort(self.id, INTERNAL_ERROR, "view failed")
                 return
-            page = json.dumps({"status": "500", "headers": {"content-type": "text/plain"},
-                               "data": "Internal Server Error"})
-            self.conn.send(HEAD, END_STREAM, self.id, page.encode())
+            page = {"status": "500", "headers": {"content-type": TEXT}, "data": "Internal Server Error"}
+            self.conn.send(HEAD, END_STREAM, self.id, json.dumps(page).encode())
         finally:
             self.finish_response()
 
@@ -165,15 +166,11 @@ class Connection:
         self.last_id = 0  # highest stream id opened so far; lower ids not open are closed (§3)
         self.peer_max_frame, self.peer_window = 1048576, 1048576
         self.tasks = set()  # running view tasks (asyncio keeps only weak references to tasks)
-        self.goaway_sent = False
-        self.closed = False
+        self.ready = self.goaway_sent = self.closed = False  # ready: the peer's HELLO was accepted
 
     def send(self, ftype, flags, sid, payload=b""):
-        if self.closed:
-            return
-        self.writer.write(HEADER.pack(len(payload), ftype, flags, sid))
-        if payload:
-            self.writer.write(payload)
+        if not self.closed:
+            self.writer.writelines((HEADER.pack(len(payload), ftype, flags, sid), payload))
 
     def abort(self, sid, code, reason=""):
         self.send(ABORT, 0, sid, struct.pack(">I", code) + reason.encode())
@@ -207,10 +204,10 @@ class Connection:
         header = await self.reader.readexactly(HEADER.size)
         length, ftype, flags, sid = HEADER.unpack(header)
         if length > MY_MAX_FRAME:
-            raise ConnectionError_(FRAME_SIZE_ERROR, f"frame length {length} exceeds maxFrameSize {MY_MAX_FRAME}")
+            raise ConnError(FRAME_SIZE_ERROR, f"frame length {length} exceeds maxFrameSize {MY_MAX_FRAME}")
         payload = await self.reader.readexactly(length)
         if first and ftype != HELLO:
-            raise ConnectionError_(PROTOCOL_ERROR, f"first frame has type {ftype}, expected HELLO")
+            raise ConnError(PROTOCOL_ERROR, f"first frame has type {ftype}, expected HELLO")
         return ftype, flags, sid, payload
 
     async def serve(self):
@@ -221,7 +218,7 @@ class Connection:
             self.on_hello(*await self.read_frame(first=True))
             while not self.closed:
                 self.on_frame(*await self.read_frame(first=False))
-        except ConnectionError_ as error:
+        except ConnError as error:
             self.goaway(error.code, str(error))
         except (asyncio.IncompleteReadError, ConnectionResetError, BrokenPipeError):
             pass  # the peer went away
@@ -236,31 +233,30 @@ class Connection:
         try:
             hello = json.loads(payload)
         except ValueError:
-            raise ConnectionError_(PROTOCOL_ERROR, "HELLO payload is not valid JSON") from None
+            raise ConnError(PROTOCOL_ERROR, "HELLO payload is not valid JSON") from None
         if sid != 0 or not isinstance(hello, dict):
-            raise ConnectionError_(PROTOCOL_ERROR, "HELLO must be a JSON object on stream 0")
-        if hello.get("protocol") != "tandem" or hello.get("version") != 1:
-            raise ConnectionError_(UNSUPPORTED_VERSION, f"unsupported protocol {hello.get('protocol')!r} "
-                                   f"version {hello.get('version')!r}; this webframe speaks tandem 1")
+            raise ConnError(PROTOCOL_ERROR, "HELLO must be a JSON object on stream 0")
+        protocol, version = hello.get("protocol"), hello.get("version")
+        if protocol != "tandem" or type(version) is not int or version != 1:
+            raise ConnError(UNSUPPORTED_VERSION, f"unsupported protocol {protocol!r} version {version!r}")
         max_frame, window = hello.get("maxFrameSize", 1048576), hello.get("initialWindow", 1048576)
-        if not isinstance(max_frame, int) or not 16384 <= max_frame <= MAX_CREDIT:
-            raise ConnectionError_(PROTOCOL_ERROR, f"HELLO maxFrameSize {max_frame!r} out of range")
-        if not isinstance(window, int) or not 0 <= window <= MAX_CREDIT:
-            raise ConnectionError_(PROTOCOL_ERROR, f"HELLO initialWindow {window!r} out of range")
-        self.peer_max_frame, self.peer_window = max_frame, window
+        if type(max_frame) is not int or type(window) is not int or not 16384 <= max_frame <= MAX_CREDIT \
+                or not 0 <= window <= MAX_CREDIT:
+            raise ConnError(PROTOCOL_ERROR, f"HELLO maxFrameSize {max_frame!r} or initialWindow {window!r} "
+                            "out of range")
+        self.peer_max_frame, self.peer_window, self.ready = max_frame, window, True
 
     def on_frame(self, ftype, flags, sid, payload):
-        if ftype not in (HELLO, HEAD, DATA, WINDOW, ABORT, PING, GOAWAY):
-            raise ConnectionError_(PROTOCOL_ERROR, f"unknown frame type {ftype}")
-        name = ("HELLO", "HEAD", "DATA", "WINDOW", "ABORT", "PING", "GOAWAY")[ftype]
+        if ftype >= len(NAMES):
+            raise ConnError(PROTOCOL_ERROR, f"unknown frame type {ftype}")
+        name = NAMES[ftype]
         if (sid == 0) != (ftype in (HELLO, PING, GOAWAY)):
-            raise ConnectionError_(PROTOCOL_ERROR, f"{name} frame on stream {sid}")
-        size_ok = {HELLO: True, HEAD: True, DATA: True, WINDOW: len(payload) == 4, ABORT: len(payload) >= 4,
-                   PING: len(payload) == 8, GOAWAY: len(payload) >= 8}[ftype]
-        if not size_ok:
-            raise ConnectionError_(PROTOCOL_ERROR, f"{name} payload of {len(payload)} bytes has the wrong size")
+            raise ConnError(PROTOCOL_ERROR, f"{name} frame on stream {sid}")
+        size_ok = {WINDOW: len(payload) == 4, ABORT: len(payload) >= 4, PING: len(payload) == 8}
+        if not size_ok.get(ftype, ftype != GOAWAY or len(payload) >= 8):
+            raise ConnError(PROTOCOL_ERROR, f"{name} payload of {len(payload)} bytes has the wrong size")
         if ftype == HELLO:
-            raise ConnectionError_(PROTOCOL_ERROR, "second HELLO on the connection")
+            raise ConnError(PROTOCOL_ERROR, "second HELLO on the connection")
         if ftype == PING:
             if not flags & ACK:
                 self.send(PING, ACK, 0, payload)
@@ -278,17 +274,18 @@ class Connection:
 
     def on_head(self, flags, sid, payload):
         if sid <= self.last_id:
-            raise ConnectionError_(PROTOCOL_ERROR, f"HEAD for stream {sid} not above last stream {self.last_id}")
+            raise ConnError(PROTOCOL_ERROR, f"HEAD for stream {sid} not above last stream {self.last_id}")
         try:
             head = json.loads(payload)
         except ValueError:
-            raise ConnectionError_(PROTOCOL_ERROR, "HEAD payload is not valid JSON") from None
+            raise ConnError(PROTOCOL_ERROR, "HEAD payload is not valid JSON") from None
         if not isinstance(head, dict) or not isinstance(head.get("method"), str) \
                 or not isinstance(head.get("info"), str):
-            raise ConnectionError_(PROTOCOL_ERROR, "HEAD payload lacks string method and info")
+            raise ConnError(PROTOCOL_ERROR, "HEAD payload lacks string method and info")
         self.last_id = sid
         if self.goaway_sent or len(self.streams) >= self.server.max_streams:
-            self.send(ABORT, 0, sid, struct.pack(">I", REFUSED_STREAM) + b"too many streams")
+            reason = b"going away" if self.goaway_sent else b"too many streams"
+            self.send(ABORT, 0, sid, struct.pack(">I", REFUSED_STREAM) + reason)
             return
         stream = Stream(self, sid, request_ended=bool(flags & END_STREAM))
         self.streams[sid] = stream
@@ -300,8 +297,7 @@ class Connection:
         stream = self.streams.get(sid)
         if stream is None:
             if sid > self.last_id:
-                name = ("DATA", "WINDOW", "ABORT")[ftype - DATA]
-                raise ConnectionError_(PROTOCOL_ERROR, f"{name} for stream {sid} that was never opened")
+                raise ConnError(PROTOCOL_ERROR, f"{NAMES[ftype]} for stream {sid} that was never opened")
             return  # a closed stream: the frame crossed an ABORT on the wire (§3)
         if ftype == ABORT:
             self.streams.pop(sid)
@@ -310,17 +306,17 @@ class Connection:
         elif ftype == WINDOW:
             (increment,) = struct.unpack(">I", payload)
             if not 1 <= increment <= MAX_CREDIT:
-                raise ConnectionError_(PROTOCOL_ERROR, f"WINDOW increment {increment} on stream {sid}")
+                raise ConnError(PROTOCOL_ERROR, f"WINDOW increment {increment} on stream {sid}")
             if stream.send_credit + increment > MAX_CREDIT:
-                raise ConnectionError_(FLOW_CONTROL_ERROR, f"WINDOW overflows the credit of stream {sid}")
+                raise ConnError(FLOW_CONTROL_ERROR, f"WINDOW overflows the credit of stream {sid}")
             stream.send_credit += increment
             stream.credit_changed.set()
         else:  # DATA
             if stream.request_ended:
-                raise ConnectionError_(PROTOCOL_ERROR, f"DATA on stream {sid} after END_STREAM")
+                raise ConnError(PROTOCOL_ERROR, f"DATA on stream {sid} after END_STREAM")
             if len(payload) > stream.recv_credit:
-                raise ConnectionError_(FLOW_CONTROL_ERROR, f"DATA of {len(payload)} bytes exceeds the "
-                                       f"{stream.recv_credit} bytes of credit on stream {sid}")
+                raise ConnError(FLOW_CONTROL_ERROR, f"DATA of {len(payload)} bytes exceeds the "
+                                f"{stream.recv_credit} bytes of credit on stream {sid}")
             stream.recv_credit -= len(payload)
             stream.request_ended = bool(flags & END_STREAM)
             if stream.discarding:
@@ -348,12 +344,18 @@ class Server:
         finally:
             self.connections.discard(conn)
 
-    async def shutdown(self):
+    async def shutdown(self, grace=30.0):
         for conn in list(self.connections):
-            conn.goaway(NO_ERROR)
+            if conn.ready:  # §1: nothing but HELLO before the peer's HELLO
+                conn.goaway(NO_ERROR)
+            conn.goaway_sent = True
             conn.check_drained()
-        while self.connections:
+        deadline = asyncio.get_running_loop().time() + grace
+        while self.connections and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.05)
+        for conn in list(self.connections):  # streams that did not finish within the grace period
+            conn.close()
+        await asyncio.sleep(0)
 
 
 # ---- views and urls (the seed's views.py / urls.py) -------------------------------------------------
@@ -368,11 +370,11 @@ async def hi(request):
 
 
 async def now(request):
-    return Response(200, datetime.datetime.now().astimezone().isoformat(), content_type="text/plain; charset=utf-8")
+    return Response(200, datetime.datetime.now().astimezone().isoformat(), content_type=TEXT)
 
 
 async def hello(request, name):
-    return Response(200, json.dumps({"hello": unquote(name), "from": "python"}), content_type="application/json")
+    return Response(200, json.dumps({"hello": unquote(name), "from": "python"}), content_type=JSON)
 
 
 async def echo(request):
@@ -384,7 +386,7 @@ async def sha256(request):
     async for chunk in request.chunks():
         digest.update(chunk)
         size += len(chunk)
-    return Response(200, json.dumps({"bytes": size, "sha256": digest.hexdigest()}), content_type="application/json")
+    return Response(200, json.dumps({"bytes": size, "sha256": digest.hexdigest()}), content_type=JSON)
 
 
 urls = [  # (methods, path pattern with <name> parts, view)
@@ -408,8 +410,8 @@ async def dispatch(request):
                 return await view(request, **match.groupdict())
             allowed.extend(methods)
     if allowed:
-        return Response(405, "Method Not Allowed", {"allow": ", ".join(allowed)}, "text/plain; charset=utf-8")
-    return Response(404, f"Not Found: {request.path}", content_type="text/plain; charset=utf-8")
+        return Response(405, "Method Not Allowed", {"allow": ", ".join(allowed)}, TEXT)
+    return Response(404, f"Not Found: {request.path}", content_type=TEXT)
 
 
 async def main():

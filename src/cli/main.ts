@@ -43,7 +43,10 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     process.exit(err.code === 'CLI_USAGE' ? 2 : 1);
   }
   const error = err as NodeJS.ErrnoException;
-  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+  if (
+    error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
+    error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE'
+  ) {
     process.stderr.write(`tandem: ${error.message}\n`);
     process.exit(2);
   }

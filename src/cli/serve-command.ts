@@ -25,7 +25,9 @@ function startChild(role: string, args: string[]): Promise<{ child: ChildProcess
     child.on('message', (message: Listening) => {
       if (message?.event === 'listening') resolve({ child, port: message.port });
     });
-    child.once('exit', (code, signal) => reject(new Error(`${role} exited during start (${signal ?? `code ${code}`})`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`${role} exited during start (${signal ?? `code ${code}`})`)),
+    );
   });
 }
 
@@ -51,27 +53,39 @@ export async function serveCommand(argv: string[]): Promise<void> {
   let stopping = false;
   const stopAll = (code: number) => {
     stopping = true;
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    for (const child of children)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     const force = setTimeout(() => {
       for (const child of children) child.kill('SIGKILL');
     }, 5000);
     force.unref();
     Promise.all(
-      children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))),
+      children.map((c) =>
+        c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)),
+      ),
     ).then(() => process.exit(code));
   };
   const watch = (role: string, child: ChildProcess) => {
     children.push(child);
     child.on('exit', (code, signal) => {
       if (stopping) return;
-      process.stderr.write(`tandem serve: ${role} exited (${signal ?? `code ${code}`}); stopping the other process\n`);
+      process.stderr.write(
+        `tandem serve: ${role} exited (${signal ?? `code ${code}`}); stopping the other process\n`,
+      );
       stopAll(1);
     });
   };
   process.on('SIGINT', () => stopAll(0));
   process.on('SIGTERM', () => stopAll(0));
 
-  const webframe = await startChild('webframe', [appDir, '--host', '127.0.0.1', '--port', String(webframePort), ...debug]);
+  const webframe = await startChild('webframe', [
+    appDir,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(webframePort),
+    ...debug,
+  ]);
   watch('webframe', webframe.child);
   let front: { child: ChildProcess; port: number };
   try {

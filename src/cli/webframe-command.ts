@@ -27,7 +27,10 @@ export async function webframeCommand(argv: string[]): Promise<void> {
   });
   const server = new WebframeServer(app.handler, { host: app.settings.host, port: app.settings.port, log });
   const address = await server.listen();
-  log.info({ app: app.dir, host: address.address, port: address.port }, `webframe listening on ${address.address}:${address.port}`);
+  log.info(
+    { app: app.dir, host: address.address, port: address.port },
+    `webframe listening on ${address.address}:${address.port}`,
+  );
   announceListening('webframe', address.address, address.port);
   stopOnSignal(async () => {
     log.info('webframe stopping: finishing open requests');

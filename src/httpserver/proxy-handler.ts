@@ -1,4 +1,4 @@
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { errors, TandemError } from '../errors/catalogue.js';
 import type { AccessLogEntry } from '../http/access-log.js';
 import { clientAddress, requestHeadersForUpstream, responseHeadersForClient } from '../http/forwarding.js';
@@ -49,7 +49,9 @@ export function sendError(res: ServerResponse, error: TandemError, close = false
  * The httpserver's request handler: forwards each HTTP request as a stream to the webframe and writes the
  * answer back, with the request body and the response body both flowing under the protocol's flow control.
  */
-export function createProxyHandler(options: ProxyOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export function createProxyHandler(
+  options: ProxyOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     new ProxiedRequest(options, req, res).start();
   };
@@ -87,7 +89,10 @@ class ProxiedRequest implements ResponseEvents {
 
   async #send(): Promise<void> {
     const req = this.#req;
-    const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
+    const hasBody =
+      req.headers['content-length'] !== undefined
+        ? req.headers['content-length'] !== '0'
+        : req.headers['transfer-encoding'] !== undefined;
     let session = this.#o.pool.pick();
     if (session === undefined) {
       try {
@@ -171,15 +176,26 @@ class ProxiedRequest implements ResponseEvents {
       this.#req.resume();
       return;
     }
-    if (code === ErrorCode.REFUSED_STREAM && !this.#res.headersSent && !this.#retried && this.#received === 0) {
+    if (
+      code === ErrorCode.REFUSED_STREAM &&
+      !this.#res.headersSent &&
+      !this.#retried &&
+      this.#received === 0
+    ) {
       this.#retried = true; // no view saw it: safe to send again on another connection
       this.#req.removeAllListeners('data');
       void this.#send();
       return;
     }
-    this.#o.log.warn({ url: this.#req.url, code: errorCodeName(code), reason }, 'webframe aborted the stream');
+    this.#o.log.warn(
+      { url: this.#req.url, code: errorCodeName(code), reason },
+      'webframe aborted the stream',
+    );
     const detail = this.#o.debug && reason ? ` (${errorCodeName(code)}: ${reason})` : '';
-    sendError(this.#res, errors.HTTP_BAD_GATEWAY(`the webframe ended the request without an answer${detail}`));
+    sendError(
+      this.#res,
+      errors.HTTP_BAD_GATEWAY(`the webframe ended the request without an answer${detail}`),
+    );
   }
 
   #onTimeout(): void {

@@ -76,7 +76,9 @@ export class WebframePool {
     if (this.#closed) return Promise.reject(errors.HTTP_BAD_GATEWAY('httpserver is shutting down'));
     if (this.#connecting !== undefined) return this.#connecting;
     if (Date.now() < this.#retryAt) {
-      return Promise.reject(errors.HTTP_BAD_GATEWAY(`webframe at ${this.address} is unreachable (${this.#lastError})`));
+      return Promise.reject(
+        errors.HTTP_BAD_GATEWAY(`webframe at ${this.address} is unreachable (${this.#lastError})`),
+      );
     }
     this.#connecting = this.#open().finally(() => {
       this.#connecting = undefined;
@@ -94,7 +96,10 @@ export class WebframePool {
     const { host, port, connectTimeout, idleTimeout } = this.#options;
     const socket = connect({ host, port });
     const session = new ClientSession(socket);
-    const timer = setTimeout(() => socket.destroy(new Error(`no HELLO within ${connectTimeout} ms`)), connectTimeout);
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`no HELLO within ${connectTimeout} ms`)),
+      connectTimeout,
+    );
     let failure = '';
     socket.once('error', (err: NodeJS.ErrnoException) => {
       failure = err.code ?? err.message;
@@ -119,7 +124,8 @@ export class WebframePool {
     });
     session.onClose = (error) => {
       this.#sessions = this.#sessions.filter((s) => s !== session);
-      if (error !== undefined) this.#log?.warn({ webframe: this.address, ...error }, 'webframe connection closed');
+      if (error !== undefined)
+        this.#log?.warn({ webframe: this.address, ...error }, 'webframe connection closed');
     };
     if (this.#closed) session.close();
     return session;

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Logger } from '../log/logger.js';
 import type { HeaderMap, Reply, ServerStream } from '../protocol/types.js';
+import { type App, loadApp } from './index.js';
 
 let nextId = 1;
 
@@ -82,4 +83,14 @@ export async function writeApp(files: Record<string, string>): Promise<string> {
     await writeFile(join(dir, name), content);
   }
   return dir;
+}
+
+/** Loads an app written from `files` into a temporary folder, logging into `lines`. */
+export async function appWith(
+  files: Record<string, string>,
+  overrides: { debug?: boolean } = {},
+): Promise<{ app: App; lines: Record<string, unknown>[] }> {
+  const dir = await writeApp(files);
+  const { logger, lines } = captureLogger();
+  return { app: await loadApp(dir, { ...overrides, logger }), lines };
 }

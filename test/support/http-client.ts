@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
+
+/** What curl reports about one request. */
+export interface CurlResult {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Runs curl (a real HTTP client) and parses status, headers (lower-case names) and body. */
+export function curl(args: string[]): Promise<CurlResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'curl',
+      ['-s', '-S', '-i', '--max-time', '30', ...args],
+      { maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`curl ${args.join(' ')}: ${stderr || err.message}`));
+        // Skip interim 100 Continue heads.
+        let text = stdout;
+        while (/^HTTP\/1\.1 100 /.test(text)) text = text.slice(text.indexOf('\r\n\r\n') + 4);
+        const split = text.indexOf('\r\n\r\n');
+        const [statusLine, ...lines] = text.slice(0, split).split('\r\n');
+        const headers: Record<string, string> = {};
+        for (const line of lines) {
+          const colon = line.indexOf(':');
+          headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+        }
+        resolve({ status: Number(statusLine?.split(' ')[1]), headers, body: text.slice(split + 4) });
+      },
+    );
+  });
+}
+
+/** Sends raw bytes on a fresh TCP connection and resolves with everything received until the server closes or `idleMs` passes quietly. */
+export function rawExchange(port: number, bytes: string | Buffer, idleMs = 500): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    let timer = setTimeout(() => socket.destroy(), idleMs);
+    socket.on('data', (d) => {
+      received += d.toString('latin1');
+      clearTimeout(timer);
+      timer = setTimeout(() => socket.destroy(), idleMs);
+    });
+    socket.on('error', reject);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(received);
+    });
+    socket.write(bytes);
+  });
+}
