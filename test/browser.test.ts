@@ -97,7 +97,7 @@ describe('demo site in headless Chromium', { timeout: 180_000 }, () => {
       assert.equal(await page.title(), 'Form received');
 
       const fields = await page.evaluate(() =>
-        [...document.querySelectorAll('#fields dt')].map((dt) => [
+        Array.from(document.querySelectorAll('#fields dt')).map((dt) => [
           dt.textContent,
           dt.nextElementSibling?.textContent,
         ]),
@@ -120,7 +120,7 @@ describe('demo site in headless Chromium', { timeout: 180_000 }, () => {
       const api = await page.goto(`${stack.url}/api/hello/browser`);
       assert.equal(api?.status(), 200);
       assert.match(api?.headers()['content-type'] ?? '', /^application\/json/);
-      assert.deepEqual(JSON.parse(await page.innerText('body')), { hello: 'browser' });
+      assert.deepEqual(JSON.parse((await page.textContent('body')) ?? ''), { hello: 'browser' });
 
       const missing = await page.goto(`${stack.url}/nope`);
       assert.equal(missing?.status(), 404);
