@@ -17,9 +17,7 @@ function collect(dir) {
 
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : [...collect('src'), ...collect('test')].sort();
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', ...files],
-  { stdio: 'inherit' },
-);
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+  stdio: 'inherit',
+});
 process.exit(result.status ?? 1);

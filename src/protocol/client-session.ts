@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import { ErrorCode, encodeJsonFrame, type Frame, FrameFlag, FrameType } from './frame-codec.js';
-import { FrameSession, type SessionOptions, StreamState } from './frame-session.js';
+import { FrameSession } from './frame-session.js';
 import { type CheckedResponseHead, checkResponseHead } from './head-check.js';
+import { type SessionOptions, StreamState } from './stream-state.js';
 import type { RequestHead } from './types.js';
 
 /** What the caller of `ClientSession.request` hears about its stream. */

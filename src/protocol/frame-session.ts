@@ -14,53 +14,7 @@ import {
   MAX_U31,
   writeHeader,
 } from './frame-codec.js';
-
-/** Limits one end of a connection announces in its HELLO (docs/protocol.md §4.1). */
-export interface SessionLimits {
-  /** Largest frame payload this end accepts. */
-  maxFrameSize: number;
-  /** Credit this end grants the peer on each new stream. */
-  initialWindow: number;
-  /** Open streams this end accepts at once. */
-  maxStreams: number;
-}
-
-/** Options of either end of a connection. */
-export interface SessionOptions extends Partial<SessionLimits> {
-  /** How long to wait for the peer's HELLO, in ms (default 10000). */
-  helloTimeout?: number;
-}
-
-/** The defaults of docs/protocol.md §4.1. */
-export const DEFAULT_LIMITS: Readonly<SessionLimits> = Object.freeze({
-  maxFrameSize: 1 << 20,
-  initialWindow: 1 << 20,
-  maxStreams: 256,
-});
-
-/** State of one stream that both ends keep: flow-control credit both ways and which directions ended. */
-export class StreamState {
-  readonly id: number;
-  /** Bytes of DATA this end may still send. */
-  sendWindow: number;
-  /** Bytes of DATA the peer may still send before it needs more credit. */
-  recvAllowed: number;
-  /** Bytes consumed by the reader and not yet granted back in a WINDOW. */
-  recvUnacked = 0;
-  localEnded = false;
-  remoteEnded = false;
-  /** Part of the last write that did not fit the credit; sent when WINDOW arrives. */
-  pending: Uint8Array | undefined;
-  pendingEnd = false;
-  /** Called once a write that returned false may be followed by the next. */
-  onWritable: (() => void) | undefined;
-
-  constructor(id: number, sendWindow: number, recvAllowed: number) {
-    this.id = id;
-    this.sendWindow = sendWindow;
-    this.recvAllowed = recvAllowed;
-  }
-}
+import { DEFAULT_LIMITS, type SessionLimits, type SessionOptions, type StreamState } from './stream-state.js';
 
 /**
  * What both ends of a frame connection share: HELLO exchange, frame batching (all frames written in one

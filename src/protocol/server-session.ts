@@ -10,9 +10,10 @@ import {
   FrameType,
   HEADER_SIZE,
 } from './frame-codec.js';
-import { FrameSession, type SessionOptions, StreamState } from './frame-session.js';
+import { FrameSession } from './frame-session.js';
 import { checkRequestHead } from './head-check.js';
 import { InboundBody } from './inbound-body.js';
+import { type SessionOptions, StreamState } from './stream-state.js';
 import type { Reply, ServerStream, StreamHandler } from './types.js';
 
 /** Bodies up to this size that are strings travel inline as the response head's `data`. */
