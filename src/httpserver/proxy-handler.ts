@@ -28,10 +28,15 @@ export function errorPage(status: number, message: string): string {
   return `<!doctype html><html><head><title>${title}</title></head><body><h1>${title}</h1><p>${text}</p><hr><address>tandem httpserver</address></body></html>\n`;
 }
 
-/** Sends an error page unless a response already started, in which case the connection is cut. */
+/**
+ * Sends an error page. When a response already started, the connection is closed after what was written so
+ * far: the client sees a body cut short (no final chunk, or fewer bytes than Content-Length), never a
+ * truncated body passed off as complete.
+ */
 export function sendError(res: ServerResponse, error: TandemError, close = false): void {
   if (res.headersSent) {
-    res.destroy();
+    if (res.socket !== null && !res.socket.destroyed) res.socket.end();
+    else res.destroy();
     return;
   }
   const status = error.status ?? 500;
