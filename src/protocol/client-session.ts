@@ -96,7 +96,7 @@ export class ClientSession extends FrameSession<ClientStream> {
 
   /** Graceful close: no new streams; the connection closes when the open ones finish. */
   close(): void {
-    this.goAway(0);
+    this.goAway(this.lastStreamId());
   }
 
   /** See ClientStream.write. */
@@ -116,7 +116,7 @@ export class ClientSession extends FrameSession<ClientStream> {
   }
 
   protected lastStreamId(): number {
-    return this.#nextId - 2;
+    return Math.max(0, this.#nextId - 2);
   }
 
   protected wasOpened(id: number): boolean {
