@@ -4,6 +4,7 @@ import { errors } from '../errors/catalogue.js';
 import { createAccessLog } from '../http/access-log.js';
 import { createHttpServer } from '../http/http-server.js';
 import type { Logger } from '../log/logger.js';
+import { closeServer, listen } from '../net/listen.js';
 import type { HttpServerConfig } from './config.js';
 import { createProxyHandler, sendError } from './proxy-handler.js';
 import { WebframePool } from './webframe-pool.js';
@@ -61,23 +62,16 @@ export class HttpServer {
     });
     this.#server = server;
     this.#pool = pool;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(c.port, c.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    return server.address() as AddressInfo;
+    return listen(server, c.port, c.host);
   }
 
   /** Graceful stop: no new connections, idle ones closed, requests in flight finish, pool closed. */
   async close(): Promise<void> {
     const server = this.#server;
     if (server === undefined) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    this.#pool?.close();
-    await closed;
+    await closeServer(server, () => {
+      server.closeIdleConnections();
+      this.#pool?.close();
+    });
   }
 }

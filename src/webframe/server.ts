@@ -1,5 +1,6 @@
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../log/logger.js';
+import { closeServer, listen } from '../net/listen.js';
 import { ServerSession } from '../protocol/server-session.js';
 import type { StreamHandler } from '../protocol/types.js';
 
@@ -31,23 +32,16 @@ export class WebframeServer {
   async listen(): Promise<AddressInfo> {
     const server = createServer((socket) => this.#accept(socket));
     this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.#options.port, this.#options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    return server.address() as AddressInfo;
+    return listen(server, this.#options.port, this.#options.host);
   }
 
   /** Graceful stop: GOAWAY on every connection, open streams finish, then the listener closes. */
   async close(): Promise<void> {
     const server = this.#server;
     if (server === undefined) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const session of this.#sessions) session.close();
-    await closed;
+    await closeServer(server, () => {
+      for (const session of this.#sessions) session.close();
+    });
   }
 
   #accept(socket: Socket): void {

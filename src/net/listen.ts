@@ -1,0 +1,22 @@
+import type { AddressInfo, Server } from 'node:net';
+
+/** Binds `server` to `host:port` (0: any free port); resolves with the bound address, rejects on EADDRINUSE etc. */
+export function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/**
+ * Stops accepting connections and resolves once every open one has ended; `beforeWait` runs after the
+ * listener stopped and is where the caller asks its connections to finish (GOAWAY, closing idle sockets).
+ */
+export function closeServer(server: Server, beforeWait: () => void): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  beforeWait();
+  return closed;
+}
