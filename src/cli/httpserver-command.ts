@@ -5,7 +5,8 @@ import { createLogger } from '../log/logger.js';
 import { announceListening, stopOnSignal } from './signals.js';
 
 /** Help text of `tandem httpserver`. */
-export const HTTPSERVER_USAGE = `Usage: tandem httpserver [--config FILE] [--host H] [--port P] [--webframe HOST:PORT] [--debug]
+export const HTTPSERVER_USAGE = `Usage: tandem httpserver [--config FILE] [--host H] [--port P] [--webframe HOST:PORT]
+                         [--model loop|event|fork|prefork|thread] [--workers N] [--debug]
 
 Serves HTTP/1.1 (default 127.0.0.1:8808) and forwards every request to the webframe
 (default 127.0.0.1:8806). FILE is JSON; flags override it. See README.md for its keys.`;
@@ -20,6 +21,8 @@ export async function httpserverCommand(argv: string[]): Promise<void> {
       port: { type: 'string' },
       webframe: { type: 'string' },
       debug: { type: 'boolean' },
+      model: { type: 'string' },
+      workers: { type: 'string' },
     },
   });
   const config = await loadHttpServerConfig(values);
@@ -28,10 +31,10 @@ export async function httpserverCommand(argv: string[]): Promise<void> {
   const address = await server.listen();
   const webframe = `${config.webframe.host}:${config.webframe.port}`;
   log.info(
-    { host: address.address, port: address.port, webframe },
-    `httpserver listening on http://${address.address}:${address.port}, webframe at ${webframe}`,
+    { host: address.host, port: address.port, webframe, model: config.model, workers: config.workers },
+    `httpserver listening on http://${address.host}:${address.port}, webframe at ${webframe}`,
   );
-  announceListening('httpserver', address.address, address.port);
+  announceListening('httpserver', address.host, address.port);
   stopOnSignal(async () => {
     log.info('httpserver stopping: finishing open requests');
     await server.close();

@@ -2,6 +2,7 @@
 import { TandemError } from '../errors/catalogue.js';
 import { HTTPSERVER_USAGE, httpserverCommand } from './httpserver-command.js';
 import { SERVE_USAGE, serveCommand } from './serve-command.js';
+import { STATIC_USAGE, staticCommand } from './static-command.js';
 import { WEBFRAME_USAGE, webframeCommand } from './webframe-command.js';
 
 const USAGE = `Usage: tandem <command> [options]
@@ -10,6 +11,7 @@ Commands:
   serve [APP_DIR]      webframe + httpserver for an app (npm start: the demo site)
   webframe [APP_DIR]   serve an app over the frame protocol
   httpserver           the HTTP front server
+  static [DIR]         serve a folder over HTTP (like python -m http.server)
 
 tandem <command> --help shows a command's options.`;
 
@@ -17,6 +19,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; usage: 
   serve: { run: serveCommand, usage: SERVE_USAGE },
   webframe: { run: webframeCommand, usage: WEBFRAME_USAGE },
   httpserver: { run: httpserverCommand, usage: HTTPSERVER_USAGE },
+  static: { run: staticCommand, usage: STATIC_USAGE },
 };
 
 async function main(argv: string[]): Promise<void> {

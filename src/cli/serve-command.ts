@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parsePort } from './parse-port.js';
+import { parsePort } from './parse-flags.js';
 
 /** Help text of `tandem serve`. */
 export const SERVE_USAGE = `Usage: tandem serve [APP_DIR] [--host H] [--port P] [--webframe-port P] [--debug]

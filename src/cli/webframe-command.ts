@@ -2,11 +2,13 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../log/logger.js';
 import { loadApp } from '../webframe/app-loader.js';
 import { WebframeServer } from '../webframe/server.js';
-import { parsePort } from './parse-port.js';
+import type { SettingsOverrides } from '../webframe/settings.js';
+import { parseCount, parseModel, parsePort } from './parse-flags.js';
 import { announceListening, stopOnSignal } from './signals.js';
 
 /** Help text of `tandem webframe`. */
 export const WEBFRAME_USAGE = `Usage: tandem webframe [APP_DIR] [--host H] [--port P] [--debug]
+                       [--model loop|event|fork|prefork|thread] [--workers N]
 
 Serves the app in APP_DIR (default .) over the frame protocol: urls.ts, views.ts,
 settings.ts and static/. Flags override the app's settings.ts (default 127.0.0.1:8806).`;
@@ -16,22 +18,32 @@ export async function webframeCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { host: { type: 'string' }, port: { type: 'string' }, debug: { type: 'boolean' } },
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      debug: { type: 'boolean' },
+      model: { type: 'string' },
+      workers: { type: 'string' },
+    },
   });
   const log = createLogger('webframe');
-  const app = await loadApp(positionals[0] ?? '.', {
-    logger: log,
+  const overrides: SettingsOverrides = {
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(values.port === undefined ? {} : { port: parsePort(values.port, '--port') }),
     ...(values.debug === undefined ? {} : { debug: values.debug }),
-  });
-  const server = new WebframeServer(app.handler, { host: app.settings.host, port: app.settings.port, log });
+    ...(values.model === undefined ? {} : { model: parseModel(values.model) }),
+    ...(values.workers === undefined ? {} : { workers: parseCount(values.workers, '--workers') }),
+  };
+  // Loaded here first so that a broken app is reported before anything listens; workers load it again.
+  const app = await loadApp(positionals[0] ?? '.', { ...overrides, logger: log });
+  const server = new WebframeServer(app.settings, { appDir: app.dir, overrides }, log);
   const address = await server.listen();
+  const { model, workers } = app.settings;
   log.info(
-    { app: app.dir, host: address.address, port: address.port },
-    `webframe listening on ${address.address}:${address.port}`,
+    { app: app.dir, host: address.host, port: address.port, model, workers },
+    `webframe listening on ${address.host}:${address.port}`,
   );
-  announceListening('webframe', address.address, address.port);
+  announceListening('webframe', address.host, address.port);
   stopOnSignal(async () => {
     log.info('webframe stopping: finishing open requests');
     await server.close();

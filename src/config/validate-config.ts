@@ -209,3 +209,11 @@ export function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/** A concurrency model name (docs/models.md), for config files and flags. */
+export const modelNameSchema = z.enum(['loop', 'event', 'fork', 'prefork', 'thread'], {
+  error: 'expected one of loop, event, fork, prefork, thread',
+});
+
+/** How many workers (processes, threads or forked children at once) a model may use. */
+export const workersSchema = intRange(1, 256);

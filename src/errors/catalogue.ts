@@ -114,6 +114,17 @@ export const errors = {
     undefined,
     (root: string, reason: string) => `static root ${root}: ${reason}`,
   ),
+  NET_HANDLER_MODULE_REQUIRED: define(
+    'NET_HANDLER_MODULE_REQUIRED',
+    undefined,
+    (model: string) =>
+      `the ${model} model serves in other processes or threads, so it needs a handler module ({ module, export?, options? }), not a handler object`,
+  ),
+  NET_WORKER_EXITED: define(
+    'NET_WORKER_EXITED',
+    undefined,
+    (worker: string, code: number) => `${worker} exited with code ${code} while serving`,
+  ),
 } as const;
 
 /** True when `err` is a TandemError made by the catalogue entry `entry`. */

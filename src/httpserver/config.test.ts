@@ -40,6 +40,8 @@ describe('loadHttpServerConfig', () => {
       debug: false,
       webframe: { host: '127.0.0.1', port: 8806 },
       connections: 2,
+      model: 'event',
+      workers: 2,
       limits: { maxHeaderSize: 16384, maxBodySize: 2147483648 },
       timeouts: { headers: 30000, request: 300000, keepAlive: 5000, upstream: 60000 },
     });
@@ -198,6 +200,22 @@ describe('loadHttpServerConfig', () => {
     await rejectsInvalid(
       loadHttpServerConfig({ host: 'a b' }),
       'command line: key "--host": expected an IP address or host name, got "a b"',
+    );
+  });
+
+  it('takes the concurrency model and workers from the file, flags winning', async () => {
+    const file = await configFile('model.json', { model: 'thread', workers: 4 });
+    const fromFile = await loadHttpServerConfig({ config: file });
+    assert.deepEqual([fromFile.model, fromFile.workers], ['thread', 4]);
+    const fromFlags = await loadHttpServerConfig({ config: file, model: 'prefork', workers: '3' });
+    assert.deepEqual([fromFlags.model, fromFlags.workers], ['prefork', 3]);
+    await rejectsInvalid(
+      loadHttpServerConfig({ model: 'forking' }),
+      'command line: key "--model": expected one of loop, event, fork, prefork, thread, got "forking"',
+    );
+    await rejectsInvalid(
+      loadHttpServerConfig({ workers: '0' }),
+      'command line: key "--workers": expected an integer from 1 to 256, got 0',
     );
   });
 });

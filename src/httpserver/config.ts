@@ -5,10 +5,13 @@ import {
   type HostPort,
   hostSchema,
   intRange,
+  modelNameSchema,
   portSchema,
   readJsonConfig,
   validateConfig,
+  workersSchema,
 } from '../config/validate-config.js';
+import type { ModelName } from '../net/types.js';
 
 /** The httpserver's settings, validated and frozen; times are in milliseconds, sizes in bytes. */
 export interface HttpServerConfig {
@@ -20,8 +23,12 @@ export interface HttpServerConfig {
   debug: boolean;
   /** Where the webframe listens; written `127.0.0.1:8806` or `[::1]:8806` in the file and flags. */
   webframe: HostPort;
-  /** Multiplexed pool connections to the webframe. */
+  /** Multiplexed pool connections to the webframe (per worker). */
   connections: number;
+  /** How clients are served: `event` (default), `loop`, `fork`, `prefork` or `thread` (docs/models.md). */
+  model: ModelName;
+  /** Worker processes or threads for prefork and thread; most children at once for fork. */
+  workers: number;
   limits: {
     /** Largest request head (request line and headers); larger gets 431. */
     maxHeaderSize: number;
@@ -47,6 +54,8 @@ export const defaultHttpServerConfig: HttpServerConfig = Object.freeze({
   debug: false,
   webframe: Object.freeze({ host: '127.0.0.1', port: 8806 }),
   connections: 2,
+  model: 'event',
+  workers: 2,
   limits: Object.freeze({ maxHeaderSize: 16384, maxBodySize: 2 * 1024 * 1024 * 1024 }),
   timeouts: Object.freeze({ headers: 30_000, request: 300_000, keepAlive: 5_000, upstream: 60_000 }),
 });
@@ -61,6 +70,9 @@ export interface HttpServerFlags {
   /** `HOST:PORT` of the webframe. */
   webframe?: string;
   debug?: boolean;
+  model?: string;
+  /** A number, or the flag's text. */
+  workers?: number | string;
 }
 
 /** What a config file may hold: any subset of the keys of HttpServerConfig. */
@@ -83,6 +95,8 @@ const fileSchema: z.ZodType<HttpServerConfigFile> = z.strictObject(
     debug: booleanSchema.optional(),
     webframe: addressSchema.optional(),
     connections: intRange(1, 64).optional(),
+    model: modelNameSchema.optional(),
+    workers: workersSchema.optional(),
     limits: z
       .strictObject(
         {
@@ -128,6 +142,8 @@ export async function loadHttpServerConfig(flags: HttpServerFlags): Promise<Http
     debug: fromFlags.debug ?? file.debug ?? d.debug,
     webframe: { ...(fromFlags.webframe ?? file.webframe ?? d.webframe) },
     connections: file.connections ?? d.connections,
+    model: fromFlags.model ?? file.model ?? d.model,
+    workers: fromFlags.workers ?? file.workers ?? d.workers,
     limits: { ...d.limits, ...file.limits },
     timeouts: { ...d.timeouts, ...file.timeouts },
   };
@@ -137,15 +153,17 @@ export async function loadHttpServerConfig(flags: HttpServerFlags): Promise<Http
 function validateFlags(flags: HttpServerFlags): HttpServerConfigFile {
   const out: HttpServerConfigFile = {};
   if (flags.host !== undefined) out.host = flag(hostSchema, flags.host, 'host');
-  if (flags.port !== undefined) {
-    // A flag arrives as text; only plain decimal digits become a number, anything else is reported as given.
-    const text = flags.port;
-    const port = typeof text === 'string' && /^\d{1,10}$/.test(text) ? Number(text) : text;
-    out.port = flag(portSchema, port, 'port');
-  }
+  if (flags.port !== undefined) out.port = flag(portSchema, numeric(flags.port), 'port');
+  if (flags.model !== undefined) out.model = flag(modelNameSchema, flags.model, 'model');
+  if (flags.workers !== undefined) out.workers = flag(workersSchema, numeric(flags.workers), 'workers');
   if (flags.webframe !== undefined) out.webframe = flag(addressSchema, flags.webframe, 'webframe');
   if (flags.debug !== undefined) out.debug = flag(booleanSchema, flags.debug, 'debug');
   return out;
+}
+
+/** A flag arrives as text; only plain decimal digits become a number, anything else is reported as given. */
+function numeric(text: number | string): number | string {
+  return typeof text === 'string' && /^\d{1,10}$/.test(text) ? Number(text) : text;
 }
 
 function flag<T>(schema: z.ZodType<T>, value: unknown, name: string): T {

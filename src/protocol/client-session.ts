@@ -1,7 +1,7 @@
-import type { Socket } from 'node:net';
 import { ErrorCode, encodeJsonFrame, type Frame, FrameFlag, FrameType } from './frame-codec.js';
 import { FrameSession } from './frame-session.js';
 import { type CheckedResponseHead, checkResponseHead } from './head-check.js';
+import type { FrameSocket } from './stream-state.js';
 import { type SessionOptions, StreamState } from './stream-state.js';
 import type { RequestHead } from './types.js';
 
@@ -74,7 +74,7 @@ export class ClientStream extends StreamState {
 export class ClientSession extends FrameSession<ClientStream> {
   #nextId = 1;
 
-  constructor(socket: Socket, options: SessionOptions = {}) {
+  constructor(socket: FrameSocket, options: SessionOptions = {}) {
     super(socket, options);
   }
 

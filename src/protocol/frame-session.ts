@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import {
   ErrorCode,
   encodeCodeFrame,
@@ -14,6 +13,7 @@ import {
   MAX_U31,
   writeHeader,
 } from './frame-codec.js';
+import type { FrameSocket } from './stream-state.js';
 import { DEFAULT_LIMITS, type SessionLimits, type SessionOptions, type StreamState } from './stream-state.js';
 
 /**
@@ -22,7 +22,7 @@ import { DEFAULT_LIMITS, type SessionLimits, type SessionOptions, type StreamSta
  * Subclasses decide what HEAD, DATA and ABORT mean for their side.
  */
 export abstract class FrameSession<S extends StreamState = StreamState> {
-  protected readonly socket: Socket;
+  protected readonly socket: FrameSocket;
   protected readonly limits: SessionLimits;
   /** The peer's limits, known once its HELLO arrived. */
   protected peer: SessionLimits = { ...DEFAULT_LIMITS };
@@ -43,7 +43,7 @@ export abstract class FrameSession<S extends StreamState = StreamState> {
   #closed = false;
   #goingAway = false;
 
-  constructor(socket: Socket, options: SessionOptions = {}) {
+  constructor(socket: FrameSocket, options: SessionOptions = {}) {
     this.socket = socket;
     this.limits = {
       maxFrameSize: options.maxFrameSize ?? DEFAULT_LIMITS.maxFrameSize,
@@ -85,7 +85,7 @@ export abstract class FrameSession<S extends StreamState = StreamState> {
   /** Starts reading and sends this end's HELLO. */
   start(): void {
     const socket = this.socket;
-    socket.setNoDelay(true);
+    socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('drain', () => this.#onDrain());
     socket.on('error', () => {}); // 'close' follows and reports the loss

@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import { errors } from '../errors/catalogue.js';
 import {
   ErrorCode,
@@ -13,6 +12,7 @@ import {
 import { FrameSession } from './frame-session.js';
 import { checkRequestHead } from './head-check.js';
 import { InboundBody } from './inbound-body.js';
+import type { FrameSocket } from './stream-state.js';
 import { type SessionOptions, StreamState } from './stream-state.js';
 import type { Reply, ServerStream, StreamHandler } from './types.js';
 
@@ -52,7 +52,7 @@ export class ServerSession extends FrameSession<ServerStreamState> {
   #lastSeen = 0;
   readonly #consume = (s: ServerStreamState, n: number) => this.consumed(s, n);
 
-  constructor(socket: Socket, handler: StreamHandler, options: ServerSessionOptions = {}) {
+  constructor(socket: FrameSocket, handler: StreamHandler, options: ServerSessionOptions = {}) {
     super(socket, options);
     this.#handler = handler;
     this.#onError = options.onError;

@@ -1,3 +1,8 @@
+import type { Duplex } from 'node:stream';
+
+/** What a frame connection runs over: a TCP or Unix socket, or any Duplex that may offer setNoDelay. */
+export type FrameSocket = Duplex & { setNoDelay?(noDelay?: boolean): unknown };
+
 /** Limits one end of a connection announces in its HELLO (docs/protocol.md §4.1). */
 export interface SessionLimits {
   /** Largest frame payload this end accepts. */

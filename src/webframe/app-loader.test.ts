@@ -29,7 +29,14 @@ describe('loading apps', () => {
       'settings.mjs': `export default { host: 'localhost', debug: true, static: false };`,
       'package.json': '{"type":"module"}',
     });
-    assert.deepEqual(app.settings, { host: 'localhost', port: 8806, static: false, debug: true });
+    assert.deepEqual(app.settings, {
+      host: 'localhost',
+      port: 8806,
+      static: false,
+      debug: true,
+      model: 'event',
+      workers: 2,
+    });
     assert.equal((await readReply(app.handler(makeStream('GET', '/hi')))).text, 'hi');
   });
 
@@ -56,6 +63,10 @@ describe('loading apps', () => {
 
   const badSettings: [string, RegExp][] = [
     ['{ port: 70000 }', /settings\.mjs: key "port": expected an integer from 0 to 65535, got 70000/],
+    [
+      '{ model: "forking" }',
+      /settings\.mjs: key "model": expected one of loop, event, fork, prefork, thread, got "forking"/,
+    ],
     ["{ port: '8806' }", /key "port"/],
     ['{ debug: "yes" }', /key "debug": expected true or false/],
     ['{ host: "not a host!" }', /key "host"/],

@@ -1,6 +1,13 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { hostSchema, portSchema, validateConfig } from '../config/validate-config.js';
+import {
+  hostSchema,
+  modelNameSchema,
+  portSchema,
+  validateConfig,
+  workersSchema,
+} from '../config/validate-config.js';
+import type { ModelName } from '../net/types.js';
 
 /** The zod schema of an app's `settings.ts` default export; every key is optional and unknown keys are refused. */
 export const settingsSchema = z.strictObject({
@@ -12,12 +19,16 @@ export const settingsSchema = z.strictObject({
     })
     .default('static'),
   debug: z.boolean({ error: 'expected true or false' }).default(false),
+  model: modelNameSchema.default('event'),
+  workers: workersSchema.default(2),
 });
 
 const overridesSchema = z.strictObject({
   host: hostSchema.optional(),
   port: portSchema.optional(),
   debug: z.boolean({ error: 'expected true or false' }).optional(),
+  model: modelNameSchema.optional(),
+  workers: workersSchema.optional(),
 });
 
 /** What an app's `settings.ts` may default-export: `{ host, port, static, debug }`, all optional. */
@@ -28,6 +39,8 @@ export interface SettingsOverrides {
   host?: string;
   port?: number;
   debug?: boolean;
+  model?: ModelName;
+  workers?: number;
 }
 
 /** An app's settings once loaded: defaults filled in, `static` made absolute (or false), frozen. */
@@ -40,6 +53,10 @@ export interface WebframeSettings {
   readonly static: string | false;
   /** Whether a failing view's page shows the stack; default false. */
   readonly debug: boolean;
+  /** How connections from httpservers are served: `event` (default), `loop`, `fork`, `prefork`, `thread`. */
+  readonly model: ModelName;
+  /** Worker processes or threads for prefork and thread; most children at once for fork. Default 2. */
+  readonly workers: number;
 }
 
 /**
@@ -60,5 +77,7 @@ export function resolveSettings(
     port: extra.port ?? parsed.port,
     static: parsed.static === false ? false : resolve(dir, parsed.static),
     debug: extra.debug ?? parsed.debug,
+    model: extra.model ?? parsed.model,
+    workers: extra.workers ?? parsed.workers,
   });
 }

@@ -22,6 +22,8 @@ describe('examples/site', () => {
       port: 8806,
       static: join(SITE, 'static'),
       debug: false,
+      model: 'event',
+      workers: 2,
     });
   });
 

@@ -1,0 +1,29 @@
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { stopOnSignal } from '../../src/cli/signals.js';
+import { NetServer } from '../../src/net/net-server.js';
+import type { ModelSpec } from '../../src/net/types.js';
+
+// Serves hello-handler.ts:
+// node --import tsx examples/http-handler/server.ts [--port 8000] [--model event] [--workers N]
+const { values } = parseArgs({
+  options: {
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '8000' },
+    model: { type: 'string', default: 'event' },
+    workers: { type: 'string' },
+  },
+});
+const workers = values.workers === undefined ? undefined : Number(values.workers);
+const model = (
+  values.model === 'fork' ? { kind: 'fork', maxChildren: workers } : { kind: values.model, workers }
+) as ModelSpec;
+
+const server = new NetServer({
+  transport: { kind: 'tcp', host: values.host, port: Number(values.port) },
+  model,
+  handler: { module: fileURLToPath(new URL('./hello-handler.ts', import.meta.url)) },
+});
+const address = await server.listen();
+console.log(`Serving hello-handler at http://${address.host}:${address.port}/ (model ${model.kind})`);
+stopOnSignal(() => server.close());

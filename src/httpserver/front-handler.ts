@@ -1,0 +1,55 @@
+import { errors } from '../errors/catalogue.js';
+import { createAccessLog } from '../http/access-log.js';
+import { httpConnectionHandler } from '../http/http-connection-handler.js';
+import { createHttpServer } from '../http/http-server.js';
+import { createLogger } from '../log/logger.js';
+import type { ConnectionHandler } from '../net/types.js';
+import type { HttpServerConfig } from './config.js';
+import { createProxyHandler, sendError } from './proxy-handler.js';
+import { WebframePool } from './webframe-pool.js';
+
+/**
+ * The httpserver's connection handler, as a handler module so every concurrency model can load it (once per
+ * process or thread): an http.Server on Node's llhttp whose requests go to the webframe through this worker's
+ * own pool of multiplexed connections.
+ */
+export default function createFrontHandler(config: HttpServerConfig): ConnectionHandler {
+  const log = createLogger('httpserver', config.debug ? 'debug' : undefined);
+  const pool = new WebframePool({
+    host: config.webframe.host,
+    port: config.webframe.port,
+    connections: config.connections,
+    log,
+  });
+  const accessLog = createAccessLog(process.stdout);
+  const handler = createProxyHandler({
+    pool,
+    maxBodySize: config.limits.maxBodySize,
+    upstreamTimeout: config.timeouts.upstream,
+    debug: config.debug,
+    log,
+    accessLog,
+  });
+  const server = createHttpServer(
+    {
+      maxHeaderSize: config.limits.maxHeaderSize,
+      headersTimeout: config.timeouts.headers,
+      requestTimeout: config.timeouts.request,
+      keepAliveTimeout: config.timeouts.keepAlive,
+    },
+    handler,
+  );
+  // Expect: 100-continue (RFC 9110 §10.1.1): refuse an oversized body before the client sends it.
+  server.on('checkContinue', (req, res) => {
+    if (Number(req.headers['content-length'] ?? 0) > config.limits.maxBodySize) {
+      sendError(res, errors.HTTP_PAYLOAD_TOO_LARGE(config.limits.maxBodySize), true);
+      return;
+    }
+    res.writeContinue();
+    handler(req, res);
+  });
+  return httpConnectionHandler(server, () => {
+    pool.close();
+    accessLog.flush();
+  });
+}

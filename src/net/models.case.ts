@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { unlinkSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type BoundAddress, NetServer } from './net-server.js';
+import type { ModelSpec, TransportSpec } from './types.js';
+import { bindUnixDatagram } from './unix-datagram.js';
+
+/** The handler module every model serves in the suite (loaded by path, so workers can load it too). */
+export const ECHO_HANDLER = fileURLToPath(new URL('./fixtures/echo-handler.ts', import.meta.url));
+
+/** Transports the suite runs over. */
+export type SuiteTransport = 'tcp4' | 'tcp6' | 'unix' | 'udp' | 'unix-dgram';
+
+let counter = 0;
+function transportSpec(kind: SuiteTransport): TransportSpec {
+  const path = join(tmpdir(), `tandem-net-${process.pid}-${++counter}.sock`);
+  switch (kind) {
+    case 'tcp4':
+      return { kind: 'tcp', host: '127.0.0.1', port: 0 };
+    case 'tcp6':
+      return { kind: 'tcp', host: '::1', port: 0 };
+    case 'udp':
+      return { kind: 'udp', host: '127.0.0.1', port: 0 };
+    case 'unix':
+      return { kind: 'unix', path };
+    case 'unix-dgram':
+      return { kind: 'unix-dgram', path };
+  }
+}
+
+/** Starts a server with the echo handler; `close` stops it. */
+export async function startEchoServer(model: ModelSpec, kind: SuiteTransport) {
+  const server = new NetServer({
+    transport: transportSpec(kind),
+    model,
+    handler: { module: ECHO_HANDLER },
+    report: () => {},
+  });
+  const address = await server.listen();
+  return { server, address };
+}
+
+/** A line client over TCP or a Unix stream socket: `ask(line)` resolves with the next answer line. */
+export function streamClient(address: BoundAddress) {
+  const socket = address.path ? connect(address.path) : connect(address.port, address.host);
+  let buffered = '';
+  const waiting: Array<(line: string) => void> = [];
+  socket.on('data', (d) => {
+    buffered += d.toString();
+    for (let nl = buffered.indexOf('\n'); nl !== -1; nl = buffered.indexOf('\n')) {
+      waiting.shift()?.(buffered.slice(0, nl));
+      buffered = buffered.slice(nl + 1);
+    }
+  });
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  return {
+    socket,
+    closed,
+    ask(line: string): Promise<string> {
+      return new Promise((resolve) => {
+        waiting.push(resolve);
+        socket.write(`${line}\n`);
+      });
+    },
+  };
+}
+
+/** Sends one datagram and resolves with the reply, or undefined after `ms` without one. */
+export async function datagramAsk(
+  address: BoundAddress,
+  message: string,
+  ms = 2000,
+): Promise<string | undefined> {
+  if (address.kind === 'udp') {
+    const socket = createSocket('udp4');
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(undefined), ms);
+      const done = (value: string | undefined) => {
+        clearTimeout(timer);
+        socket.close();
+        resolve(value);
+      };
+      socket.on('message', (reply) => done(reply.toString()));
+      socket.send(message, address.port, address.host);
+    });
+  }
+  const path = join(tmpdir(), `tandem-client-${process.pid}-${++counter}.sock`);
+  let resolveReply!: (value: string | undefined) => void;
+  const reply = new Promise<string | undefined>((resolve) => (resolveReply = resolve));
+  const client = await bindUnixDatagram(path, (m) => resolveReply(m.toString()));
+  const timer = setTimeout(() => resolveReply(undefined), ms);
+  client.send(Buffer.from(message), address.path);
+  const value = await reply;
+  clearTimeout(timer);
+  client.close();
+  try {
+    unlinkSync(path);
+  } catch {}
+  return value;
+}
+
+/** The shared conformance suite: the same tests for every model × transport pair that makes sense. */
+export function conformance(model: ModelSpec, kind: SuiteTransport): void {
+  const datagram = kind === 'udp' || kind === 'unix-dgram';
+  describe(`${model.kind} model over ${kind}`, () => {
+    if (datagram) {
+      test('echo', async () => {
+        const { server, address } = await startEchoServer(model, kind);
+        assert.equal(await datagramAsk(address, 'echo hello'), 'hello');
+        await server.close();
+      });
+      test('many concurrent clients', async () => {
+        const { server, address } = await startEchoServer(model, kind);
+        const replies = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => datagramAsk(address, `echo ${i}`)),
+        );
+        assert.deepEqual(
+          replies,
+          Array.from({ length: 20 }, (_, i) => String(i)),
+        );
+        await server.close();
+      });
+      test('a handler that throws: no reply, the next datagram is served', async () => {
+        const { server, address } = await startEchoServer(model, kind);
+        assert.equal(await datagramAsk(address, 'throw', 300), undefined);
+        assert.equal(await datagramAsk(address, 'echo after'), 'after');
+        await server.close();
+      });
+      test('a sender that vanishes before its reply does not disturb the next', async () => {
+        const { server, address } = await startEchoServer(model, kind);
+        assert.equal(await datagramAsk(address, 'slow 200', 20), undefined);
+        assert.equal(await datagramAsk(address, 'echo next'), 'next');
+        await server.close();
+      });
+      test('close while busy: the reply in flight is still sent', async () => {
+        const { server, address } = await startEchoServer(model, kind);
+        const pending = datagramAsk(address, 'slow 300');
+        await new Promise((r) => setTimeout(r, 50));
+        await server.close();
+        assert.equal(await pending, 'done');
+      });
+      return;
+    }
+    test('echo', async () => {
+      const { server, address } = await startEchoServer(model, kind);
+      const client = streamClient(address);
+      assert.equal(await client.ask('echo hello'), 'hello');
+      assert.equal(await client.ask('echo again'), 'again');
+      client.socket.end();
+      await client.closed;
+      await server.close();
+    });
+    test('many concurrent clients', async () => {
+      const { server, address } = await startEchoServer(model, kind);
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, async (_, i) => {
+          const client = streamClient(address);
+          const answer = await client.ask(`echo ${i}`);
+          client.socket.end();
+          await client.closed;
+          return answer;
+        }),
+      );
+      assert.deepEqual(
+        answers,
+        Array.from({ length: 12 }, (_, i) => String(i)),
+      );
+      await server.close();
+    });
+    test('a client that vanishes mid-request does not disturb the next', async () => {
+      const { server, address } = await startEchoServer(model, kind);
+      const gone = streamClient(address);
+      gone.socket.write('slow 100\n');
+      gone.socket.destroy();
+      const next = streamClient(address);
+      assert.equal(await next.ask('echo next'), 'next');
+      next.socket.end();
+      await next.closed;
+      await server.close();
+    });
+    test('a handler that throws closes that connection; the server keeps serving', async () => {
+      const { server, address } = await startEchoServer(model, kind);
+      const bad = streamClient(address);
+      bad.socket.write('throw\n');
+      await bad.closed;
+      const next = streamClient(address);
+      assert.equal(await next.ask('echo still here'), 'still here');
+      next.socket.end();
+      await next.closed;
+      await server.close();
+    });
+    test('close while busy: the request in flight finishes, then close resolves', async () => {
+      const { server, address } = await startEchoServer(model, kind);
+      const client = streamClient(address);
+      const pending = client.ask('slow 300');
+      await new Promise((r) => setTimeout(r, 100));
+      let closed = false;
+      const closing = server.close().then(() => {
+        closed = true;
+      });
+      assert.equal(await pending, 'done');
+      assert.equal(closed, false, 'close waits for the connection');
+      client.socket.end();
+      await closing;
+    });
+  });
+}

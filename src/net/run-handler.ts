@@ -1,0 +1,128 @@
+import { isAbsolute, resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { errors } from '../errors/catalogue.js';
+import type {
+  ConnectionHandler,
+  ConnectionInfo,
+  DatagramHandler,
+  DatagramInfo,
+  Handler,
+  HandlerModule,
+  HandlerSource,
+  NetErrorReporter,
+} from './types.js';
+
+/** True when `source` names a handler module rather than being a handler. */
+export function isHandlerModule(source: HandlerSource): source is HandlerModule {
+  return typeof (source as HandlerModule).module === 'string';
+}
+
+/** True for a stream (connection) handler. */
+export function isConnectionHandler(handler: Handler): handler is ConnectionHandler {
+  return typeof (handler as ConnectionHandler).handle === 'function';
+}
+
+/** True for a datagram handler. */
+export function isDatagramHandler(handler: Handler): handler is DatagramHandler {
+  return typeof (handler as DatagramHandler).handleDatagram === 'function';
+}
+
+/** The URL to import for a handler module given as a path (relative to the cwd) or a URL. */
+export function handlerModuleUrl(module: string): string {
+  if (/^[a-z]+:/i.test(module) && !isAbsolute(module)) return module;
+  return pathToFileURL(resolve(module)).href;
+}
+
+/** Loads a handler: a handler object is used as it is; a module's factory export is called with its options. */
+export async function loadHandler(source: HandlerSource): Promise<Handler> {
+  if (!isHandlerModule(source)) return source;
+  const name = source.export ?? 'default';
+  let factory: unknown;
+  try {
+    const mod = (await import(handlerModuleUrl(source.module))) as Record<string, unknown>;
+    factory = mod[name];
+  } catch (err) {
+    throw errors.APP_LOAD_FAILED(source.module, (err as Error).message);
+  }
+  if (typeof factory !== 'function') {
+    throw errors.APP_INVALID(source.module, `export "${name}" must be a function that returns a handler`);
+  }
+  const handler = (await (factory as (options: unknown) => unknown)(source.options)) as Handler;
+  if (
+    handler === null ||
+    typeof handler !== 'object' ||
+    !(isConnectionHandler(handler) || isDatagramHandler(handler))
+  ) {
+    throw errors.APP_INVALID(
+      source.module,
+      `export "${name}" returned neither a connection nor a datagram handler`,
+    );
+  }
+  return handler;
+}
+
+/** How long a connection may take to close after `end()` before it is destroyed. */
+const END_GRACE_MS = 2000;
+
+/** Ends a stream gracefully and resolves once it is closed (destroyed after a grace period at the latest). */
+export function endStream(stream: Duplex): Promise<void> {
+  if (stream.destroyed) return Promise.resolve();
+  return new Promise((resolveClosed) => {
+    const timer = setTimeout(() => stream.destroy(), END_GRACE_MS);
+    timer.unref();
+    stream.once('close', () => {
+      clearTimeout(timer);
+      resolveClosed();
+    });
+    stream.end();
+  });
+}
+
+/**
+ * Serves one connection through the pipeline setup → handle → finish → close. A throwing step is reported
+ * and the connection still closes; nothing escapes, so one bad connection never stops a server.
+ */
+export async function runConnection(
+  handler: ConnectionHandler,
+  stream: Duplex,
+  info: ConnectionInfo,
+  report: NetErrorReporter,
+): Promise<void> {
+  stream.on('error', () => {}); // a peer that vanishes (ECONNRESET, EPIPE) ends the connection, not the server
+  try {
+    await handler.setup?.(stream, info);
+    await handler.handle(stream, info);
+  } catch (err) {
+    report(err, 'connection handler');
+  } finally {
+    try {
+      await handler.finish?.(stream, info);
+    } catch (err) {
+      report(err, 'connection handler finish');
+    }
+    await endStream(stream);
+  }
+}
+
+/** Serves one datagram and sends the handler's reply, if any, back to the sender. Never rejects. */
+export async function runDatagram(
+  handler: DatagramHandler,
+  message: Buffer,
+  from: DatagramInfo,
+  reply: (data: Uint8Array) => void,
+  report: NetErrorReporter,
+): Promise<void> {
+  try {
+    const answer = await handler.handleDatagram(message, from);
+    if (answer !== undefined) reply(typeof answer === 'string' ? Buffer.from(answer) : answer);
+  } catch (err) {
+    report(err, 'datagram handler');
+  }
+}
+
+/** The default reporter: one line on stderr. */
+export const reportToStderr: NetErrorReporter = (error, context) => {
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`tandem: ${context} failed: ${message}\n`);
+};

@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { errors, isError } from '../errors/catalogue.js';
+import { datagramAsk, startEchoServer, streamClient } from './models.case.js';
+import { NetServer } from './net-server.js';
+import { ThreadModel } from './thread-model.js';
+import type { ModelSpec } from './types.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}.ts`, import.meta.url));
+const thread: ModelSpec = { kind: 'thread', workers: 2 };
+const dir = mkdtempSync(join(tmpdir(), 'tandem-thread-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Opens `count` connections at once, asks each `line`, and closes them; resolves with the answers. */
+async function askAtOnce(address: Parameters<typeof streamClient>[0], line: string, count: number) {
+  const clients = Array.from({ length: count }, () => streamClient(address));
+  const answers = await Promise.all(clients.map((c) => c.ask(line)));
+  for (const c of clients) c.socket.end();
+  await Promise.all(clients.map((c) => c.closed));
+  return answers;
+}
+
+/** Wall time of two connections each asking `busy ms` at the same moment. */
+async function twoBusy(model: ModelSpec, ms: number): Promise<number> {
+  const { server, address } = await startEchoServer(model, 'tcp4');
+  const clients = [streamClient(address), streamClient(address)];
+  await Promise.all(clients.map((c) => c.ask('echo warm')));
+  const started = performance.now();
+  assert.deepEqual(await Promise.all(clients.map((c) => c.ask(`busy ${ms}`))), ['done', 'done']);
+  const elapsed = performance.now() - started;
+  for (const c of clients) c.socket.end();
+  await server.close();
+  return elapsed;
+}
+
+describe('thread model', () => {
+  test('start refuses a handler object: the threads need a module to load', async () => {
+    const model = new ThreadModel({ workers: 1 }, () => {});
+    await assert.rejects(model.start({ handle() {} }), (err) =>
+      isError(err, errors.NET_HANDLER_MODULE_REQUIRED),
+    );
+    await model.close();
+  });
+
+  test('start rejects when the handler module cannot be loaded, and leaves no thread behind', async () => {
+    const model = new ThreadModel({ workers: 2 }, () => {});
+    await assert.rejects(model.start({ module: join(dir, 'missing.ts') }), (err: Error) =>
+      err.message.includes('missing.ts'),
+    );
+    assert.equal(model.active, 0);
+    await model.close();
+  });
+
+  test('connections are spread over the worker threads, none of them the main thread', async () => {
+    const { server, address } = await startEchoServer(thread, 'tcp4');
+    const answers = await askAtOnce(address, 'who', 4);
+    const threads = new Set(answers.map((a) => a.split(':')[1]));
+    assert.equal(threads.size, 2, `answers: ${answers.join(', ')}`);
+    assert.ok(!threads.has('0'));
+    for (const a of answers) assert.equal(a.split(':')[0], String(process.pid));
+    await server.close();
+  });
+
+  test('datagrams are served in the worker threads too', async () => {
+    const { server, address } = await startEchoServer(thread, 'udp');
+    const answer = await datagramAsk(address, 'who');
+    assert.ok(answer !== undefined && answer.split(':')[1] !== '0', `answer: ${answer}`);
+    await server.close();
+  });
+
+  test('two CPU-bound requests run in parallel, where the event model runs them one after the other', async () => {
+    const ms = 300;
+    const event = await twoBusy({ kind: 'event' }, ms);
+    const threaded = await twoBusy(thread, ms);
+    assert.ok(event >= 2 * ms - 5, `event model: ${event.toFixed(0)} ms`);
+    assert.ok(
+      threaded < 1.6 * ms + 60,
+      `thread model: ${threaded.toFixed(0)} ms (event model ${event.toFixed(0)} ms)`,
+    );
+  });
+
+  test('20 MB echoed through a worker arrive intact', async () => {
+    const server = new NetServer({
+      transport: { kind: 'tcp', host: '127.0.0.1', port: 0 },
+      model: thread,
+      handler: { module: fixture('pipe-handler') },
+      report: (error) => assert.fail(String(error)),
+    });
+    const address = await server.listen();
+    const data = randomBytes(20 * 1024 * 1024);
+    const socket = connect(address.port, address.host);
+    const hash = createHash('sha256');
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.byteLength;
+      hash.update(chunk);
+    });
+    for (let offset = 0; offset < data.byteLength; offset += 256 * 1024) {
+      if (!socket.write(data.subarray(offset, offset + 256 * 1024))) {
+        await new Promise((resolve) => socket.once('drain', resolve));
+      }
+    }
+    socket.end();
+    await new Promise((resolve) => socket.once('close', resolve));
+    assert.equal(received, data.byteLength);
+    assert.equal(hash.digest('hex'), createHash('sha256').update(data).digest('hex'));
+    await server.close();
+  });
+
+  test('Node http.Server parses HTTP inside a worker, over the port Duplex', async () => {
+    const server = new NetServer({
+      transport: { kind: 'tcp', host: '127.0.0.1', port: 0 },
+      model: thread,
+      handler: { module: fixture('http-handler') },
+      report: (error) => assert.fail(String(error)),
+    });
+    const address = await server.listen();
+    const base = `http://127.0.0.1:${address.port}`;
+    const get = await (await fetch(`${base}/hello?x=1`)).json();
+    assert.equal(get.method, 'GET');
+    assert.equal(get.url, '/hello?x=1');
+    assert.equal(get.remoteAddress, '127.0.0.1');
+    assert.notEqual(get.threadId, 0);
+    const body = randomBytes(3 * 1024 * 1024);
+    const post = await (await fetch(`${base}/upload`, { method: 'POST', body })).json();
+    assert.equal(post.received, body.byteLength);
+    // The keep-alive connection fetch leaves open is closed by the graceful close (drain in each worker).
+    await server.close();
+  });
+
+  test('a worker that dies is reported, its connection closed, and a new thread takes its place', async () => {
+    const reports: string[] = [];
+    const server = new NetServer({
+      transport: { kind: 'tcp', host: '127.0.0.1', port: 0 },
+      model: thread,
+      handler: { module: fixture('lifecycle-handler'), options: { log: join(dir, 'crash.log') } },
+      report: (error, context) => reports.push(`${context}: ${(error as Error).message}`),
+    });
+    const address = await server.listen();
+    const before = new Set(await askAtOnce(address, 'who', 2));
+    assert.equal(before.size, 2);
+    const doomed = streamClient(address);
+    doomed.socket.write('crash\n');
+    await doomed.closed;
+    assert.ok(
+      reports.some((r) => r.includes('crashes its thread on purpose')),
+      reports.join('\n'),
+    );
+    let replaced = false;
+    for (let attempt = 0; attempt < 50 && !replaced; attempt++) {
+      const now = await askAtOnce(address, 'who', 2);
+      replaced = now.some((id) => !before.has(id));
+      if (!replaced) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(replaced, 'a new worker thread serves connections');
+    await server.close();
+  });
+
+  test('close drains and closes the handler in every worker, after the connection in flight', async () => {
+    const log = join(dir, 'close.log');
+    const server = new NetServer({
+      transport: { kind: 'tcp', host: '127.0.0.1', port: 0 },
+      model: thread,
+      handler: { module: fixture('lifecycle-handler'), options: { log } },
+      report: (error) => assert.fail(String(error)),
+    });
+    const address = await server.listen();
+    const client = streamClient(address);
+    const id = await client.ask('who');
+    const closing = server.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(server.model.active, 1, 'the open connection keeps its worker');
+    assert.equal(await client.ask('who'), id);
+    client.socket.end();
+    await closing;
+    const lines = readFileSync(log, 'utf8').trim().split('\n').sort();
+    assert.equal(lines.filter((l) => l.startsWith('drain ')).length, 2);
+    assert.equal(lines.filter((l) => l.startsWith('close ')).length, 2);
+    assert.ok(lines.includes(`close ${id}`));
+    assert.equal(server.model.active, 0);
+  });
+});

@@ -1,0 +1,102 @@
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+/** Where a server listens: TCP (IPv4 or IPv6), UDP, a Unix stream socket or a Unix datagram socket. */
+export type TransportSpec =
+  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'udp'; host: string; port: number }
+  | { kind: 'unix'; path: string }
+  | { kind: 'unix-dgram'; path: string };
+
+/** The concurrency models: how each client is served (docs/models.md). */
+export type ModelSpec =
+  | { kind: 'loop' }
+  | { kind: 'event' }
+  | { kind: 'fork'; maxChildren?: number }
+  | { kind: 'prefork'; workers?: number }
+  | { kind: 'thread'; workers?: number };
+
+/** The name of a model. */
+export type ModelName = ModelSpec['kind'];
+
+/** Who is on the other end of a connection. */
+export interface ConnectionInfo {
+  transport: TransportSpec['kind'];
+  /** Peer address (IP, or '' for a Unix socket). */
+  remoteAddress: string;
+  remotePort: number;
+}
+
+/** Who sent a datagram; `reply` goes back there. */
+export interface DatagramInfo {
+  transport: TransportSpec['kind'];
+  /** Sender IP for UDP; '' for a Unix datagram. */
+  address: string;
+  port: number;
+  /** Sender's bound path for a Unix datagram (replies need one); undefined for UDP. */
+  path?: string;
+}
+
+/**
+ * A stream handler, as in socketserver's StreamRequestHandler: `setup`, then `handle`, then `finish`
+ * (which runs even when `handle` throws), over a Duplex. The server ends the connection once `finish` is done,
+ * so `handle` should resolve only when it is done with the stream.
+ */
+export interface ConnectionHandler {
+  setup?(stream: Duplex, info: ConnectionInfo): void | Promise<void>;
+  handle(stream: Duplex, info: ConnectionInfo): void | Promise<void>;
+  finish?(stream: Duplex, info: ConnectionInfo): void | Promise<void>;
+  /**
+   * Called once when the server starts a graceful close, before it waits for open connections: ask them to
+   * finish (close idle keep-alive connections, send GOAWAY). A model with workers calls it in each worker.
+   */
+  drain?(): void;
+  /** Called once after the last connection closed: release what the handler holds. */
+  close?(): void | Promise<void>;
+}
+
+/** A datagram handler: a message in, an optional reply out. */
+export interface DatagramHandler {
+  handleDatagram(
+    message: Buffer,
+    from: DatagramInfo,
+  ): Uint8Array | string | undefined | Promise<Uint8Array | string | undefined>;
+  close?(): void | Promise<void>;
+}
+
+/** Either kind of handler. */
+export type Handler = ConnectionHandler | DatagramHandler;
+
+/**
+ * A handler named by module, so another process or thread can load it: the module's export `export` (default
+ * `default`) is a factory called with `options` (which must survive structured clone) that returns the handler.
+ */
+export interface HandlerModule {
+  module: string;
+  export?: string;
+  options?: unknown;
+}
+
+/** What a model is given to serve with: a handler object (loop and event only) or a handler module. */
+export type HandlerSource = Handler | HandlerModule;
+
+/**
+ * A concurrency model: the one place where "how a client is served" is decided (socketserver's
+ * `process_request`). A server accepts; the model decides who runs the handler and when.
+ */
+export interface ConcurrencyModel {
+  readonly name: ModelName;
+  /** Prepares the model (loads the handler, starts workers); called once before anything is served. */
+  start(handler: HandlerSource): Promise<void>;
+  /** Serves one accepted connection. The socket is paused and nothing has been read from it yet. */
+  serveConnection(socket: Socket, info: ConnectionInfo): void;
+  /** Serves one datagram; `reply` sends bytes back to its sender. */
+  serveDatagram(message: Buffer, from: DatagramInfo, reply: (data: Uint8Array) => void): void;
+  /** Connections or datagrams being served right now (queued ones included). */
+  readonly active: number;
+  /** Graceful close: serves nothing new, resolves once in-flight work is done and workers have exited. */
+  close(): Promise<void>;
+}
+
+/** Reports a failure inside a handler or a worker without stopping the server. */
+export type NetErrorReporter = (error: unknown, context: string) => void;
