@@ -40,7 +40,8 @@ for (let round = 1; round <= rounds; round++) {
       wrk(`${s.url}${route}`, { seconds: 1 }); // warm-up: pool connections, JIT
       const r = wrk(`${s.url}${route}`, { seconds });
       const key = `${s.model} ${route}`;
-      (results[key] ??= []).push({ ...r, rss: rssMiB(s.webframe.proc.pid) });
+      results[key] ??= [];
+      results[key].push({ ...r, rss: rssMiB(s.webframe.proc.pid) });
       console.error(`round ${round} ${key}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(1)} ms`);
     }
   }
