@@ -2,40 +2,14 @@
 // Uploads SIZE bytes (default 1 GiB) through httpserver to the demo site's POST /upload and reports the
 // answer, the sha256 computed here, the throughput and the peak RSS of each server process.
 // Usage: npm run build && node bench/upload-memory.mjs [SIZE_MIB]
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { rssMiB, startTandem } from './lib.mjs';
 
 const size = Number(process.argv[2] ?? 1024) * 1024 * 1024;
-const cli = new URL('../dist/cli/main.js', import.meta.url).pathname;
 
-function start(args, pattern) {
-  const proc = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let err = '';
-    proc.stderr.on('data', (d) => {
-      err += d;
-      const m = pattern.exec(err);
-      if (m) resolve({ proc, port: Number(m[1]) });
-    });
-    proc.on('exit', (code) => reject(new Error(`${args[0]} exited ${code}: ${err}`)));
-  });
-}
-
-function rssMiB(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
-}
-
-const webframe = await start(
-  ['webframe', 'examples/site', '--port', '0'],
-  /webframe listening on [^ ]+:(\d+)/,
-);
-const front = await start(
-  ['httpserver', '--port', '0', '--webframe', `127.0.0.1:${webframe.port}`],
-  /httpserver listening on http:\/\/[^:]+:(\d+)/,
-);
+const webframe = await startTandem(['webframe', 'examples/site', '--port', '0']);
+const front = await startTandem(['httpserver', '--port', '0', '--webframe', `127.0.0.1:${webframe.port}`]);
 const peak = { webframe: 0, httpserver: 0 };
 const sampler = setInterval(() => {
   peak.webframe = Math.max(peak.webframe, rssMiB(webframe.proc.pid));
