@@ -145,6 +145,9 @@ export abstract class FrameSession<S extends StreamState = StreamState> {
     if (!this.#corked) {
       this.#corked = true;
       this.socket.cork();
+      // Flushed when the current callback's work is done: frames it wrote leave in one writev. Flushing once
+      // per event-loop turn (setImmediate) batches more at 128+ clients but delayed the webframe's start at 32
+      // (measured, issue 4 notes), so the per-callback flush stays until the bench says otherwise.
       process.nextTick(() => {
         this.#corked = false;
         this.socket.uncork();

@@ -21,7 +21,9 @@ const INLINE_DATA_LIMIT = 64 * 1024;
 
 class ServerStreamState extends StreamState {
   readonly body: InboundBody;
-  readonly controller = new AbortController();
+  #controller: AbortController | undefined;
+  #abortReason: unknown;
+  #aborted = false;
 
   constructor(
     id: number,
@@ -31,6 +33,23 @@ class ServerStreamState extends StreamState {
   ) {
     super(id, sendWindow, recvAllowed);
     this.body = new InboundBody((n) => onConsumed(this, n));
+  }
+
+  /** The view's AbortSignal, made on first use: most views never look at it. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#abortReason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** Fires the signal (now, or when it is first asked for). */
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
   }
 }
 
@@ -96,7 +115,14 @@ export class ServerSession extends FrameSession<ServerStreamState> {
       s.remoteEnded = true;
       s.body.end();
     }
-    const stream: ServerStream = { id, head, body: s.body, signal: s.controller.signal };
+    const stream: ServerStream = {
+      id,
+      head,
+      body: s.body,
+      get signal() {
+        return s.signal;
+      },
+    };
     void this.#run(s, stream);
   }
 
@@ -108,7 +134,7 @@ export class ServerSession extends FrameSession<ServerStreamState> {
   protected onStreamAbort(s: ServerStreamState, code: number, reason: string): void {
     const error = errors.PROTOCOL_STREAM_ABORTED(`${errorCodeName(code)}${reason ? `: ${reason}` : ''}`);
     s.body.fail(error);
-    s.controller.abort(error);
+    s.abort(error);
   }
 
   protected onGoAway(): void {
