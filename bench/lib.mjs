@@ -1,31 +1,48 @@
-// Shared helpers of the bench/ scripts: start Tandem processes, run wrk, take medians.
+// Shared helpers of the bench/ scripts: install tools, start servers, run wrk, measure RSS, take medians.
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 export const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 
-/** Makes sure wrk is installed (from Debian's packages when running as root). */
-export function ensureWrk() {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-  } catch (err) {
-    if (err.code !== 'ENOENT' && err.status !== 1) throw err;
-    if (err.code === 'ENOENT') {
-      console.error('installing wrk from Debian packages…');
-      execFileSync(
-        'sh',
-        ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk'],
-        {
-          stdio: 'inherit',
-        },
-      );
-    }
+/**
+ * Makes sure each `[file, debianPackage]` is present: `file` is a command name looked up on PATH (plus sbin
+ * folders) or an absolute path. Missing ones are installed with apt-get when running as root; otherwise throws
+ * an error that names the packages to install.
+ */
+export function ensureDebianPackages(wanted) {
+  const missing = wanted.filter(([file]) => !hasFile(file)).map(([, pkg]) => pkg);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`missing ${missing.join(', ')}: run as root or \`apt-get install ${missing.join(' ')}\``);
   }
+  console.error(`installing ${missing.join(', ')} from Debian packages…`);
+  execFileSync(
+    'sh',
+    [
+      '-c',
+      `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${missing.join(' ')}`,
+    ],
+    { stdio: 'inherit' },
+  );
 }
 
-/** Starts `tandem ARGS` and resolves with { proc, port } once it logs that it listens. */
-export function startTandem(args) {
-  const proc = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+function hasFile(file) {
+  if (file.startsWith('/')) return existsSync(file);
+  const path = `${process.env.PATH ?? ''}:/usr/sbin:/sbin:/usr/local/sbin`;
+  return path.split(':').some((dir) => dir !== '' && existsSync(`${dir}/${file}`));
+}
+
+/** Makes sure wrk is installed (from Debian's packages when running as root). */
+export function ensureWrk() {
+  ensureDebianPackages([['wrk', 'wrk']]);
+}
+
+/**
+ * Starts `command ARGS` and resolves with { proc, port } once its stderr says `listening on [http://]HOST:PORT`
+ * (Tandem's JSON log line and the bench contenders both do). stdout (Tandem's access log) goes to /dev/null.
+ */
+export function startListening(command, args, options = {}) {
+  const proc = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], ...options });
   return new Promise((resolve, reject) => {
     let err = '';
     proc.stderr.on('data', (d) => {
@@ -33,8 +50,13 @@ export function startTandem(args) {
       const m = /listening on (?:http:\/\/)?[^\s,]*:(\d+)/.exec(err);
       if (m) resolve({ proc, port: Number(m[1]) });
     });
-    proc.on('exit', (code) => reject(new Error(`tandem ${args.join(' ')} exited ${code}: ${err}`)));
+    proc.on('exit', (code) => reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${err}`)));
   });
+}
+
+/** Starts `tandem ARGS` and resolves with { proc, port } once it logs that it listens. */
+export function startTandem(args) {
+  return startListening(process.execPath, [CLI, ...args]);
 }
 
 /** Resident set size of a process and its children, in MiB. */
@@ -50,11 +72,18 @@ export function rssMiB(pid) {
   return total;
 }
 
-/** Runs wrk and returns { rps, p50, p99 } (latencies in ms). */
-export function wrk(url, { connections = 8, seconds = 5, threads = 1 } = {}) {
-  const out = execFileSync('wrk', [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', url], {
-    encoding: 'utf8',
-  });
+function wrkArgs(url, { connections = 8, seconds = 5, threads = 1, script, timeout } = {}) {
+  const args = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency'];
+  if (script) args.push('-s', script);
+  if (timeout) args.push('--timeout', `${timeout}s`);
+  return [...args, url];
+}
+
+/**
+ * Parses wrk's report into { rps, p50, p99, errors, socketErrors, socket } (latencies in ms; `errors` counts
+ * non-2xx/3xx answers, `socketErrors` wrk's connect, read, write and timeout errors, `socket` each kind).
+ */
+export function parseWrk(out) {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
   const ms = (label) => {
     const m = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
@@ -63,7 +92,44 @@ export function wrk(url, { connections = 8, seconds = 5, threads = 1 } = {}) {
     return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
   };
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1];
-  return { rps, p50: ms('50'), p99: ms('99'), errors: Number(errors ?? 0) };
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const [connect, read, write, timeout] = socket ? socket.slice(1).map(Number) : [0, 0, 0, 0];
+  const socketErrors = connect + read + write + timeout;
+  return {
+    rps,
+    p50: ms('50'),
+    p99: ms('99'),
+    errors: Number(errors ?? 0),
+    socketErrors,
+    socket: { connect, read, write, timeout },
+  };
+}
+
+/** Runs wrk and returns what `parseWrk` makes of its report (latencies in ms). */
+export function wrk(url, options = {}) {
+  return parseWrk(execFileSync('wrk', wrkArgs(url, options), { encoding: 'utf8' }));
+}
+
+/**
+ * Runs wrk without blocking the event loop (so RSS can be sampled meanwhile); options as for `wrk` plus
+ * `script` (a Lua file) and `timeout` (seconds). Resolves with what `wrk` returns.
+ */
+export function wrkAsync(url, options = {}) {
+  const proc = spawn('wrk', wrkArgs(url, options), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (d) => {
+    out += d;
+  });
+  proc.stderr.on('data', (d) => {
+    err += d;
+  });
+  return new Promise((resolve, reject) => {
+    proc.on('error', reject);
+    proc.on('close', (code) =>
+      code === 0 ? resolve(parseWrk(out)) : reject(new Error(`wrk exited ${code}: ${err}${out}`)),
+    );
+  });
 }
 
 /** The median of numbers. */

@@ -1,4 +1,12 @@
-import type { Urls } from '../../src/webframe/index.js';
+import { readFileSync } from 'node:fs';
+import type { Urls, WebframeRequest } from '../../src/webframe/index.js';
+
+/** The payloads every contender of bench/compare.mjs answers with: `Hello, World!` and a ~2 KB object. */
+const payload = JSON.parse(readFileSync(new URL('../contenders/payload.json', import.meta.url), 'utf8')) as {
+  hello: string;
+  json: object;
+};
+const TEXT_TYPE = 'text/plain; charset=utf-8';
 
 /** Computes for about `ms` milliseconds: a view whose cost is CPU, not waiting. */
 function compute(ms: number): number {
@@ -8,10 +16,31 @@ function compute(ms: number): number {
   return spins;
 }
 
-/** The models benchmark app: a cheap route and a CPU-bound one (about 20 ms per request). */
+/** A text/plain response with an explicit length: the same bytes and headers as the other contenders'. */
+function text(body: string): Response {
+  return new Response(body, {
+    headers: { 'content-type': TEXT_TYPE, 'content-length': String(Buffer.byteLength(body)) },
+  });
+}
+
+/** Reads the whole request body and answers its length in bytes, as text. */
+async function upload(req: WebframeRequest): Promise<Response> {
+  let bytes = 0;
+  for await (const chunk of req.body) bytes += chunk.length;
+  return text(String(bytes));
+}
+
+/**
+ * The benchmark app. `/cheap` and `/cpu` (about 20 ms of CPU per request) serve bench/models.mjs; `/hello`,
+ * `/json` (the object serialized per request) and `POST /upload` serve bench/compare.mjs, answering the
+ * same bytes as the contenders in bench/contenders.
+ */
 const urls: Urls = [
   ['/cheap', () => 'ok'],
   ['/cpu', () => ({ spins: compute(20) })],
+  ['/hello', () => text(payload.hello)],
+  ['/json', () => payload.json],
+  ['/upload', { POST: upload }],
 ];
 
 export default urls;

@@ -1,0 +1,108 @@
+// The figures of bench/compare.mjs as text: Markdown tables for the console and docs/bench.md, and a hand-made
+// SVG bar chart (one panel per scenario, each on its own scale) for docs/bench.svg.
+
+const COLORS = {
+  Tandem: '#2563eb',
+  'nginx→node:http': '#6b7280',
+  Fastify: '#16a34a',
+  'node:http': '#ea580c',
+};
+
+/** A number with thousands separators and `digits` decimals. */
+export function fmt(n, digits = 0) {
+  if (!Number.isFinite(n)) return '–';
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** `value / reference` as `1.23×`, or `–` when either is missing. */
+export function ratio(value, reference) {
+  return Number.isFinite(value) && Number.isFinite(reference) && reference > 0
+    ? `${(value / reference).toFixed(2)}×`
+    : '–';
+}
+
+/**
+ * The throughput table of one scenario: `rows` are { name, rps, p50, p99, rss } medians and `errors` (text:
+ * the errors of all rounds by kind); ratios are taken against the row named `reference`.
+ */
+export function throughputTable(rows, reference) {
+  const ref = rows.find((r) => r.name === reference);
+  const lines = [
+    '| contender | req/s | vs ref | p50 ms | p99 ms | vs ref | RSS MiB | vs ref | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const name = r.name === reference ? `${r.name} (ref)` : r.name;
+    lines.push(
+      `| ${name} | ${fmt(r.rps)} | ${ratio(r.rps, ref?.rps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${ratio(r.p99, ref?.p99)} | ${fmt(r.rss)} | ${ratio(r.rss, ref?.rss)} | ${r.errors} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The idle-connections table: `rows` are { name, held, frontBefore, frontAfter, totalBefore, totalAfter }
+ * medians in MiB; KiB per connection is the growth divided by the connections held.
+ */
+export function memoryTable(rows, reference, frontNames) {
+  const perConn = (before, after, held) => (held > 0 ? ((after - before) * 1024) / held : Number.NaN);
+  const ref = rows.find((r) => r.name === reference);
+  const refTotal = ref ? perConn(ref.totalBefore, ref.totalAfter, ref.held) : Number.NaN;
+  const lines = [
+    '| contender | held | front process | front RSS before → after MiB | front KiB/conn | all processes RSS before → after MiB | all KiB/conn | vs ref |',
+    '|---|---:|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const total = perConn(r.totalBefore, r.totalAfter, r.held);
+    const name = r.name === reference ? `${r.name} (ref)` : r.name;
+    lines.push(
+      `| ${name} | ${fmt(r.held)} | ${frontNames[r.name] ?? ''} | ${fmt(r.frontBefore)} → ${fmt(r.frontAfter)} | ${fmt(perConn(r.frontBefore, r.frontAfter, r.held), 1)} | ${fmt(r.totalBefore)} → ${fmt(r.totalAfter)} | ${fmt(total, 1)} | ${ratio(total, refTotal)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+const escapeXml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * A horizontal bar chart of req/s: `panels` are { title, rows: [{ name, rps }] }, one panel per scenario with
+ * its own scale; `caption` is printed under the title.
+ */
+export function barChartSvg(panels, { title, caption }) {
+  const width = 860;
+  const labelWidth = 170;
+  const barMax = 540;
+  const barHeight = 18;
+  const gap = 6;
+  const panelHead = 26;
+  let y = 58;
+  const parts = [];
+  for (const panel of panels) {
+    parts.push(
+      `<text x="16" y="${y + 16}" font-size="15" font-weight="600">${escapeXml(panel.title)}</text>`,
+    );
+    y += panelHead;
+    const max = Math.max(...panel.rows.map((r) => r.rps), 1);
+    for (const r of panel.rows) {
+      const w = Math.max(1, Math.round((barMax * r.rps) / max));
+      const color = COLORS[r.name] ?? '#444';
+      parts.push(
+        `<text x="${labelWidth - 8}" y="${y + barHeight - 4}" font-size="13" text-anchor="end">${escapeXml(r.name)}</text>`,
+        `<rect x="${labelWidth}" y="${y}" width="${w}" height="${barHeight}" rx="2" fill="${color}"/>`,
+        `<text x="${labelWidth + w + 6}" y="${y + barHeight - 4}" font-size="13">${fmt(r.rps)} req/s</text>`,
+      );
+      y += barHeight + gap;
+    }
+    y += 12;
+  }
+  const height = y + 4;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif" fill="#111">`,
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    `<text x="16" y="26" font-size="18" font-weight="700">${escapeXml(title)}</text>`,
+    `<text x="16" y="46" font-size="12" fill="#555">${escapeXml(caption)}</text>`,
+    ...parts,
+    '</svg>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,86 @@
+// The contenders of bench/compare.mjs, each started on loopback with the same routes, bytes and keep-alive
+// timeout: Tandem (httpserver → webframe), nginx → node:http, Fastify, node:http alone.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rssMiB, startListening, startTandem } from './lib.mjs';
+import { startNginx } from './nginx.mjs';
+
+const NODE_HTTP = new URL('./contenders/node-http.mjs', import.meta.url).pathname;
+const FASTIFY = new URL('./contenders/fastify.mjs', import.meta.url).pathname;
+const APP = new URL('./app', import.meta.url).pathname;
+
+/** The reference every ratio is taken against. */
+export const REFERENCE = 'nginx→node:http';
+
+function stopProc(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  proc.kill('SIGTERM');
+  return new Promise((resolve) => proc.once('exit', resolve));
+}
+
+/**
+ * A running contender: `url` (no trailing slash), `front` (the process clients talk to) and `procs` (all of
+ * its processes), `rss()` (MiB, every process and their children), `frontRss()` and `stop()`.
+ */
+function stack(name, url, front, procs, stop) {
+  const sum = (list) => list.reduce((total, p) => total + rssMiB(p.pid), 0);
+  return { name, url, front, procs, rss: () => sum(procs), frontRss: () => sum([front]), stop };
+}
+
+async function startTandemStack({ keepAliveMs }) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-tandem-'));
+  const config = join(dir, 'httpserver.json');
+  writeFileSync(config, JSON.stringify({ timeouts: { keepAlive: keepAliveMs } }));
+  const webframe = await startTandem(['webframe', APP, '--port', '0']);
+  const front = await startTandem([
+    'httpserver',
+    '--config',
+    config,
+    '--port',
+    '0',
+    '--webframe',
+    `127.0.0.1:${webframe.port}`,
+  ]);
+  return stack(
+    'Tandem',
+    `http://127.0.0.1:${front.port}`,
+    front.proc,
+    [front.proc, webframe.proc],
+    async () => {
+      await stopProc(front.proc);
+      await stopProc(webframe.proc);
+      rmSync(dir, { recursive: true });
+    },
+  );
+}
+
+function startNode(file, keepAliveMs) {
+  return startListening(process.execPath, [file, '--port', '0', '--keep-alive', String(keepAliveMs)]);
+}
+
+async function startNginxStack({ keepAliveMs, maxFiles }) {
+  const node = await startNode(NODE_HTTP, keepAliveMs);
+  const nginx = await startNginx({
+    upstreamPort: node.port,
+    keepAliveSeconds: Math.round(keepAliveMs / 1000),
+    maxFiles,
+  });
+  return stack(REFERENCE, `http://127.0.0.1:${nginx.port}`, nginx.proc, [nginx.proc, node.proc], async () => {
+    await nginx.stop();
+    await stopProc(node.proc);
+  });
+}
+
+async function startAlone(name, file, { keepAliveMs }) {
+  const { proc, port } = await startNode(file, keepAliveMs);
+  return stack(name, `http://127.0.0.1:${port}`, proc, [proc], () => stopProc(proc));
+}
+
+/** The contenders in the order they are measured in each round; `start(options)` resolves with a stack. */
+export const CONTENDERS = [
+  { name: 'Tandem', start: startTandemStack },
+  { name: REFERENCE, start: startNginxStack },
+  { name: 'Fastify', start: (o) => startAlone('Fastify', FASTIFY, o) },
+  { name: 'node:http', start: (o) => startAlone('node:http', NODE_HTTP, o) },
+];
