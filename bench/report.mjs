@@ -98,6 +98,7 @@ export function barChartSvg(panels, { title, caption }) {
   const height = y + 4;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif" fill="#111">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="16" y="26" font-size="18" font-weight="700">${escapeXml(title)}</text>`,
     `<text x="16" y="46" font-size="12" fill="#555">${escapeXml(caption)}</text>`,
