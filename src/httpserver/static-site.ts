@@ -9,6 +9,7 @@ import {
   openStaticBody,
   type StaticHandler,
   type StaticReply,
+  textReply,
 } from '../static/index.js';
 
 /** Options of the static site handler module (they cross to workers, so plain data only). */
@@ -86,9 +87,9 @@ async function serveStatic(
     if (!(err instanceof TandemError) || err.status === undefined) {
       process.stderr.write(`tandem: static: ${method} ${target}: ${(err as Error).stack ?? String(err)}\n`);
     }
-    reply = textReply(err instanceof TandemError ? (err.status ?? 500) : 500, errorText(err), method);
+    reply = textReply(err instanceof TandemError ? (err.status ?? 500) : 500, `${errorText(err)}\n`, method);
   }
-  reply ??= textReply(404, errors.HTTP_NOT_FOUND(path).message, method);
+  reply ??= textReply(404, `${errors.HTTP_NOT_FOUND(path).message}\n`, method);
   res.writeHead(reply.status, reply.headers);
   const body = openStaticBody(reply);
   if (body === null || typeof body === 'string' || Buffer.isBuffer(body)) {
@@ -108,19 +109,6 @@ async function serveStatic(
 
 function errorText(err: unknown): string {
   return err instanceof TandemError && err.status !== undefined ? err.message : 'Internal server error';
-}
-
-function textReply(status: number, message: string, method: string): StaticReply {
-  const text = `${message}\n`;
-  return {
-    status,
-    headers: {
-      'Content-Type': 'text/plain; charset=utf-8',
-      'Content-Length': String(Buffer.byteLength(text)),
-      'X-Content-Type-Options': 'nosniff',
-    },
-    body: method === 'HEAD' ? null : text,
-  };
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -10,4 +10,5 @@ export {
   type StaticOptions,
   type StaticReply,
   type StaticRequest,
+  textReply,
 } from './static-handler.js';

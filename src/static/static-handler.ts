@@ -268,7 +268,13 @@ function errorReply(err: TandemError, method: string, extra: Record<string, stri
   return textReply(err.status ?? 500, `${err.message}\n`, method, extra);
 }
 
-function textReply(status: number, text: string, method: string, extra: Record<string, string>): StaticReply {
+/** A short plain-text reply (no body for HEAD), as the static layer answers errors and redirects. */
+export function textReply(
+  status: number,
+  text: string,
+  method: string,
+  extra: Record<string, string> = {},
+): StaticReply {
   return {
     status,
     headers: {
