@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { errors } from '../errors/catalogue.js';
-import { ForkedChild, type ForkedChildEvents, requireHandlerModule } from './forked-child.js';
-import { reportToStderr } from './run-handler.js';
+import { ForkedChild, type ForkedChildEvents } from './forked-child.js';
+import { reportToStderr, requireHandlerModule } from './run-handler.js';
 import type {
   ConcurrencyModel,
   ConnectionInfo,

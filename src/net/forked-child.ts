@@ -1,9 +1,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { errors, TandemError } from '../errors/catalogue.js';
-import { handlerModuleUrl, isHandlerModule } from './run-handler.js';
-import type { ConnectionInfo, HandlerModule, HandlerSource, NetErrorReporter } from './types.js';
+import { TandemError } from '../errors/catalogue.js';
+import type { ConnectionInfo, HandlerModule, NetErrorReporter } from './types.js';
 
 /** A message from a model to its child process (process-worker.ts). */
 export type ToChild =
@@ -22,15 +21,6 @@ export type FromChild =
 export const PROCESS_WORKER_ENTRY = fileURLToPath(
   new URL(`./process-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
 );
-
-/**
- * Checks that a model that serves in other processes was given a handler module, and names the module by an
- * absolute URL so that a child loads the same file whatever its working directory.
- */
-export function requireHandlerModule(source: HandlerSource, model: string): HandlerModule {
-  if (!isHandlerModule(source)) throw errors.NET_HANDLER_MODULE_REQUIRED(model);
-  return { ...source, module: handlerModuleUrl(source.module) };
-}
 
 /** What a ForkedChild tells its model. */
 export interface ForkedChildEvents {

@@ -18,6 +18,15 @@ export function isHandlerModule(source: HandlerSource): source is HandlerModule 
   return typeof (source as HandlerModule).module === 'string';
 }
 
+/**
+ * Checks that a model that serves in other processes or threads was given a handler module, and names the module by an
+ * absolute URL so that a child loads the same file whatever its working directory.
+ */
+export function requireHandlerModule(source: HandlerSource, model: string): HandlerModule {
+  if (!isHandlerModule(source)) throw errors.NET_HANDLER_MODULE_REQUIRED(model);
+  return { ...source, module: handlerModuleUrl(source.module) };
+}
+
 /** True for a stream (connection) handler. */
 export function isConnectionHandler(handler: Handler): handler is ConnectionHandler {
   return typeof (handler as ConnectionHandler).handle === 'function';

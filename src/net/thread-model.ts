@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { errors } from '../errors/catalogue.js';
 import { deserializeError, toTransferable } from './port-duplex.js';
-import { isHandlerModule, reportToStderr } from './run-handler.js';
+import { reportToStderr, requireHandlerModule } from './run-handler.js';
 import { bridgeSocket } from './socket-bridge.js';
 import type { FromWorker, ThreadWorkerData, ToWorker } from './thread-worker.js';
 import type {
@@ -69,8 +69,7 @@ export class ThreadModel implements ConcurrencyModel {
   }
 
   async start(source: HandlerSource): Promise<void> {
-    if (!isHandlerModule(source)) throw errors.NET_HANDLER_MODULE_REQUIRED('thread');
-    this.#source = source;
+    this.#source = requireHandlerModule(source, 'thread');
     const starting = Array.from({ length: this.#workers }, () => this.#spawn());
     const results = await Promise.allSettled(starting);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
