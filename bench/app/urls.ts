@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
-import type { Urls, WebframeRequest } from '../../src/webframe/index.js';
+import { text, type Urls, type WebframeRequest } from '../../src/webframe/index.js';
 
 /** The payloads every contender of bench/compare.mjs answers with: `Hello, World!` and a ~2 KB object. */
 const payload = JSON.parse(readFileSync(new URL('../contenders/payload.json', import.meta.url), 'utf8')) as {
   hello: string;
   json: object;
 };
-const TEXT_TYPE = 'text/plain; charset=utf-8';
-
 /** Computes for about `ms` milliseconds: a view whose cost is CPU, not waiting. */
 function compute(ms: number): number {
   const until = performance.now() + ms;
@@ -16,15 +14,8 @@ function compute(ms: number): number {
   return spins;
 }
 
-/** A text/plain response with an explicit length: the same bytes and headers as the other contenders'. */
-function text(body: string): Response {
-  return new Response(body, {
-    headers: { 'content-type': TEXT_TYPE, 'content-length': String(Buffer.byteLength(body)) },
-  });
-}
-
 /** Reads the whole request body and answers its length in bytes, as text. */
-async function upload(req: WebframeRequest): Promise<Response> {
+async function upload(req: WebframeRequest) {
   let bytes = 0;
   for await (const chunk of req.body) bytes += chunk.length;
   return text(String(bytes));

@@ -3,7 +3,7 @@ import { errors, TandemError } from '../errors/catalogue.js';
 import type { AccessLogEntry } from '../http/access-log.js';
 import { clientAddress, requestHeadersForUpstream, responseHeadersForClient } from '../http/forwarding.js';
 import type { Logger } from '../log/logger.js';
-import type { ClientStream, ResponseEvents } from '../protocol/client-session.js';
+import type { ClientSession, ClientStream, ResponseEvents } from '../protocol/client-session.js';
 import { ErrorCode, errorCodeName } from '../protocol/frame-codec.js';
 import type { CheckedResponseHead } from '../protocol/head-check.js';
 import type { RequestHead } from '../protocol/types.js';
@@ -89,25 +89,30 @@ class ProxiedRequest implements ResponseEvents {
       sendError(res, errors.HTTP_PAYLOAD_TOO_LARGE(this.#o.maxBodySize), true);
       return;
     }
-    void this.#send();
+    this.#send();
   }
 
-  async #send(): Promise<void> {
+  /** Sends the request on a pooled connection: at once when one is ready, else once one is connected. */
+  #send(): void {
+    const session = this.#o.pool.pick();
+    if (session !== undefined) {
+      this.#sendOn(session);
+      return;
+    }
+    this.#o.pool.connect().then(
+      (connected) => {
+        if (!this.#res.destroyed) this.#sendOn(connected);
+      },
+      (err: unknown) => sendError(this.#res, err as TandemError),
+    );
+  }
+
+  #sendOn(session: ClientSession): void {
     const req = this.#req;
     const hasBody =
       req.headers['content-length'] !== undefined
         ? req.headers['content-length'] !== '0'
         : req.headers['transfer-encoding'] !== undefined;
-    let session = this.#o.pool.pick();
-    if (session === undefined) {
-      try {
-        session = await this.#o.pool.connect();
-      } catch (err) {
-        sendError(this.#res, err as TandemError);
-        return;
-      }
-      if (this.#res.destroyed) return;
-    }
     const head: RequestHead = {
       method: req.method ?? 'GET',
       info: req.url ?? '/',
@@ -145,11 +150,12 @@ class ProxiedRequest implements ResponseEvents {
     const res = this.#res;
     const headers = responseHeadersForClient(head.headers);
     if (head.data !== undefined) {
-      const body = Buffer.from(head.data);
-      headers['content-length'] = String(body.length);
+      // Passed on as a string: node:http then sends head and body in one buffer.
+      const length = Buffer.byteLength(head.data);
+      headers['content-length'] = String(length);
       res.writeHead(head.status, headers);
-      this.#bytesSent = body.length;
-      res.end(body);
+      this.#bytesSent = length;
+      res.end(head.data);
     } else if (end) {
       res.writeHead(head.status, headers);
       res.end();
@@ -189,7 +195,7 @@ class ProxiedRequest implements ResponseEvents {
     ) {
       this.#retried = true; // no view saw it: safe to send again on another connection
       this.#req.removeAllListeners('data');
-      void this.#send();
+      this.#send();
       return;
     }
     this.#o.log.warn(

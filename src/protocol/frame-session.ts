@@ -16,6 +16,9 @@ import {
 import type { FrameSocket } from './stream-state.js';
 import { DEFAULT_LIMITS, type SessionLimits, type SessionOptions, type StreamState } from './stream-state.js';
 
+/** Queued frames up to this many bytes in all are copied into one buffer for the write; more go as a writev. */
+const COPY_LIMIT = 64 * 1024;
+
 /**
  * What both ends of a frame connection share: HELLO exchange, frame batching (all frames written in one
  * event-loop turn leave in one writev), per-stream flow control, PING, GOAWAY and connection errors.
@@ -35,7 +38,9 @@ export abstract class FrameSession<S extends StreamState = StreamState> {
   #helloTimer: NodeJS.Timeout | undefined;
   #peerReady = false;
   #ready: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
-  #corked = false;
+  #out: Uint8Array[] = [];
+  #outBytes = 0;
+  #flushScheduled = false;
   #blocked = false;
   #drainWaiters = new Set<S>();
   #pings = new Map<string, (rtt: number) => void>();
@@ -139,22 +144,40 @@ export abstract class FrameSession<S extends StreamState = StreamState> {
     this.socket.destroy();
   }
 
-  /** Queues bytes; everything written in one event-loop turn is flushed in one writev. */
+  /** Queues bytes; everything written in one event-loop turn leaves in one socket write. */
   protected write(buf: Uint8Array): void {
     if (this.socket.destroyed) return;
-    if (!this.#corked) {
-      this.#corked = true;
-      this.socket.cork();
-      // Flushed when the current callback's work is done: frames it wrote leave in one writev. Flushing once
-      // per event-loop turn (setImmediate) batches more at 128+ clients but delayed the webframe's start at 32
-      // (measured, issue 4 notes), so the per-callback flush stays until the bench says otherwise.
-      process.nextTick(() => {
-        this.#corked = false;
-        this.socket.uncork();
-      });
+    this.#out.push(buf);
+    this.#outBytes += buf.length;
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      // Once per event-loop turn, after every socket read of this poll: the requests of many clients leave
+      // in one write (the httpserver reads each client in its own callback, so a per-callback flush would
+      // cost a send per request).
+      setImmediate(this.#flush);
     }
-    if (!this.socket.write(buf)) this.#blocked = true;
   }
+
+  /** Writes what `write` queued: small frames copied into one buffer, large ones handed over as they are. */
+  readonly #flush = (): void => {
+    this.#flushScheduled = false;
+    const out = this.#out;
+    if (out.length === 0) return;
+    const bytes = this.#outBytes;
+    this.#out = [];
+    this.#outBytes = 0;
+    const socket = this.socket;
+    if (socket.destroyed || socket.writableEnded) return;
+    let ok = true;
+    if (out.length === 1) ok = socket.write(out[0]!);
+    else if (bytes <= COPY_LIMIT) ok = socket.write(Buffer.concat(out, bytes));
+    else {
+      socket.cork();
+      for (const buf of out) ok = socket.write(buf);
+      socket.uncork();
+    }
+    if (!ok) this.#blocked = true;
+  };
 
   /** Sends `chunk` as DATA frames within the stream's credit. Returns false when the caller should wait for `onWritable`. */
   protected writeData(s: S, chunk: Uint8Array, end: boolean): boolean {
@@ -399,6 +422,7 @@ export abstract class FrameSession<S extends StreamState = StreamState> {
   #shutdown(error: FrameError | undefined): void {
     this.#closed = true;
     clearTimeout(this.#helloTimer);
+    this.#flush();
     this.socket.end();
     const timer = setTimeout(() => this.socket.destroy(), 2000);
     timer.unref();

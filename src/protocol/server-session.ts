@@ -123,7 +123,7 @@ export class ServerSession extends FrameSession<ServerStreamState> {
         return s.signal;
       },
     };
-    void this.#run(s, stream);
+    this.#run(s, stream);
   }
 
   protected onStreamData(s: ServerStreamState, chunk: Buffer, end: boolean): void {
@@ -141,31 +141,44 @@ export class ServerSession extends FrameSession<ServerStreamState> {
     // httpserver opens no new streams; the open ones finish and the socket then closes.
   }
 
-  async #run(s: ServerStreamState, stream: ServerStream): Promise<void> {
-    let reply: Reply;
+  #run(s: ServerStreamState, stream: ServerStream): void {
+    let reply: Reply | Promise<Reply>;
     try {
-      reply = await this.#handler(stream);
+      reply = this.#handler(stream);
     } catch (err) {
-      this.#onError?.(err, stream.head);
-      reply = {
-        status: 500,
-        headers: { 'content-type': 'text/plain; charset=utf-8' },
-        body: 'Internal Server Error',
-      };
+      reply = this.#failed(err, stream);
     }
-    if (!this.streams.has(s.id)) return; // aborted meanwhile
-    try {
-      await this.#respond(s, reply);
-    } catch (err) {
-      this.#onError?.(err, stream.head);
-      this.sendAbort(s, ErrorCode.INTERNAL_ERROR, 'response body failed');
-      return;
+    if (reply instanceof Promise) {
+      reply.then(
+        (value) => this.#answer(s, stream, value),
+        (err: unknown) => this.#answer(s, stream, this.#failed(err, stream)),
+      );
+    } else {
+      this.#answer(s, stream, reply);
     }
-    // The reply is complete but the request body is still coming: tell httpserver to stop sending it.
-    if (this.streams.has(s.id) && !s.remoteEnded) this.sendAbort(s, ErrorCode.NO_ERROR, 'response complete');
   }
 
-  async #respond(s: ServerStreamState, reply: Reply): Promise<void> {
+  #failed(err: unknown, stream: ServerStream): Reply {
+    this.#onError?.(err, stream.head);
+    return {
+      status: 500,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      body: 'Internal Server Error',
+    };
+  }
+
+  /** Writes the reply: in this turn when its body is in memory, else by pulling its stream. */
+  #answer(s: ServerStreamState, stream: ServerStream, reply: Reply): void {
+    if (!this.streams.has(s.id)) return; // aborted meanwhile
+    try {
+      this.#write(s, stream, reply);
+    } catch (err) {
+      this.#onError?.(err, stream.head);
+      this.sendAbort(s, ErrorCode.INTERNAL_ERROR, 'response could not be written');
+    }
+  }
+
+  #write(s: ServerStreamState, stream: ServerStream, reply: Reply): void {
     const body = reply.body;
     const head: { status: string; headers: Reply['headers']; data?: string } = {
       status: String(reply.status),
@@ -173,29 +186,52 @@ export class ServerSession extends FrameSession<ServerStreamState> {
     };
     if (body === undefined || body === null) {
       this.#sendHead(s, head, true);
+    } else if (typeof body === 'string') {
+      this.#sendText(s, head, body);
+    } else if (body instanceof Uint8Array) {
+      this.#sendHead(s, head, false);
+      this.writeData(s, body, true);
+    } else {
+      this.#sendHead(s, head, false);
+      this.#pull(s, body).then(
+        () => this.#completed(s),
+        (err: unknown) => {
+          this.#onError?.(err, stream.head);
+          this.sendAbort(s, ErrorCode.INTERNAL_ERROR, 'response body failed');
+        },
+      );
       return;
     }
-    if (typeof body === 'string') {
-      if (body.length <= INLINE_DATA_LIMIT) {
-        head.data = body;
-        const frame = encodeJsonFrame(FrameType.HEAD, FrameFlag.END_STREAM, s.id, head);
-        if (frame.length - HEADER_SIZE <= this.peer.maxFrameSize) {
-          this.write(frame);
-          s.localEnded = true;
-          this.endStreamIfDone(s);
-          return;
-        }
-        head.data = undefined;
+    this.#completed(s);
+  }
+
+  /** The reply is complete but the request body is still coming: tell httpserver to stop sending it. */
+  #completed(s: ServerStreamState): void {
+    if (this.streams.has(s.id) && !s.remoteEnded) this.sendAbort(s, ErrorCode.NO_ERROR, 'response complete');
+  }
+
+  #sendText(
+    s: ServerStreamState,
+    head: { status: string; headers: Reply['headers']; data?: string },
+    body: string,
+  ): void {
+    if (body.length <= INLINE_DATA_LIMIT) {
+      head.data = body;
+      const frame = encodeJsonFrame(FrameType.HEAD, FrameFlag.END_STREAM, s.id, head);
+      if (frame.length - HEADER_SIZE <= this.peer.maxFrameSize) {
+        this.write(frame);
+        s.localEnded = true;
+        this.endStreamIfDone(s);
+        return;
       }
-      this.#sendHead(s, head, false);
-      this.writeData(s, Buffer.from(body), true);
-      return;
+      head.data = undefined;
     }
     this.#sendHead(s, head, false);
-    if (body instanceof Uint8Array) {
-      this.writeData(s, body, true);
-      return;
-    }
+    this.writeData(s, Buffer.from(body), true);
+  }
+
+  /** Sends a streamed body chunk by chunk, each only once the peer has granted credit for it. */
+  async #pull(s: ServerStreamState, body: AsyncIterable<Uint8Array>): Promise<void> {
     const iterator = body[Symbol.asyncIterator]();
     try {
       for (;;) {

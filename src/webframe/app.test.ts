@@ -11,7 +11,7 @@ const catalogue = pathToFileURL(join(import.meta.dirname, '../errors/catalogue.j
 
 const URLS = `
 import type { Urls } from '${webframe}';
-import { json, redirect, html } from '${webframe}';
+import { json, redirect, html, text, reply } from '${webframe}';
 import { errors } from '${catalogue}';
 import * as v from './views.js';
 
@@ -34,6 +34,9 @@ const urls: Urls = [
   ['/helpers/json', () => json({ a: 1 }, { status: 202 })],
   ['/helpers/html', () => html('<b>x</b>', { headers: { 'x-h': '1' } })],
   ['/helpers/redirect', () => redirect('/exact', 303)],
+  ['/helpers/text', () => text('plain', { headers: { 'Cache-Control': 'no-store' } })],
+  ['/helpers/reply', () => reply(new Uint8Array([7, 8]), { status: 201, headers: { 'content-type': 'image/x-test' } })],
+  ['/helpers/async', async () => { await new Promise((r) => setTimeout(r, 1)); return text('later'); }],
   ['/echo/json', { POST: async (req) => ({ got: await req.json() }) }],
   ['/echo/text', { POST: async (req) => req.text() }],
   ['/echo/form', { POST: v.echoForm }],
@@ -202,7 +205,7 @@ describe('webframe app', () => {
     assert.ok(lines.some((l) => l.msg === 'response body stream failed'));
   });
 
-  test('helpers: json, html, redirect', async () => {
+  test('helpers: json, html, redirect, text, reply; sync and async views', async () => {
     const json = await call('GET', '/helpers/json');
     assert.deepEqual(
       [json.status, json.headers['content-type'], json.text],
@@ -215,6 +218,18 @@ describe('webframe app', () => {
     );
     const redirect = await call('GET', '/helpers/redirect');
     assert.deepEqual([redirect.status, redirect.headers.location], [303, '/exact']);
+    const text = await call('GET', '/helpers/text');
+    assert.deepEqual(
+      [text.status, text.headers['content-type'], text.headers['cache-control'], text.text],
+      [200, 'text/plain; charset=utf-8', 'no-store', 'plain'],
+    );
+    const reply = await call('GET', '/helpers/reply');
+    assert.deepEqual(
+      [reply.status, reply.headers['content-type'], reply.text],
+      [201, 'image/x-test', '\x07\x08'],
+    );
+    const later = await call('GET', '/helpers/async');
+    assert.deepEqual([later.status, later.text], [200, 'later']);
   });
 
   test('request fields: method, decoded path, raw info, query, headers, client, signal', async () => {

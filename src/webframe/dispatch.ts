@@ -31,9 +31,25 @@ const TEXT_TYPE = 'text/plain; charset=utf-8';
 export function createDispatcher(options: DispatchOptions): StreamHandler {
   const { router, serveStatic, debug, logger } = options;
 
-  async function runView(view: View, req: AppRequest, stream: ServerStream): Promise<Reply> {
+  function runView(view: View, req: AppRequest, stream: ServerStream): Reply | Promise<Reply> {
+    let result: unknown;
     try {
-      const result = await view(req);
+      result = view(req);
+    } catch (err) {
+      return viewFailed(err, req, stream);
+    }
+    // A synchronous view is answered in this same turn; only a promise costs a microtask.
+    if (isThenable(result)) {
+      return Promise.resolve(result).then(
+        (value) => finish(value, req, stream),
+        (err: unknown) => viewFailed(err, req, stream),
+      );
+    }
+    return finish(result, req, stream);
+  }
+
+  function finish(result: unknown, req: AppRequest, stream: ServerStream): Reply {
+    try {
       return toReply(result, (err) => {
         if (!stream.signal.aborted) {
           logger.error(
@@ -80,7 +96,7 @@ export function createDispatcher(options: DispatchOptions): StreamHandler {
     return errorReply(errors.HTTP_NOT_FOUND(decodeOr(rawPath)));
   }
 
-  return async function dispatch(stream: ServerStream): Promise<Reply> {
+  return function dispatch(stream: ServerStream): Reply | Promise<Reply> {
     const { method, info } = stream.head;
     const target = splitTarget(info);
     let match: RouteMatch;
@@ -123,6 +139,10 @@ function isHttpError(err: unknown): err is TandemError & { status: number } {
     status >= 400 &&
     status <= 599
   );
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 function decodeOr(rawPath: string): string {

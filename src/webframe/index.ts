@@ -5,4 +5,4 @@
 export { type App, type LoadAppOptions, loadApp } from './app-loader.js';
 export type { SettingsOverrides, WebframeSettings, WebframeSettingsInput } from './settings.js';
 export type { MethodViews, Route, Urls, View, ViewResult, WebframeRequest } from './types.js';
-export { type HelperInit, html, json, redirect } from './view-result.js';
+export { type HelperInit, html, json, redirect, reply, text, ViewReply } from './view-reply.js';

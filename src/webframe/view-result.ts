@@ -1,43 +1,5 @@
 import type { HeaderMap, Reply } from '../protocol/types.js';
-
-/** The content type of a string result. */
-export const HTML_TYPE = 'text/html; charset=utf-8';
-/** The content type of an object or array result. */
-export const JSON_TYPE = 'application/json; charset=utf-8';
-/** The content type of a bytes result. */
-export const BYTES_TYPE = 'application/octet-stream';
-
-/** Bodies of the Responses made by the helpers below, so they are sent inline instead of streamed. */
-const inlineBodies = new WeakMap<Response, string>();
-
-/** Options of the response helpers: a status and extra headers. */
-export interface HelperInit {
-  status?: number;
-  headers?: Record<string, string>;
-}
-
-/** A JSON response helper: `return json({ ok: true }, { status: 201 })`. */
-export function json(value: unknown, init?: HelperInit): Response {
-  return inline(JSON.stringify(value), JSON_TYPE, init);
-}
-
-/** An HTML response helper: `return html('<p>saved</p>', { status: 201 })`. */
-export function html(text: string, init?: HelperInit): Response {
-  return inline(text, HTML_TYPE, init);
-}
-
-/** A redirect helper: `return redirect('/done')` answers 302 with `Location: /done` (relative URLs allowed). */
-export function redirect(url: string, status: 301 | 302 | 303 | 307 | 308 = 302): Response {
-  return new Response(null, { status, headers: { location: url } });
-}
-
-function inline(text: string, type: string, init: HelperInit | undefined): Response {
-  const headers = new Headers(init?.headers);
-  if (!headers.has('content-type')) headers.set('content-type', type);
-  const response = new Response(text, { status: init?.status ?? 200, headers });
-  inlineBodies.set(response, text);
-  return response;
-}
+import { BYTES_TYPE, HTML_TYPE, isViewReply, JSON_TYPE } from './view-reply.js';
 
 /**
  * Turns what a view returned into the protocol's Reply. `onStreamError` is told about an error thrown while a
@@ -53,6 +15,7 @@ export function toReply(result: unknown, onStreamError: (err: unknown) => void):
       `the view returned a ${typeof result}; return a string, an object or array, a Uint8Array, a Response or nothing`,
     );
   }
+  if (isViewReply(result)) return result;
   if (result instanceof Uint8Array)
     return { status: 200, headers: { 'content-type': BYTES_TYPE }, body: result };
   if (result instanceof Response) return fromResponse(result, onStreamError);
@@ -69,8 +32,6 @@ function fromResponse(response: Response, onStreamError: (err: unknown) => void)
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) headers['set-cookie'] = cookies;
-  const inlineBody = inlineBodies.get(response);
-  if (inlineBody !== undefined) return { status: response.status, headers, body: inlineBody };
   const stream = response.body;
   if (stream === null) return { status: response.status, headers, body: null };
   return {
