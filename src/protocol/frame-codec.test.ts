@@ -8,6 +8,7 @@ import {
   encodeJsonFrame,
   type Frame,
   FrameDecoder,
+  FrameFlag,
   FrameType,
   HEADER_SIZE,
 } from './frame-codec.js';
@@ -72,6 +73,41 @@ describe('frame codec', () => {
             assert.equal(d.stream, f.stream);
             assert.deepEqual([...d.payload], [...f.payload]);
           });
+          assert.equal(decoder.buffered, 0);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('splitData: DATA arrives in pieces that add up to each frame, END_STREAM on the last piece only', () => {
+    fc.assert(
+      fc.property(
+        fc.array(frameArb, { maxLength: 20 }),
+        fc.array(fc.nat(), { maxLength: 30 }),
+        (frames, cuts) => {
+          const wire = Buffer.concat(frames.map((f) => encodeFrame(f.type, f.flags, f.stream, f.payload)));
+          const decoder = new FrameDecoder(1 << 20, { splitData: true });
+          let index = 0;
+          let pieces: Buffer[] = [];
+          const onFrame = (f: Frame): void => {
+            const expected = frames[index]!;
+            assert.deepEqual([f.type, f.stream], [expected.type, expected.stream]);
+            pieces.push(Buffer.from(f.payload));
+            const have = Buffer.concat(pieces);
+            if (have.length < expected.payload.length) {
+              assert.equal(f.type, FrameType.DATA, 'only DATA comes in pieces');
+              assert.ok(f.payload.length > 0);
+              assert.equal(f.flags, expected.flags & ~FrameFlag.END_STREAM);
+              return;
+            }
+            assert.equal(f.flags, expected.flags);
+            assert.deepEqual([...have], [...expected.payload]);
+            index++;
+            pieces = [];
+          };
+          for (const piece of chunk(wire, cuts)) assert.equal(decoder.push(piece, onFrame), undefined);
+          assert.equal(index, frames.length);
           assert.equal(decoder.buffered, 0);
         },
       ),

@@ -121,9 +121,15 @@ export class FrameDecoder {
   #flags = 0;
   #stream = 0;
   #error: FrameError | undefined;
+  readonly #splitData: boolean;
 
-  constructor(maxFrameSize: number) {
+  /**
+   * `splitData`: hand DATA payloads on in pieces as they arrive (views of the read chunks, END_STREAM on the
+   * last piece only) instead of assembling each frame first; nothing is copied and at most a header is held.
+   */
+  constructor(maxFrameSize: number, options: { splitData?: boolean } = {}) {
     this.#maxFrameSize = maxFrameSize;
+    this.#splitData = options.splitData ?? false;
   }
 
   /** Bytes held and not yet decoded. */
@@ -155,6 +161,19 @@ export class FrameDecoder {
         this.#type = type;
         this.#flags = header[5] as number;
         this.#stream = header.readUInt32BE(6);
+      }
+      if (this.#splitData && this.#type === FrameType.DATA && this.#length > 0) {
+        if (this.#buffered === 0) return undefined;
+        const first = this.#chunks[0] as Buffer;
+        const n = Math.min(this.#length, first.length - this.#offset);
+        const piece = this.#take(n);
+        this.#length -= n;
+        const last = this.#length === 0;
+        if (last) this.#length = -1;
+        const flags = last ? this.#flags : this.#flags & ~FrameFlag.END_STREAM;
+        onFrame({ type: FrameType.DATA, flags, stream: this.#stream, payload: piece });
+        if (this.#error !== undefined) return this.#error;
+        continue;
       }
       if (this.#buffered < this.#length) return undefined;
       const payload = this.#take(this.#length);

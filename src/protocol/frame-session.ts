@@ -55,7 +55,7 @@ export abstract class FrameSession<S extends StreamState = StreamState> {
       initialWindow: options.initialWindow ?? DEFAULT_LIMITS.initialWindow,
       maxStreams: options.maxStreams ?? DEFAULT_LIMITS.maxStreams,
     };
-    this.#decoder = new FrameDecoder(this.limits.maxFrameSize);
+    this.#decoder = new FrameDecoder(this.limits.maxFrameSize, { splitData: true });
     this.#helloTimeout = options.helloTimeout ?? 10_000;
     let resolve!: () => void;
     let reject!: (e: Error) => void;
