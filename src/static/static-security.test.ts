@@ -132,7 +132,9 @@ describe('static: root prefix and symlinks', () => {
   });
 
   it('serves a symlink that stays inside root, from its real path', async () => {
-    const reply = await get('/link-in.txt');
+    // Without the memory cache, so the body names the file it streams.
+    const uncached = createStaticHandler({ root: fx.root, cacheMaxFileSize: 0 });
+    const reply = await uncached({ method: 'GET', path: '/link-in.txt', headers: {} });
     assert.equal(reply?.status, 200);
     assert.deepEqual(reply?.body, { path: `${fx.root}/hello.txt`, start: 0, end: 10 });
   });
@@ -184,5 +186,29 @@ describe('canonicalisePath', () => {
     assert.deepEqual(canonicalisePath('/a%20b//c/'), { segments: ['a b', 'c'], trailingSlash: true });
     assert.deepEqual(canonicalisePath('/'), { segments: [], trailingSlash: true });
     assert.deepEqual(canonicalisePath('/x?y=/../z'), { segments: ['x'], trailingSlash: false });
+  });
+
+  it('rejects IIS-style %u escapes, overlong dots, `...` and a NUL after dots', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['/%u002e%u002e/x', /malformed percent-encoding/],
+      ['/%c0%2e%c0%2e/x', /malformed percent-encoding/],
+      ['/%ed%a0%80/x', /malformed percent-encoding/],
+      ['/.../x', /dot segment/],
+      ['/.%2e%2e/x', /dot segment/],
+      ['/%2e%2e%3b/x', /dot segment/],
+      ['/..%00/x', /NUL/],
+    ];
+    for (const [path, message] of cases) {
+      assert.throws(() => canonicalisePath(path), { status: 400, message }, path);
+    }
+  });
+
+  it('keeps names that only look like escapes as literal segments', () => {
+    assert.deepEqual(canonicalisePath('/..%252f'), { segments: ['..%2f'], trailingSlash: false });
+    assert.deepEqual(canonicalisePath('/%ef%bc%8e%ef%bc%8e/'), { segments: ['．．'], trailingSlash: true });
+    assert.deepEqual(canonicalisePath('/a..b/..x/x../'), {
+      segments: ['a..b', '..x', 'x..'],
+      trailingSlash: true,
+    });
   });
 });
