@@ -167,15 +167,18 @@ class ProxiedRequest implements ResponseEvents {
 
   onData(chunk: Buffer, end: boolean): void {
     const res = this.#res;
+    if (end) {
+      // The last piece: no credit to give back, and node:http sends it with whatever is still buffered.
+      this.#bytesSent += chunk.length;
+      this.#responded = true;
+      res.end(chunk.length > 0 ? chunk : undefined);
+      return;
+    }
     if (chunk.length > 0) {
       this.#bytesSent += chunk.length;
       const stream = this.#stream as ClientStream;
       if (res.write(chunk)) stream.consumed(chunk.length);
       else res.once('drain', () => stream.consumed(chunk.length));
-    }
-    if (end) {
-      this.#responded = true;
-      res.end();
     }
   }
 

@@ -16,8 +16,11 @@ import type { FrameSocket } from './stream-state.js';
 import { type SessionOptions, StreamState } from './stream-state.js';
 import type { Reply, ServerStream, StreamHandler } from './types.js';
 
-/** Bodies up to this size that are strings travel inline as the response head's `data`. */
-const INLINE_DATA_LIMIT = 64 * 1024;
+/**
+ * String bodies up to this many characters travel inline as the response head's `data`: one frame, no copy.
+ * Longer ones go as DATA, which spares both ends escaping and parsing them inside the JSON head.
+ */
+const INLINE_DATA_LIMIT = 1024;
 
 class ServerStreamState extends StreamState {
   readonly body: InboundBody;
@@ -189,8 +192,7 @@ export class ServerSession extends FrameSession<ServerStreamState> {
     } else if (typeof body === 'string') {
       this.#sendText(s, head, body);
     } else if (body instanceof Uint8Array) {
-      this.#sendHead(s, head, false);
-      this.writeData(s, body, true);
+      this.#sendWhole(s, head, body);
     } else {
       this.#sendHead(s, head, false);
       this.#pull(s, body).then(
@@ -226,8 +228,20 @@ export class ServerSession extends FrameSession<ServerStreamState> {
       }
       head.data = undefined;
     }
+    this.#sendWhole(s, head, Buffer.from(body));
+  }
+
+  /** Sends a body held in memory as DATA, with its `content-length` unless the reply set one. */
+  #sendWhole(
+    s: ServerStreamState,
+    head: { status: string; headers: Reply['headers'] },
+    body: Uint8Array,
+  ): void {
+    if (!hasContentLength(head.headers)) {
+      head.headers = { ...head.headers, 'content-length': String(body.byteLength) };
+    }
     this.#sendHead(s, head, false);
-    this.writeData(s, Buffer.from(body), true);
+    this.writeData(s, body, true);
   }
 
   /** Sends a streamed body chunk by chunk, each only once the peer has granted credit for it. */
@@ -258,4 +272,9 @@ export class ServerSession extends FrameSession<ServerStreamState> {
       this.endStreamIfDone(s);
     }
   }
+}
+
+function hasContentLength(headers: Reply['headers']): boolean {
+  for (const name in headers) if (name.length === 14 && name.toLowerCase() === 'content-length') return true;
+  return false;
 }
