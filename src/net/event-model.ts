@@ -69,9 +69,12 @@ export class EventModel implements ConcurrencyModel {
   /** Counts `work` as in flight until it settles. */
   protected track(work: Promise<void>): void {
     this.#active++;
-    void work.finally(() => {
-      this.#active--;
-      if (this.#active === 0) this.#idle?.();
-    });
+    void work.then(this.#settled, this.#settled);
   }
+
+  /** One function for every tracked piece of work, not a closure each. */
+  readonly #settled = (): void => {
+    this.#active--;
+    if (this.#active === 0) this.#idle?.();
+  };
 }
