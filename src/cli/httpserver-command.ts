@@ -6,10 +6,14 @@ import { announceListening, stopOnSignal } from './signals.js';
 
 /** Help text of `tandem httpserver`. */
 export const HTTPSERVER_USAGE = `Usage: tandem httpserver [--config FILE] [--host H] [--port P] [--webframe HOST:PORT]
-                         [--model loop|event|fork|prefork|thread] [--workers N] [--debug]
+                         [--model loop|event|fork|prefork|thread] [--workers N]
+                         [--static /PREFIX/=DIR]... [--debug]
 
 Serves HTTP/1.1 (default 127.0.0.1:8808) and forwards every request to the webframe
-(default 127.0.0.1:8806). FILE is JSON; flags override it. See README.md for its keys.`;
+(default 127.0.0.1:8806), except requests under a --static PREFIX: those are served from
+DIR (longest prefix wins; a missing file is 404, never passed to the webframe).
+FILE is JSON; flags override it, and --static entries add to its "static" list.
+See README.md for its keys.`;
 
 /** `tandem httpserver`: the front server. */
 export async function httpserverCommand(argv: string[]): Promise<void> {
@@ -23,6 +27,7 @@ export async function httpserverCommand(argv: string[]): Promise<void> {
       debug: { type: 'boolean' },
       model: { type: 'string' },
       workers: { type: 'string' },
+      static: { type: 'string', multiple: true },
     },
   });
   const config = await loadHttpServerConfig(values);

@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import {
   addressSchema,
@@ -11,7 +13,20 @@ import {
   validateConfig,
   workersSchema,
 } from '../config/validate-config.js';
+import { errors } from '../errors/catalogue.js';
 import type { ModelName } from '../net/types.js';
+
+/** One directory the httpserver serves itself (no trip to the webframe), under a URL path prefix. */
+export interface StaticRouteConfig {
+  /** The URL path prefix, starting and ending with '/', matched on the raw (percent-encoded) path. */
+  prefix: string;
+  /** The directory served, absolute (a relative one in the file is resolved against the file's directory). */
+  root: string;
+  /** A Cache-Control value sent with the files (and 304s) under this prefix; none when undefined. */
+  cacheControl?: string;
+  /** Serve an HTML listing of a directory that has no index.html; default false. */
+  listing: boolean;
+}
 
 /** The httpserver's settings, validated and frozen; times are in milliseconds, sizes in bytes. */
 export interface HttpServerConfig {
@@ -29,6 +44,8 @@ export interface HttpServerConfig {
   model: ModelName;
   /** Worker processes or threads for prefork and thread; most children at once for fork. */
   workers: number;
+  /** Directories served from disk by URL path prefix; the longest matching prefix wins. */
+  static: readonly StaticRouteConfig[];
   limits: {
     /** Largest request head (request line and headers); larger gets 431. */
     maxHeaderSize: number;
@@ -56,6 +73,7 @@ export const defaultHttpServerConfig: HttpServerConfig = Object.freeze({
   connections: 2,
   model: 'event',
   workers: 2,
+  static: Object.freeze([]),
   limits: Object.freeze({ maxHeaderSize: 16384, maxBodySize: 2 * 1024 * 1024 * 1024 }),
   timeouts: Object.freeze({ headers: 30_000, request: 300_000, keepAlive: 5_000, upstream: 60_000 }),
 });
@@ -73,53 +91,163 @@ export interface HttpServerFlags {
   model?: string;
   /** A number, or the flag's text. */
   workers?: number | string;
+  /** `--static /PREFIX/=DIR`, repeatable; added to the file's list (same prefix: the flag's entry wins). */
+  static?: string[];
 }
 
 /** What a config file may hold: any subset of the keys of HttpServerConfig. */
 type HttpServerConfigFile = {
-  [K in keyof HttpServerConfig]?: HttpServerConfig[K] extends HostPort
+  [K in Exclude<keyof HttpServerConfig, 'static'>]?: HttpServerConfig[K] extends HostPort
     ? HostPort
     : HttpServerConfig[K] extends object
       ? Partial<HttpServerConfig[K]>
       : HttpServerConfig[K];
-};
+} & { static?: readonly StaticRouteConfig[] };
 
 const MAX_TIMEOUT = 2_147_483_647; // setTimeout's largest delay
 const booleanSchema = z.boolean({ error: 'expected true or false' });
 const objectError = { error: 'expected an object' };
 
-const fileSchema: z.ZodType<HttpServerConfigFile> = z.strictObject(
-  {
-    host: hostSchema.optional(),
-    port: portSchema.optional(),
-    debug: booleanSchema.optional(),
-    webframe: addressSchema.optional(),
-    connections: intRange(1, 64).optional(),
-    model: modelNameSchema.optional(),
-    workers: workersSchema.optional(),
-    limits: z
-      .strictObject(
-        {
-          maxHeaderSize: intRange(1024, 1024 * 1024).optional(),
-          maxBodySize: intRange(0, Number.MAX_SAFE_INTEGER).optional(),
-        },
-        objectError,
-      )
-      .optional(),
-    timeouts: z
-      .strictObject(
-        {
-          headers: intRange(1, MAX_TIMEOUT).optional(),
-          request: intRange(0, MAX_TIMEOUT).optional(),
-          keepAlive: intRange(0, MAX_TIMEOUT).optional(),
-          upstream: intRange(1, MAX_TIMEOUT).optional(),
-        },
-        objectError,
-      )
-      .optional(),
-  },
-  objectError,
-);
+/** Why `prefix` is not a usable static prefix, or undefined when it is. */
+function prefixProblem(prefix: string): string | undefined {
+  if (!prefix.startsWith('/') || !prefix.endsWith('/')) {
+    return 'expected a URL path prefix that starts and ends with "/", such as "/assets/"';
+  }
+  // RFC 3986 §3.3 pchar, minus "=" (it ends the prefix in `--static /PREFIX/=DIR`).
+  if (!/^\/(?:(?:[A-Za-z0-9\-._~!$&'()*+,;:@]|%[0-9A-Fa-f]{2})+\/)*$/.test(prefix)) {
+    return "expected path segments of letters, digits, -._~!$&'()*+,;:@ or %XX escapes, with no empty segment";
+  }
+  if (prefix.split('/').some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment))) {
+    return 'expected a prefix without "." or ".." segments';
+  }
+  return undefined;
+}
+
+const prefixSchema = z.string({ error: 'expected a URL path prefix such as "/assets/"' }).check((ctx) => {
+  const problem = prefixProblem(ctx.value);
+  if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+});
+
+const CACHE_CONTROL_ERROR = 'expected a Cache-Control value such as "public, max-age=3600" (printable ASCII)';
+const cacheControlSchema = z
+  .string({ error: CACHE_CONTROL_ERROR })
+  .regex(/^[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?$/, { error: CACHE_CONTROL_ERROR });
+
+/** `value` resolved against `base` when that is an existing directory, else the text of what was expected. */
+function staticRoot(base: string, value: string): { root: string } | { problem: string } {
+  const root = resolve(base, value);
+  try {
+    if (statSync(root).isDirectory()) return { root };
+    return { problem: `expected an existing directory (${root} is not a directory)` };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'does not exist' : (err as Error).message;
+    return { problem: `expected an existing directory (${root} ${reason})` };
+  }
+}
+
+/** The zod schema of a static root: a path resolved against `base`, which must be an existing directory. */
+function rootSchema(base: string) {
+  return z
+    .string({ error: 'expected the path of a directory' })
+    .min(1, { error: 'expected the path of a directory' })
+    .transform((value, ctx) => {
+      const found = staticRoot(base, value);
+      if ('root' in found) return found.root;
+      ctx.issues.push({ code: 'custom', message: found.problem, input: value });
+      return z.NEVER;
+    });
+}
+
+/** The zod schema of the `static` list, roots resolved against `base`; each prefix may appear once. */
+function staticListSchema(base: string) {
+  const entry = z.strictObject(
+    {
+      prefix: prefixSchema,
+      root: rootSchema(base),
+      cacheControl: cacheControlSchema.optional(),
+      listing: booleanSchema.optional(),
+    },
+    { error: 'expected an object such as { "prefix": "/assets/", "root": "./public" }' },
+  );
+  return z
+    .array(entry, { error: 'expected an array of { "prefix", "root" } objects' })
+    .check((ctx) => {
+      const seen = new Set<string>();
+      ctx.value.forEach((item, i) => {
+        if (seen.has(item.prefix)) {
+          ctx.issues.push({
+            code: 'custom',
+            message: 'expected each prefix once',
+            input: item.prefix,
+            path: [i, 'prefix'],
+          });
+        }
+        seen.add(item.prefix);
+      });
+    })
+    .transform((items): StaticRouteConfig[] =>
+      items.map((item) => ({
+        prefix: item.prefix,
+        root: item.root,
+        ...(item.cacheControl === undefined ? {} : { cacheControl: item.cacheControl }),
+        listing: item.listing ?? false,
+      })),
+    );
+}
+
+/** The zod schema of one `--static /PREFIX/=DIR` flag; DIR is resolved against the working directory. */
+const staticFlagSchema = z.string().transform((value, ctx): StaticRouteConfig => {
+  const eq = value.indexOf('=');
+  const prefix = value.slice(0, eq);
+  let problem =
+    eq < 1 || eq === value.length - 1
+      ? 'expected /PREFIX/=DIR such as /assets/=./public'
+      : prefixProblem(prefix);
+  if (problem === undefined) {
+    const found = staticRoot(process.cwd(), value.slice(eq + 1));
+    if ('root' in found) return { prefix, root: found.root, listing: false };
+    problem = found.problem;
+  }
+  ctx.issues.push({ code: 'custom', message: problem, input: value });
+  return z.NEVER;
+});
+
+function fileSchema(base: string): z.ZodType<HttpServerConfigFile> {
+  return z.strictObject(
+    {
+      host: hostSchema.optional(),
+      port: portSchema.optional(),
+      debug: booleanSchema.optional(),
+      webframe: addressSchema.optional(),
+      connections: intRange(1, 64).optional(),
+      model: modelNameSchema.optional(),
+      workers: workersSchema.optional(),
+      static: staticListSchema(base).optional(),
+      limits: z
+        .strictObject(
+          {
+            maxHeaderSize: intRange(1024, 1024 * 1024).optional(),
+            maxBodySize: intRange(0, Number.MAX_SAFE_INTEGER).optional(),
+          },
+          objectError,
+        )
+        .optional(),
+      timeouts: z
+        .strictObject(
+          {
+            headers: intRange(1, MAX_TIMEOUT).optional(),
+            request: intRange(0, MAX_TIMEOUT).optional(),
+            keepAlive: intRange(0, MAX_TIMEOUT).optional(),
+            upstream: intRange(1, MAX_TIMEOUT).optional(),
+          },
+          objectError,
+        )
+        .optional(),
+    },
+    objectError,
+  );
+}
 
 /** The name given as the "file" of errors found in command-line flags. */
 const COMMAND_LINE = 'command line';
@@ -133,7 +261,11 @@ export async function loadHttpServerConfig(flags: HttpServerFlags): Promise<Http
   const file =
     flags.config === undefined
       ? {}
-      : validateConfig(fileSchema, await readJsonConfig(flags.config), flags.config);
+      : validateConfig(
+          fileSchema(dirname(resolve(flags.config))),
+          await readJsonConfig(flags.config),
+          flags.config,
+        );
   const fromFlags = validateFlags(flags);
   const d = defaultHttpServerConfig;
   const config: HttpServerConfig = {
@@ -144,6 +276,7 @@ export async function loadHttpServerConfig(flags: HttpServerFlags): Promise<Http
     connections: file.connections ?? d.connections,
     model: fromFlags.model ?? file.model ?? d.model,
     workers: fromFlags.workers ?? file.workers ?? d.workers,
+    static: mergeStatic(file.static ?? d.static, fromFlags.static ?? []),
     limits: { ...d.limits, ...file.limits },
     timeouts: { ...d.timeouts, ...file.timeouts },
   };
@@ -158,7 +291,31 @@ function validateFlags(flags: HttpServerFlags): HttpServerConfigFile {
   if (flags.workers !== undefined) out.workers = flag(workersSchema, numeric(flags.workers), 'workers');
   if (flags.webframe !== undefined) out.webframe = flag(addressSchema, flags.webframe, 'webframe');
   if (flags.debug !== undefined) out.debug = flag(booleanSchema, flags.debug, 'debug');
+  if (flags.static !== undefined && flags.static.length > 0) {
+    const seen = new Set<string>();
+    out.static = flags.static.map((text) => {
+      const entry = flag(staticFlagSchema, text, 'static');
+      if (seen.has(entry.prefix)) {
+        throw errors.CONFIG_INVALID(
+          COMMAND_LINE,
+          '--static',
+          `expected each prefix once, got "${entry.prefix}" twice`,
+        );
+      }
+      seen.add(entry.prefix);
+      return entry;
+    });
+  }
   return out;
+}
+
+/** The file's static entries followed by the flags'; a flag's entry replaces the file's for the same prefix. */
+function mergeStatic(
+  file: readonly StaticRouteConfig[],
+  flags: readonly StaticRouteConfig[],
+): StaticRouteConfig[] {
+  const overridden = new Set(flags.map((entry) => entry.prefix));
+  return [...file.filter((entry) => !overridden.has(entry.prefix)), ...flags].map((entry) => ({ ...entry }));
 }
 
 /** A flag arrives as text; only plain decimal digits become a number, anything else is reported as given. */

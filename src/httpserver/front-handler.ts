@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from '../errors/catalogue.js';
 import { createAccessLog } from '../http/access-log.js';
 import { httpConnectionHandler } from '../http/http-connection-handler.js';
@@ -6,11 +7,13 @@ import { createLogger } from '../log/logger.js';
 import type { ConnectionHandler } from '../net/types.js';
 import type { HttpServerConfig } from './config.js';
 import { createProxyHandler, sendError } from './proxy-handler.js';
+import { createStaticRouter, createStaticRoutes } from './static-routes.js';
 import { WebframePool } from './webframe-pool.js';
 
 /**
  * The httpserver's connection handler, as a handler module so every concurrency model can load it (once per
- * process or thread): an http.Server on Node's llhttp whose requests go to the webframe through this worker's
+ * process or thread): an http.Server on Node's llhttp whose requests under a configured static prefix are
+ * answered from disk by the static layer, and every other request goes to the webframe through this worker's
  * own pool of multiplexed connections.
  */
 export default function createFrontHandler(config: HttpServerConfig): ConnectionHandler {
@@ -22,7 +25,7 @@ export default function createFrontHandler(config: HttpServerConfig): Connection
     log,
   });
   const accessLog = createAccessLog(process.stdout);
-  const handler = createProxyHandler({
+  const proxy = createProxyHandler({
     pool,
     maxBodySize: config.limits.maxBodySize,
     upstreamTimeout: config.timeouts.upstream,
@@ -30,6 +33,16 @@ export default function createFrontHandler(config: HttpServerConfig): Connection
     log,
     accessLog,
   });
+  const statics = createStaticRouter(createStaticRoutes(config.static), {
+    accessLog,
+    report: (err, req) => log.error({ err, url: req.url }, 'static file request failed'),
+  });
+  const handler =
+    config.static.length === 0
+      ? proxy
+      : (req: IncomingMessage, res: ServerResponse): void => {
+          if (!statics(req, res)) proxy(req, res);
+        };
   const server = createHttpServer(
     {
       maxHeaderSize: config.limits.maxHeaderSize,

@@ -1,16 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
-import { errors, TandemError } from '../errors/catalogue.js';
+import { errors } from '../errors/catalogue.js';
 import { createAccessLog } from '../http/access-log.js';
 import { requestListenerHandler } from '../http/base-http-handler.js';
 import type { ConnectionHandler } from '../net/types.js';
-import {
-  createStaticHandler,
-  openStaticBody,
-  type StaticHandler,
-  type StaticReply,
-  textReply,
-} from '../static/index.js';
+import { createStaticHandler, type StaticHandler } from '../static/index.js';
+import { staticReplyFor, targetPath, writeStaticReply } from './static-routes.js';
 
 /** Options of the static site handler module (they cross to workers, so plain data only). */
 export interface StaticSiteOptions {
@@ -68,47 +62,22 @@ export default function createStaticSite(options: StaticSiteOptions): Connection
   );
 }
 
-/** Answers one request from `files`; `counted` is told how many body bytes went out. */
+/**
+ * Answers one request from `files` (an absolute-form target is served by its path, RFC 9112 §3.2.2);
+ * `counted` is told how many body bytes went out.
+ */
 async function serveStatic(
   files: StaticHandler,
   req: IncomingMessage,
   res: ServerResponse,
   counted: (bytes: number) => void,
 ): Promise<void> {
-  const method = req.method ?? '';
-  const target = req.url ?? '';
-  const query = target.search(/[?#]/);
-  const path = query === -1 ? target : target.slice(0, query);
-  let reply: StaticReply | null;
-  try {
-    reply = await files({ method, path, headers: req.headers });
-  } catch (err) {
-    // canonicalisePath throws a 400 for targets that are not origin-form, e.g. `*` or `http://host/`.
-    if (!(err instanceof TandemError) || err.status === undefined) {
-      process.stderr.write(`tandem: static: ${method} ${target}: ${(err as Error).stack ?? String(err)}\n`);
-    }
-    reply = textReply(err instanceof TandemError ? (err.status ?? 500) : 500, `${errorText(err)}\n`, method);
-  }
-  reply ??= textReply(404, `${errors.HTTP_NOT_FOUND(path).message}\n`, method);
-  res.writeHead(reply.status, reply.headers);
-  const body = openStaticBody(reply);
-  if (body === null || typeof body === 'string' || Buffer.isBuffer(body)) {
-    if (body !== null) counted(Buffer.byteLength(body));
-    res.end(body ?? undefined);
-    return;
-  }
-  body.on('data', (chunk: Buffer) => counted(chunk.length));
-  try {
-    // pipeline waits on `res` draining, so a slow client slows the file read instead of filling memory.
-    await pipeline(body, res);
-  } catch {
-    // The client left, or the file went away mid-read: the head is out, so the response can only be cut.
-    res.destroy();
-  }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof TandemError && err.status !== undefined ? err.message : 'Internal server error';
+  const reply = await staticReplyFor(files, req, targetPath(req.url ?? ''), (err) => {
+    process.stderr.write(
+      `tandem: static: ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}\n`,
+    );
+  });
+  await writeStaticReply(res, reply, counted);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
