@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { closeAll, openIdleConnections } from './idle-connections.mjs';
 import { ensureDebianPackages, median, wrkAsync } from './lib.mjs';
 import { HEADERS_MORE } from './nginx.mjs';
-import { barChartSvg, fmt, memoryTable, throughputTable } from './report.mjs';
+import { barChartSvg, fmt, goalsTable, memoryTable, throughputTable } from './report.mjs';
 import { compareAnswers } from './same-bytes.mjs';
 import { CONTENDERS, REFERENCE } from './stacks.mjs';
 
@@ -86,12 +86,15 @@ async function measure(stack, scenario, secs) {
     peak = Math.max(peak, stack.rss());
   }, 250);
   try {
+    const cpuBefore = stack.cpu();
     const r = await wrkAsync(`${stack.url}${scenario.path}`, {
       connections: scenario.connections,
       seconds: secs,
       script: scenario.script,
     });
-    return { ...r, rss: Math.max(peak, stack.rss()) };
+    // CPU time per request is steadier than req/s on a shared box: it does not depend on who else runs.
+    const cpuUs = r.requests > 0 ? ((stack.cpu() - cpuBefore) * 1e6) / r.requests : Number.NaN;
+    return { ...r, cpuUs, rss: Math.max(peak, stack.rss()) };
   } finally {
     clearInterval(timer);
   }
@@ -120,7 +123,7 @@ if (SCENARIOS.length > 0) {
           results[scenario.id][stack.name].push(r);
           const errs = errorText([r]);
           log(
-            `round ${round} ${scenario.id} ${stack.name}: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, RSS ${fmt(r.rss)} MiB${errs === '0' ? '' : `, errors: ${errs}`}`,
+            `round ${round} ${scenario.id} ${stack.name}: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, CPU ${fmt(r.cpuUs, 1)} µs/req, RSS ${fmt(r.rss)} MiB${errs === '0' ? '' : `, errors: ${errs}`}`,
           );
         }
       }
@@ -187,7 +190,16 @@ const throughput = SCENARIOS.map((scenario) => ({
     const runs = results[scenario.id]?.[name] ?? [];
     const m = (key) => median(runs.map((r) => r[key]));
     const errors = errorText(runs);
-    return { name, rps: m('rps'), p50: m('p50'), p99: m('p99'), rss: m('rss'), errors, runs };
+    return {
+      name,
+      rps: m('rps'),
+      p50: m('p50'),
+      p99: m('p99'),
+      cpuUs: m('cpuUs'),
+      rss: m('rss'),
+      errors,
+      runs,
+    };
   }),
 }));
 const memoryRows = Object.entries(memory).map(([name, runs]) => {
@@ -251,9 +263,15 @@ Measured ${date} with \`${command}\` (${minutes} min).
 - **Method**: wrk with **one thread** (\`-t1\`) so that it leaves a core to the servers; ${CONNECTIONS} keep-alive connections unless said otherwise. All contenders run at once and are measured in alternation (Tandem, nginx, Fastify, node:http, then again) for ${rounds} round${rounds === 1 ? '' : 's'} of ${seconds} s per measurement, each after a 1 s warm-up; the figures are **medians of the rounds** (errors are summed). RSS is the peak, sampled every 250 ms, of the sum over the contender's processes: httpserver and webframe for Tandem, nginx (master and worker) and node for the reference. "vs ref" divides by the reference's figure: above 1× is better for req/s, worse for latency and memory. "errors" counts non-2xx answers and wrk's socket errors by kind (connect, read, write, and timeout: no answer within wrk's 2 s).
 - **Listen backlog**: every server keeps its default of 511 (Node's and nginx's). In (d) wrk opens 1,000 connections at once, more than the backlog holds, so the kernel drops some SYNs and the client resends them after 1 s (then 2 s): a p99 near or above 1 s and wrk timeouts in (d) come from opening the connections, not from serving them. Behind nginx the node:http upstream meets the same burst, as nginx opens an upstream connection per request in flight beyond its 64 idle ones.
 
+## Goals
+
+${goalsTable(throughput, memoryRows, REFERENCE)}
+
 ## Figures
 
 ${tables}
+
+${readFileSync(new URL('./findings.md', import.meta.url), 'utf8').trim()}
 `;
 writeFileSync(new URL('../docs/bench.md', import.meta.url), doc);
 if (throughput.length > 0) {

@@ -72,6 +72,24 @@ export function rssMiB(pid) {
   return total;
 }
 
+/** CPU time in seconds (user + system) used so far by `pid` and its descendants that are still running. */
+export function cpuSeconds(pid) {
+  let ticks = 0;
+  const read = (p) => {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+    const children = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim();
+    for (const c of children ? children.split(' ') : []) read(c);
+  };
+  read(pid);
+  return ticks / CLOCK_TICKS;
+}
+
+/** Linux's USER_HZ, the unit of /proc/PID/stat times. */
+const CLOCK_TICKS = 100;
+
 function wrkArgs(url, { connections = 8, seconds = 5, threads = 1, script, timeout } = {}) {
   const args = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency'];
   if (script) args.push('-s', script);
@@ -97,6 +115,7 @@ export function parseWrk(out) {
   const socketErrors = connect + read + write + timeout;
   return {
     rps,
+    requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? 0),
     p50: ms('50'),
     p99: ms('99'),
     errors: Number(errors ?? 0),

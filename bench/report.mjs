@@ -22,19 +22,19 @@ export function ratio(value, reference) {
 }
 
 /**
- * The throughput table of one scenario: `rows` are { name, rps, p50, p99, rss } medians and `errors` (text:
+ * The throughput table of one scenario: `rows` are { name, rps, p50, p99, cpuUs, rss } medians and `errors` (text:
  * the errors of all rounds by kind); ratios are taken against the row named `reference`.
  */
 export function throughputTable(rows, reference) {
   const ref = rows.find((r) => r.name === reference);
   const lines = [
-    '| contender | req/s | vs ref | p50 ms | p99 ms | vs ref | RSS MiB | vs ref | errors |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| contender | req/s | vs ref | p50 ms | p99 ms | vs ref | CPU µs/req | vs ref | RSS MiB | vs ref | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const name = r.name === reference ? `${r.name} (ref)` : r.name;
     lines.push(
-      `| ${name} | ${fmt(r.rps)} | ${ratio(r.rps, ref?.rps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${ratio(r.p99, ref?.p99)} | ${fmt(r.rss)} | ${ratio(r.rss, ref?.rss)} | ${r.errors} |`,
+      `| ${name} | ${fmt(r.rps)} | ${ratio(r.rps, ref?.rps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${ratio(r.p99, ref?.p99)} | ${fmt(r.cpuUs, 1)} | ${ratio(r.cpuUs, ref?.cpuUs)} | ${fmt(r.rss)} | ${ratio(r.rss, ref?.rss)} | ${r.errors} |`,
     );
   }
   return lines.join('\n');
@@ -58,6 +58,43 @@ export function memoryTable(rows, reference, frontNames) {
     lines.push(
       `| ${name} | ${fmt(r.held)} | ${frontNames[r.name] ?? ''} | ${fmt(r.frontBefore)} → ${fmt(r.frontAfter)} | ${fmt(perConn(r.frontBefore, r.frontAfter, r.held), 1)} | ${fmt(r.totalBefore)} → ${fmt(r.totalAfter)} | ${fmt(total, 1)} | ${ratio(total, refTotal)} |`,
     );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The issue's goals checked against this run: `throughput` is [{ scenario: { id }, rows }] as in the tables,
+ * `memoryRows` the idle-connection medians. Each line says the goal, the figure and whether it holds.
+ */
+export function goalsTable(throughput, memoryRows, reference) {
+  const lines = ['| goal | this run | holds |', '|---|---|:---:|'];
+  const rowsOf = (id) => throughput.find((t) => t.scenario.id === id)?.rows ?? [];
+  const mark = (ok) => (ok ? 'yes' : '**no**');
+  for (const id of ['a', 'b']) {
+    const rows = rowsOf(id);
+    const tandem = rows.find((r) => r.name === 'Tandem');
+    const ref = rows.find((r) => r.name === reference);
+    const node = rows.find((r) => r.name === 'node:http');
+    if (!tandem || !ref || !node) continue;
+    const vsRef = tandem.rps / ref.rps;
+    const vsNode = tandem.rps / node.rps;
+    lines.push(`| (${id}) req/s ≥ 1.3× nginx→node:http | ${vsRef.toFixed(2)}× | ${mark(vsRef >= 1.3)} |`);
+    lines.push(
+      `| (${id}) p99 no worse than nginx→node:http | ${fmt(tandem.p99, 2)} vs ${fmt(ref.p99, 2)} ms | ${mark(tandem.p99 <= ref.p99)} |`,
+    );
+    lines.push(`| (${id}) req/s ≥ 0.6× node:http alone | ${vsNode.toFixed(2)}× | ${mark(vsNode >= 0.6)} |`);
+  }
+  const upload = rowsOf('c');
+  const tandemC = upload.find((r) => r.name === 'Tandem');
+  const refC = upload.find((r) => r.name === reference);
+  if (tandemC && refC) {
+    const vs = tandemC.rps / refC.rps;
+    lines.push(`| (c) req/s ≥ 1.0× nginx→node:http | ${vs.toFixed(2)}× | ${mark(vs >= 1)} |`);
+  }
+  const idle = memoryRows.find((r) => r.name === 'Tandem');
+  if (idle && idle.held > 0) {
+    const kib = ((idle.frontAfter - idle.frontBefore) * 1024) / idle.held;
+    lines.push(`| (e) httpserver ≤ 4 KiB RSS per idle connection | ${fmt(kib, 1)} KiB | ${mark(kib <= 4)} |`);
   }
   return lines.join('\n');
 }

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rssMiB, startListening, startTandem } from './lib.mjs';
+import { cpuSeconds, rssMiB, startListening, startTandem } from './lib.mjs';
 import { startNginx } from './nginx.mjs';
 
 const NODE_HTTP = new URL('./contenders/node-http.mjs', import.meta.url).pathname;
@@ -21,11 +21,13 @@ function stopProc(proc) {
 
 /**
  * A running contender: `url` (no trailing slash), `front` (the process clients talk to) and `procs` (all of
- * its processes), `rss()` (MiB, every process and their children), `frontRss()` and `stop()`.
+ * its processes), `rss()` (MiB, every process and their children), `frontRss()`, `cpu()` (CPU seconds used so
+ * far by all of them) and `stop()`.
  */
 function stack(name, url, front, procs, stop) {
   const sum = (list) => list.reduce((total, p) => total + rssMiB(p.pid), 0);
-  return { name, url, front, procs, rss: () => sum(procs), frontRss: () => sum([front]), stop };
+  const cpu = () => procs.reduce((total, p) => total + cpuSeconds(p.pid), 0);
+  return { name, url, front, procs, rss: () => sum(procs), frontRss: () => sum([front]), cpu, stop };
 }
 
 async function startTandemStack({ keepAliveMs }) {
