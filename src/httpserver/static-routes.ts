@@ -6,6 +6,7 @@ import { clientAddress } from '../http/forwarding.js';
 import {
   createStaticHandler,
   openStaticBody,
+  pumpFile,
   type StaticHandler,
   type StaticReply,
   textReply,
@@ -97,7 +98,7 @@ export async function staticReplyFor(
 
 /**
  * Writes a static reply to `res`: the head, then the body, streamed from disk with backpressure (a slow
- * client slows the file read instead of filling memory). `counted` is told how many body bytes went out.
+ * client slows the file read instead of filling memory); a plain byte range of a file goes through pumpFile. `counted` is told how many body bytes went out.
  * Resolves once the body is written or the response was cut (client gone or file read failed).
  */
 export async function writeStaticReply(
@@ -106,6 +107,16 @@ export async function writeStaticReply(
   counted: (bytes: number) => void = () => {},
 ): Promise<void> {
   res.writeHead(reply.status, reply.headers);
+  const plain = reply.body;
+  if (plain !== null && typeof plain === 'object' && !Buffer.isBuffer(plain) && !('kind' in plain)) {
+    try {
+      await pumpFile(plain.path, plain.start, plain.end, res, counted);
+    } catch {
+      // As below: the head is out, so a client gone or a failed read can only cut the response.
+      res.destroy();
+    }
+    return;
+  }
   const body = openStaticBody(reply);
   if (body === null || typeof body === 'string' || Buffer.isBuffer(body)) {
     if (body !== null) counted(Buffer.byteLength(body));

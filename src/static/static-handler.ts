@@ -4,6 +4,7 @@ import { errors, TandemError } from '../errors/catalogue.js';
 import { renderListing } from './directory-listing.js';
 import { serveFile } from './file-reply.js';
 import type { FoundFile } from './file-representation.js';
+import { HotReplies } from './hot-replies.js';
 import { type CanonicalPath, canonicalisePath, hasDotComponent, isInside } from './safe-path.js';
 import { resolveOptions, type StaticConfig, type StaticOptions } from './static-options.js';
 import { errorReply, type StaticReply, textReply } from './static-reply.js';
@@ -38,9 +39,12 @@ export type StaticHandler = (req: StaticRequest) => Promise<StaticReply | null>;
  */
 export function createStaticHandler(options: StaticOptions): StaticHandler {
   const config = resolveOptions(options);
+  const hot = new HotReplies({ maxBytes: config.cache.maxBytes });
   return async (req) => {
+    const kept = hot.lookup(req.method, req.path, req.headers);
+    if (kept !== undefined) return kept;
     try {
-      return await serve(config, req);
+      return await serve(config, hot, req);
     } catch (err) {
       if (err instanceof TandemError && err.status !== undefined) return errorReply(err, req.method);
       throw err;
@@ -48,7 +52,7 @@ export function createStaticHandler(options: StaticOptions): StaticHandler {
   };
 }
 
-async function serve(config: StaticConfig, req: StaticRequest): Promise<StaticReply | null> {
+async function serve(config: StaticConfig, hot: HotReplies, req: StaticRequest): Promise<StaticReply | null> {
   const canonical = canonicalisePath(req.path);
   if (!config.dotfiles && canonical.segments.some((segment) => segment.startsWith('.'))) return null;
   // Invariant: segments hold no separator and no dot segment, so the join stays below root; checked anyway.
@@ -63,14 +67,20 @@ async function serve(config: StaticConfig, req: StaticRequest): Promise<StaticRe
   }
   if (found.stats.isFile()) {
     if (canonical.trailingSlash) return null;
-    return serveFile(config, req, found, requested, canonical.segments.at(-1) ?? '');
+    const reply = await serveFile(config, req, found, requested, canonical.segments.at(-1) ?? '');
+    hot.remember(req.method, req.path, req.headers, requested, found.stats, reply);
+    return reply;
   }
   if (!found.stats.isDirectory()) return null;
   if (!canonical.trailingSlash) return redirectToDirectory(canonical, req.method);
   if (config.index !== '') {
     const indexPath = join(requested, config.index);
     const index = await locate(config, indexPath, req.path);
-    if (index?.stats.isFile()) return serveFile(config, req, index, indexPath, config.index);
+    if (index?.stats.isFile()) {
+      const reply = await serveFile(config, req, index, indexPath, config.index);
+      hot.remember(req.method, req.path, req.headers, indexPath, index.stats, reply);
+      return reply;
+    }
   }
   if (config.listing) return listDirectory(config, found.real, canonical, req.method);
   return null;

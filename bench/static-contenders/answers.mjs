@@ -1,0 +1,55 @@
+// The check bench/static-compare.mjs runs before measuring: every contender answers each file with 200 and
+// the very same body bytes, and the header fields that matter for a static file are listed side by side.
+import http from 'node:http';
+
+/** The header fields compared across contenders (lower-case), in the order the report shows them. */
+export const COMPARED_HEADERS = [
+  'content-type',
+  'content-length',
+  'etag',
+  'last-modified',
+  'accept-ranges',
+  'x-content-type-options',
+  'vary',
+  'cache-control',
+  'connection',
+  'keep-alive',
+  'server',
+];
+
+/** GET `url` without Accept-Encoding; resolves with { status, headers, body }. */
+function get(url) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers: { 'user-agent': 'bench-static' }, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Fetches `path` from every stack and compares with `expected` (the file's bytes): resolves with { problems,
+ * headers } where `problems` lists what is wrong (status not 200, other bytes, no Content-Length, no ETag or
+ * Last-Modified) and `headers` maps each stack name to its COMPARED_HEADERS values.
+ */
+export async function checkAnswers(stacks, path, expected) {
+  const problems = [];
+  const headers = {};
+  for (const s of stacks) {
+    const r = await get(`${s.url}${path}`);
+    headers[s.name] = Object.fromEntries(COMPARED_HEADERS.map((h) => [h, r.headers[h]]));
+    if (r.status !== 200) problems.push(`${s.name} ${path}: status ${r.status}`);
+    if (!r.body.equals(expected))
+      problems.push(`${s.name} ${path}: ${r.body.length} body bytes differ from the file`);
+    if (r.headers['content-length'] !== String(expected.length))
+      problems.push(`${s.name} ${path}: content-length ${r.headers['content-length']}`);
+    if (r.headers.etag === undefined && r.headers['last-modified'] === undefined)
+      problems.push(`${s.name} ${path}: neither ETag nor Last-Modified`);
+  }
+  return { problems, headers };
+}

@@ -1,0 +1,103 @@
+// nginx as a static file server for bench/static-compare.mjs: one worker, sendfile, open_file_cache, the same
+// header fields as Tandem's static layer where a config line can say them, its own config and temp folders
+// in a fresh directory, run in the foreground as a child of the bench.
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, HEADERS_MORE } from '../nginx.mjs';
+
+/**
+ * The static nginx config: `worker_processes 1` (2 cores, wrk needs one), `sendfile on`, `tcp_nopush on`,
+ * `open_file_cache max=1000 inactive=60s` with `open_file_cache_valid 60s` (open descriptors and stats kept
+ * for a minute: no system call to find a file), Debian's mime.types with `charset utf-8` for text/css,
+ * `X-Content-Type-Options: nosniff` on every file and `Vary: Accept-Encoding` on CSS (as Tandem sends them),
+ * no `Server` header (headers-more), keep-alive as Node's default (`timeout=5`, no request limit) and a
+ * combined access log written to /dev/null, buffered, as Tandem writes its own to stdout.
+ */
+export function staticNginxConfig({ dir, port, root }) {
+  return `load_module ${HEADERS_MORE};
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  charset utf-8;
+  charset_types text/css;
+  access_log /dev/null combined buffer=64k;
+  server_tokens off;
+  more_clear_headers Server;
+  sendfile on;
+  tcp_nopush on;
+  open_file_cache max=1000 inactive=60s;
+  open_file_cache_valid 60s;
+  open_file_cache_errors on;
+  keepalive_timeout 5s 5s;
+  keepalive_requests 1000000;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+    location / {
+      add_header X-Content-Type-Options nosniff;
+    }
+    location ~ \\.css$ {
+      add_header X-Content-Type-Options nosniff;
+      add_header Vary Accept-Encoding;
+    }
+  }
+}
+`;
+}
+
+/**
+ * Starts nginx serving `root` and resolves with { proc, port, conf, stop } once it accepts connections;
+ * `conf` is the config text, `stop()` ends nginx and removes its directory.
+ */
+export async function startStaticNginx(root) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-nginx-static-'));
+  chmodSync(dir, 0o755); // the worker runs as nobody and creates its temp folders here
+  const port = await freePort();
+  const conf = staticNginxConfig({ dir, port, root });
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  const proc = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  proc.stderr.on('data', (d) => {
+    err += d;
+  });
+  const exited = new Promise((_, reject) => {
+    proc.on('exit', (code) => reject(new Error(`nginx exited ${code}: ${err}`)));
+  });
+  await Promise.race([waitForPort(port), exited]);
+  const stop = () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+    proc.kill('SIGTERM');
+    return new Promise((resolve) => proc.once('exit', resolve)).then(() => rmSync(dir, { recursive: true }));
+  };
+  return { proc, port, conf, stop };
+}
+
+async function waitForPort(port) {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nginx did not listen on ${port}`);
+}

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { HotReplies } from './hot-replies.js';
+import { createStaticHandler, type StaticHandler } from './static-handler.js';
+
+describe('HotReplies through createStaticHandler', () => {
+  let root: string;
+  let handler: StaticHandler;
+  const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
+    handler({ method, path, headers });
+
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'hot-replies-'));
+    writeFileSync(join(root, 'a.css'), 'body { color: red; }\n'.repeat(100));
+    writeFileSync(join(root, 'b.bin'), Buffer.alloc(3000, 7));
+    handler = createStaticHandler({ root });
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('answers a repeated plain GET with the kept reply, headers frozen', async () => {
+    const first = await get('/b.bin');
+    const second = await get('/b.bin');
+    assert.equal(first?.status, 200);
+    assert.equal(second, first);
+    assert.ok(Object.isFrozen(second?.headers));
+  });
+
+  it('sees a rewrite of the file at once (new size, new bytes)', async () => {
+    await get('/b.bin');
+    writeFileSync(join(root, 'b.bin'), Buffer.alloc(3001, 8));
+    const reply = await get('/b.bin');
+    assert.equal(reply?.headers['Content-Length'], '3001');
+    assert.deepEqual(reply?.body, Buffer.alloc(3001, 8));
+  });
+
+  it('sees a file of the same size renamed over the old one (another inode)', async () => {
+    const before = await get('/b.bin');
+    const next = join(root, 'b.next');
+    writeFileSync(next, Buffer.alloc(3001, 9));
+    const old = statSync(join(root, 'b.bin'));
+    utimesSync(next, old.atime, old.mtime);
+    renameSync(next, join(root, 'b.bin'));
+    const reply = await get('/b.bin');
+    assert.notEqual(reply, before);
+    assert.deepEqual(reply?.body, Buffer.alloc(3001, 9));
+  });
+
+  it('finds nothing once the file is deleted', async () => {
+    writeFileSync(join(root, 'gone.txt'), 'here');
+    assert.equal((await get('/gone.txt'))?.status, 200);
+    unlinkSync(join(root, 'gone.txt'));
+    assert.equal(await get('/gone.txt'), null);
+  });
+
+  it('takes the full path for conditional, range and HEAD requests', async () => {
+    const plain = await get('/b.bin');
+    const etag = plain?.headers.ETag ?? '';
+    assert.equal((await get('/b.bin', { 'if-none-match': etag }))?.status, 304);
+    assert.equal((await get('/b.bin', { range: 'bytes=0-9' }))?.status, 206);
+    const head = await get('/b.bin', {}, 'HEAD');
+    assert.equal(head?.body, null);
+    assert.equal(head?.headers['Content-Length'], plain?.headers['Content-Length']);
+  });
+
+  it('keeps compression for clients that accept it after an identity reply was kept', async () => {
+    const identity = await get('/a.css');
+    assert.equal(identity?.headers['Content-Encoding'], undefined);
+    assert.equal(await get('/a.css'), identity);
+    const gzip = await get('/a.css', { 'accept-encoding': 'gzip' });
+    assert.equal(gzip?.headers['Content-Encoding'], 'gzip');
+  });
+});
+
+describe('HotReplies bounds', () => {
+  it('drops the oldest reply beyond maxEntries', () => {
+    const root = mkdtempSync(join(tmpdir(), 'hot-bounds-'));
+    try {
+      const hot = new HotReplies({ maxEntries: 2 });
+      for (const name of ['x', 'y', 'z']) {
+        const path = join(root, name);
+        writeFileSync(path, name);
+        const reply = { status: 200, headers: {}, body: Buffer.from(name) };
+        hot.remember('GET', `/${name}`, {}, path, statSync(path, { bigint: true }), reply);
+      }
+      assert.equal(hot.size, 2);
+      assert.equal(hot.lookup('GET', '/x', {}), undefined);
+      assert.deepEqual(hot.lookup('GET', '/z', {})?.body, Buffer.from('z'));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps no reply larger than maxBytes and nothing but 200s with a body in memory', () => {
+    const root = mkdtempSync(join(tmpdir(), 'hot-bounds-'));
+    try {
+      const path = join(root, 'f');
+      writeFileSync(path, 'abcdef');
+      const stats = statSync(path, { bigint: true });
+      const hot = new HotReplies({ maxBytes: 5 });
+      hot.remember('GET', '/f', {}, path, stats, { status: 200, headers: {}, body: Buffer.from('abcdef') });
+      hot.remember('GET', '/g', {}, path, stats, {
+        status: 200,
+        headers: {},
+        body: { path, start: 0, end: 5 },
+      });
+      hot.remember('GET', '/h', {}, path, stats, { status: 404, headers: {}, body: Buffer.from('no') });
+      assert.equal(hot.size, 0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

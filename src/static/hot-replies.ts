@@ -1,0 +1,119 @@
+import { type BigIntStats, statSync } from 'node:fs';
+import type { StaticReply } from './static-reply.js';
+
+/** Request header fields that make a reply depend on more than the path: such requests skip HotReplies. */
+const SELECTING_FIELDS = [
+  'range',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'if-range',
+];
+
+/** What identifies one version of a file: the same device and inode with the same size and mtime. */
+type FileIdentity = Pick<BigIntStats, 'dev' | 'ino' | 'size' | 'mtimeNs'>;
+
+interface HotEntry {
+  /** The path stat'ed to revalidate: the file as asked for, below root (symlinks followed by stat). */
+  readonly diskPath: string;
+  readonly identity: FileIdentity;
+  /** True when the reply is the identity representation of a type that has compressed ones too. */
+  readonly varies: boolean;
+  readonly reply: StaticReply;
+}
+
+/** Sizes of a HotReplies. */
+export interface HotRepliesOptions {
+  /** The most replies kept; default 1,000. */
+  maxEntries?: number;
+  /** The most body bytes all kept replies hold together; default 16 MiB. */
+  maxBytes?: number;
+}
+
+/**
+ * Finished 200 replies to plain `GET`s of small files served from memory, kept by request path so that the
+ * next plain GET of the same path is answered without resolving the path, choosing a representation or
+ * building headers again. Before each use the file is stat'ed (synchronously: one system call on a path the
+ * kernel has just resolved, cheaper than a trip to the thread pool) and the reply is used only while that
+ * stat names the same device, inode, size and mtime as when the reply was made: the same file, unchanged.
+ * Requests with Range or conditional fields, HEAD, and requests with Accept-Encoding for a type that has
+ * compressed representations always take the full path. Oldest entries are dropped first.
+ */
+export class HotReplies {
+  readonly #entries = new Map<string, HotEntry>();
+  readonly #maxEntries: number;
+  readonly #maxBytes: number;
+  #bytes = 0;
+
+  constructor(options: HotRepliesOptions = {}) {
+    this.#maxEntries = options.maxEntries ?? 1000;
+    this.#maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
+  }
+
+  /** Number of replies kept. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The kept reply for this request when the request is plain and the file unchanged, else undefined. */
+  lookup(
+    method: string,
+    path: string,
+    headers: Record<string, string | string[] | undefined>,
+  ): StaticReply | undefined {
+    if (method !== 'GET') return undefined;
+    const entry = this.#entries.get(path);
+    if (entry === undefined || !isPlain(headers)) return undefined;
+    if (entry.varies && headers['accept-encoding'] !== undefined) return undefined;
+    const stats = statSync(entry.diskPath, { bigint: true, throwIfNoEntry: false });
+    if (stats !== undefined && sameIdentity(entry.identity, stats)) return entry.reply;
+    this.#delete(path, entry);
+    return undefined;
+  }
+
+  /**
+   * Keeps `reply` for later plain GETs of `path` if it can be reused: a 200 to a plain GET, identity coding,
+   * body in memory; `stats` are those of `diskPath` the reply was made from. The reply must not be changed
+   * afterwards (its headers are frozen here).
+   */
+  remember(
+    method: string,
+    path: string,
+    headers: Record<string, string | string[] | undefined>,
+    diskPath: string,
+    stats: BigIntStats,
+    reply: StaticReply,
+  ): void {
+    if (method !== 'GET' || reply.status !== 200 || !Buffer.isBuffer(reply.body)) return;
+    if (reply.headers['Content-Encoding'] !== undefined || !isPlain(headers)) return;
+    const varies = reply.headers.Vary !== undefined;
+    if (varies && headers['accept-encoding'] !== undefined) return;
+    const size = reply.body.length;
+    if (size > this.#maxBytes) return;
+    const previous = this.#entries.get(path);
+    if (previous !== undefined) this.#delete(path, previous);
+    for (const [oldest, old] of this.#entries) {
+      if (this.#entries.size < this.#maxEntries && this.#bytes + size <= this.#maxBytes) break;
+      this.#delete(oldest, old);
+    }
+    Object.freeze(reply.headers);
+    const identity = { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeNs: stats.mtimeNs };
+    this.#entries.set(path, { diskPath, identity, varies, reply: Object.freeze(reply) });
+    this.#bytes += size;
+  }
+
+  #delete(path: string, entry: HotEntry): void {
+    this.#entries.delete(path);
+    this.#bytes -= (entry.reply.body as Buffer).length;
+  }
+}
+
+function isPlain(headers: Record<string, string | string[] | undefined>): boolean {
+  for (const name of SELECTING_FIELDS) if (headers[name] !== undefined) return false;
+  return true;
+}
+
+function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
+  return a.ino === b.ino && a.mtimeNs === b.mtimeNs && a.size === b.size && a.dev === b.dev;
+}
