@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { TandemError } from '../errors/catalogue.js';
+import { FTP_USAGE, ftpCommand } from './ftp-command.js';
+import { FTPD_USAGE, ftpdCommand } from './ftpd-command.js';
 import { HTTPSERVER_USAGE, httpserverCommand } from './httpserver-command.js';
 import { SERVE_USAGE, serveCommand } from './serve-command.js';
 import { STATIC_USAGE, staticCommand } from './static-command.js';
@@ -12,6 +14,8 @@ Commands:
   webframe [APP_DIR]   serve an app over the frame protocol
   httpserver           the HTTP front server
   static [DIR]         serve a folder over HTTP (like python -m http.server)
+  ftp ls|get|put URL   an FTP client: list, download (resumable), upload
+  ftpd [ROOT]          an FTP server for a folder (anonymous read-only by default)
 
 tandem <command> --help shows a command's options.`;
 
@@ -20,6 +24,8 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; usage: 
   webframe: { run: webframeCommand, usage: WEBFRAME_USAGE },
   httpserver: { run: httpserverCommand, usage: HTTPSERVER_USAGE },
   static: { run: staticCommand, usage: STATIC_USAGE },
+  ftp: { run: ftpCommand, usage: FTP_USAGE },
+  ftpd: { run: ftpdCommand, usage: FTPD_USAGE },
 };
 
 async function main(argv: string[]): Promise<void> {

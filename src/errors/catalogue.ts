@@ -125,6 +125,77 @@ export const errors = {
     undefined,
     (worker: string, code: number) => `${worker} exited with code ${code} while serving`,
   ),
+  // FTP path errors carry the FTP reply code (RFC 959) as status, not an HTTP one.
+  FTP_PATH_INVALID: define('FTP_PATH_INVALID', 553, (reason: string) => `File name not allowed: ${reason}`),
+  FTP_PATH_OUTSIDE: define('FTP_PATH_OUTSIDE', 550, (path: string) => `Permission denied: ${path}`),
+  FTP_PATH_NOT_FOUND: define(
+    'FTP_PATH_NOT_FOUND',
+    550,
+    (path: string) => `No such file or directory: ${path}`,
+  ),
+  // FTP client (`tandem ftp`): one-line messages the CLI prints before exiting with 1.
+  FTP_CONNECT_FAILED: define(
+    'FTP_CONNECT_FAILED',
+    undefined,
+    (target: string, reason: string) => `cannot connect to ${target}: ${reason}`,
+  ),
+  FTP_LOGIN_FAILED: define(
+    'FTP_LOGIN_FAILED',
+    undefined,
+    (user: string, reply: string) => `login failed for user ${JSON.stringify(user)}: ${reply}`,
+  ),
+  FTP_REMOTE_MISSING: define(
+    'FTP_REMOTE_MISSING',
+    undefined,
+    (path: string, reply: string) => `no such file: ${path} (${reply})`,
+  ),
+  FTP_REMOTE_FAILED: define(
+    'FTP_REMOTE_FAILED',
+    undefined,
+    (action: string, reason: string) => `${action} failed: ${reason}`,
+  ),
+  FTP_LOCAL_FILE: define(
+    'FTP_LOCAL_FILE',
+    undefined,
+    (action: string, file: string, reason: string) => `cannot ${action} ${file}: ${reason}`,
+  ),
+  // FTP data connections (src/ftp/data-channel.ts); status is the FTP reply code (RFC 959, RFC 2428).
+  FTP_PORT_SYNTAX: define(
+    'FTP_PORT_SYNTAX',
+    501,
+    (arg: string) => `Syntax error in PORT/EPRT argument: ${arg}`,
+  ),
+  FTP_PORT_REFUSED: define(
+    'FTP_PORT_REFUSED',
+    500,
+    (host: string, port: number, reason: string) => `Illegal PORT command: ${host} port ${port}: ${reason}`,
+  ),
+  FTP_NETWORK_PROTOCOL: define(
+    'FTP_NETWORK_PROTOCOL',
+    522,
+    (what: string) => `Network protocol not supported for ${what}, use (1,2)`,
+  ),
+  FTP_PASSIVE_UNAVAILABLE: define(
+    'FTP_PASSIVE_UNAVAILABLE',
+    425,
+    (reason: string) => `Cannot enter passive mode: ${reason}`,
+  ),
+  FTP_NO_DATA_CONNECTION: define(
+    'FTP_NO_DATA_CONNECTION',
+    425,
+    (reason: string) => `Can't open data connection: ${reason}`,
+  ),
+  FTP_TRANSFER_STALLED: define(
+    'FTP_TRANSFER_STALLED',
+    426,
+    (ms: number) => `Connection closed; transfer stalled for ${ms} ms`,
+  ),
+  FTP_TRANSFER_FAILED: define(
+    'FTP_TRANSFER_FAILED',
+    426,
+    (reason: string) => `Connection closed; transfer failed: ${reason}`,
+  ),
+  FTP_TRANSFER_ABORTED: define('FTP_TRANSFER_ABORTED', 426, () => 'Connection closed; transfer aborted'),
 } as const;
 
 /** True when `err` is a TandemError made by the catalogue entry `entry`. */

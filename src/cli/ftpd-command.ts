@@ -1,0 +1,87 @@
+import { parseArgs } from 'node:util';
+import { errors } from '../errors/catalogue.js';
+import { loadFtpConfig } from '../ftp/ftp-config.js';
+import { FTP_MODELS, FtpServer } from '../ftp/ftp-server.js';
+import { hashPasswordFromStream } from '../ftp/password-hash.js';
+import { createLogger } from '../log/logger.js';
+import { announceListening, stopOnSignal } from './signals.js';
+
+/** Help text of `tandem ftpd`. */
+export const FTPD_USAGE = `Usage: tandem ftpd [ROOT] [--host H] [--port P] [--config FILE]
+                   [--model event|fork|prefork] [--workers N] [--active] [--debug]
+       tandem ftpd --hash-password < password.txt
+
+Serves the files under ROOT (default: the current directory, or "root" in FILE) over FTP
+(default 127.0.0.1:2121). Anonymous login (USER anonymous or ftp) is read-only; users with
+passwords and write permission come from FILE (JSON, see README.md). Passive mode only,
+unless --active allows PORT/EPRT (to the client's own address and ports >= 1024 only).
+
+  --host H          address to listen on (default 127.0.0.1)
+  --port P          port, 0 for any free one (default 2121)
+  --config FILE     JSON config: users, passive port range and address, limits, timeouts
+  --model M         concurrency model: ${FTP_MODELS.join(', ')} (default event)
+  --workers N       worker processes for prefork (fork: one child per connection)
+  --active          allow PORT and EPRT
+  --debug           log every command
+  --hash-password   read a password on stdin, print its hash for the config's users[].password`;
+
+/** `tandem ftpd`: the FTP server. */
+export async function ftpdCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      config: { type: 'string' },
+      model: { type: 'string' },
+      workers: { type: 'string' },
+      active: { type: 'boolean' },
+      debug: { type: 'boolean' },
+      'hash-password': { type: 'boolean' },
+    },
+  });
+  if (values['hash-password'] === true) {
+    process.stdout.write(`${await hashPasswordFromStream()}\n`);
+    return;
+  }
+  if (positionals.length > 1) {
+    throw errors.CLI_USAGE(
+      `ftpd: expected at most one ROOT, got ${positionals.length}: ${positionals.join(' ')}`,
+    );
+  }
+  const config = loadFtpConfig({
+    root: positionals[0],
+    host: values.host,
+    port: values.port,
+    config: values.config,
+    model: values.model,
+    workers: values.workers,
+    active: values.active,
+    debug: values.debug,
+  });
+  if (!(FTP_MODELS as readonly string[]).includes(config.model)) {
+    throw errors.CLI_USAGE(
+      `--model: ftpd runs on ${FTP_MODELS.join(', ')} (its connections are long-lived), got ${JSON.stringify(config.model)}`,
+    );
+  }
+  const log = createLogger('ftpd', config.debug ? 'debug' : undefined);
+  const server = new FtpServer(config, log);
+  const address = await server.listen();
+  const shownHost = address.host.includes(':') ? `[${address.host}]` : address.host;
+  log.info(
+    {
+      host: address.host,
+      port: address.port,
+      root: config.root,
+      model: config.model,
+      anonymous: config.anonymous,
+    },
+    `ftpd listening on ftp://${shownHost}:${address.port}, root ${config.root}`,
+  );
+  announceListening('ftpd', address.host, address.port);
+  stopOnSignal(async () => {
+    log.info('ftpd stopping: closing sessions');
+    await server.close();
+  });
+}

@@ -1,0 +1,136 @@
+import type { Stats } from 'node:fs';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FtpJail } from './ftp-path.js';
+import { pathProblem } from './ftp-path.js';
+
+/** One directory entry of a listing: its name and the stats of what it is (a symlink's target). */
+export interface ListEntry {
+  name: string;
+  stats: Stats;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** vsftpd shows the year instead of the time for files older than this (or in the future). */
+const SIX_MONTHS_MS = 182 * 24 * 60 * 60 * 1000;
+
+function two(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+function typeChar(stats: Stats): string {
+  if (stats.isDirectory()) return 'd';
+  if (stats.isSymbolicLink()) return 'l';
+  if (stats.isCharacterDevice()) return 'c';
+  if (stats.isBlockDevice()) return 'b';
+  if (stats.isFIFO()) return 'p';
+  if (stats.isSocket()) return 's';
+  return '-';
+}
+
+/** `rwxr-xr-x` with setuid, setgid and sticky shown as s/S and t/T like ls. */
+function permissions(mode: number): string {
+  const bit = (mask: number, c: string) => ((mode & mask) !== 0 ? c : '-');
+  const special = (exec: boolean, set: boolean, on: string) => {
+    if (set) return exec ? on : on.toUpperCase();
+    return exec ? 'x' : '-';
+  };
+  return (
+    bit(0o400, 'r') +
+    bit(0o200, 'w') +
+    special((mode & 0o100) !== 0, (mode & 0o4000) !== 0, 's') +
+    bit(0o040, 'r') +
+    bit(0o020, 'w') +
+    special((mode & 0o010) !== 0, (mode & 0o2000) !== 0, 's') +
+    bit(0o004, 'r') +
+    bit(0o002, 'w') +
+    special((mode & 0o001) !== 0, (mode & 0o1000) !== 0, 't')
+  );
+}
+
+/**
+ * An `ls -l` style line like vsftpd's: `-rw-r--r--    1 ftp      ftp          1234 Nov 21 07:30 name`
+ * (date in UTC: `MMM dd HH:mm` within 6 months before `now`, else `MMM dd  yyyy`), owner and group
+ * always `ftp` (vsftpd's hide_ids), no CRLF.
+ */
+export function formatListLine(entry: ListEntry, now: Date = new Date()): string {
+  const { stats } = entry;
+  const mtime = stats.mtime;
+  const age = now.getTime() - mtime.getTime();
+  const day = `${MONTHS[mtime.getUTCMonth()]} ${two(mtime.getUTCDate())}`;
+  const when =
+    age < 0 || age > SIX_MONTHS_MS
+      ? `${day}  ${mtime.getUTCFullYear()}`
+      : `${day} ${two(mtime.getUTCHours())}:${two(mtime.getUTCMinutes())}`;
+  const mode = typeChar(stats) + permissions(stats.mode);
+  return `${mode} ${String(stats.nlink).padStart(4)} ${'ftp'.padEnd(8)} ${'ftp'.padEnd(8)} ${String(stats.size).padStart(8)} ${when} ${entry.name}`;
+}
+
+/** `YYYYMMDDHHMMSS` in UTC (MDTM, the modify fact of RFC 3659). */
+export function formatFtpTime(date: Date): string {
+  return (
+    String(date.getUTCFullYear()).padStart(4, '0') +
+    two(date.getUTCMonth() + 1) +
+    two(date.getUTCDate()) +
+    two(date.getUTCHours()) +
+    two(date.getUTCMinutes()) +
+    two(date.getUTCSeconds())
+  );
+}
+
+/**
+ * An RFC 3659 §7 fact line: `type=file;size=1234;modify=20261121073000;perm=r; name`, no CRLF.
+ * type is file, dir, or `type` (cdir for the listed directory itself, pdir for its parent); size only
+ * for files. perm (§7.5.5) follows `writable`: files `r` or `adfrw`, directories `el` or `cdeflmp`.
+ */
+export function formatMlsxLine(entry: ListEntry, writable: boolean, type?: 'cdir' | 'pdir'): string {
+  const { stats } = entry;
+  const dir = stats.isDirectory();
+  const facts = [`type=${type ?? (dir ? 'dir' : 'file')}`];
+  if (!dir) facts.push(`size=${stats.size}`);
+  facts.push(`modify=${formatFtpTime(stats.mtime)}`);
+  facts.push(`perm=${dir ? (writable ? 'cdeflmp' : 'el') : writable ? 'adfrw' : 'r'}`);
+  return `${facts.join(';')}; ${entry.name}`;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The entry's name when it can be shown and addressed through the jail, else undefined. */
+function usableName(raw: Buffer): string | undefined {
+  let name: string;
+  try {
+    name = utf8.decode(raw);
+  } catch {
+    return undefined; // not UTF-8: no client could name it back
+  }
+  return pathProblem(name) === undefined ? name : undefined;
+}
+
+/**
+ * Reads the directory `dir` (a real path already checked inside `jail`) as ListEntry[]: lstat, then stat
+ * for symlinks, shown as their target when it lies inside the jail and hidden when it escapes or dangles.
+ * Dotfiles are included; names that are not UTF-8 or that the jail refuses (control characters such as
+ * CR/LF, backslash) are hidden, since they could not be addressed and would break listing lines.
+ * Entries that vanish while reading are skipped. Sorted by name (code unit order).
+ */
+export async function readListing(dir: string, jail: FtpJail): Promise<ListEntry[]> {
+  const raw = await readdir(dir, { encoding: 'buffer' });
+  const entries = await Promise.all(
+    raw.map(async (rawName): Promise<ListEntry | undefined> => {
+      const name = usableName(rawName);
+      if (name === undefined) return undefined;
+      const path = join(dir, name);
+      try {
+        const own = await lstat(path);
+        if (!own.isSymbolicLink()) return { name, stats: own };
+        if (!jail.contains(await realpath(path))) return undefined;
+        return { name, stats: await stat(path) };
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return entries
+    .filter((entry): entry is ListEntry => entry !== undefined)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
