@@ -1,11 +1,5 @@
 #!/usr/bin/env node
 import { TandemError } from '../errors/catalogue.js';
-import { FTP_USAGE, ftpCommand } from './ftp-command.js';
-import { FTPD_USAGE, ftpdCommand } from './ftpd-command.js';
-import { HTTPSERVER_USAGE, httpserverCommand } from './httpserver-command.js';
-import { SERVE_USAGE, serveCommand } from './serve-command.js';
-import { STATIC_USAGE, staticCommand } from './static-command.js';
-import { WEBFRAME_USAGE, webframeCommand } from './webframe-command.js';
 
 const USAGE = `Usage: tandem <command> [options]
 
@@ -19,13 +13,38 @@ Commands:
 
 tandem <command> --help shows a command's options.`;
 
-const commands: Record<string, { run: (argv: string[]) => Promise<void>; usage: string }> = {
-  serve: { run: serveCommand, usage: SERVE_USAGE },
-  webframe: { run: webframeCommand, usage: WEBFRAME_USAGE },
-  httpserver: { run: httpserverCommand, usage: HTTPSERVER_USAGE },
-  static: { run: staticCommand, usage: STATIC_USAGE },
-  ftp: { run: ftpCommand, usage: FTP_USAGE },
-  ftpd: { run: ftpdCommand, usage: FTPD_USAGE },
+/** A command's entry point and its --help text. */
+interface Command {
+  run: (argv: string[]) => Promise<void>;
+  usage: string;
+}
+
+/** Each command's module is imported only when it runs, so a server does not hold the others (RSS). */
+const commands: Record<string, () => Promise<Command>> = {
+  async serve() {
+    const m = await import('./serve-command.js');
+    return { run: m.serveCommand, usage: m.SERVE_USAGE };
+  },
+  async webframe() {
+    const m = await import('./webframe-command.js');
+    return { run: m.webframeCommand, usage: m.WEBFRAME_USAGE };
+  },
+  async httpserver() {
+    const m = await import('./httpserver-command.js');
+    return { run: m.httpserverCommand, usage: m.HTTPSERVER_USAGE };
+  },
+  async static() {
+    const m = await import('./static-command.js');
+    return { run: m.staticCommand, usage: m.STATIC_USAGE };
+  },
+  async ftp() {
+    const m = await import('./ftp-command.js');
+    return { run: m.ftpCommand, usage: m.FTP_USAGE };
+  },
+  async ftpd() {
+    const m = await import('./ftpd-command.js');
+    return { run: m.ftpdCommand, usage: m.FTPD_USAGE };
+  },
 };
 
 async function main(argv: string[]): Promise<void> {
@@ -34,11 +53,12 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const command = commands[name];
-  if (command === undefined) {
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (load === undefined) {
     process.stderr.write(`tandem: unknown command "${name}"\n\n${USAGE}\n`);
     process.exit(2);
   }
+  const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`${command.usage}\n`);
     return;

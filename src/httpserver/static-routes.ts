@@ -3,10 +3,10 @@ import { pipeline } from 'node:stream/promises';
 import { errors, TandemError } from '../errors/catalogue.js';
 import type { AccessLogEntry } from '../http/access-log.js';
 import { clientAddress } from '../http/forwarding.js';
+import { pumpFile } from '../net/file-pump.js';
 import {
   createStaticHandler,
   openStaticBody,
-  pumpFile,
   type StaticHandler,
   type StaticReply,
   textReply,
@@ -110,7 +110,7 @@ export async function writeStaticReply(
   const plain = reply.body;
   if (plain !== null && typeof plain === 'object' && !Buffer.isBuffer(plain) && !('kind' in plain)) {
     try {
-      await pumpFile(plain.path, plain.start, plain.end, res, counted);
+      await pumpFile(plain.path, plain.start, plain.end, res, { counted });
     } catch {
       // As below: the head is out, so a client gone or a failed read can only cut the response.
       res.destroy();

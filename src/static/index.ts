@@ -9,7 +9,6 @@ export {
   parseAcceptEncoding,
 } from './content-coding.js';
 export { type CachedVariant, FileCache, type FileCacheOptions } from './file-cache.js';
-export { PUMP_CHUNK, pumpFile } from './file-pump.js';
 export { contentTypeFor } from './mime-type.js';
 export { type CanonicalPath, canonicalisePath, isInside } from './safe-path.js';
 export {

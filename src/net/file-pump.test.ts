@@ -38,8 +38,10 @@ describe('pumpFile', () => {
   it('sends the whole file over several chunks, counting the bytes, then ends', async () => {
     const out = sink();
     let counted = 0;
-    await pumpFile(join(root, 'big.bin'), 0, data.length - 1, out, (n) => {
-      counted += n;
+    await pumpFile(join(root, 'big.bin'), 0, data.length - 1, out, {
+      counted: (n) => {
+        counted += n;
+      },
     });
     await finished(out);
     assert.deepEqual(out.received(), data);
