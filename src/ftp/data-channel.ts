@@ -4,6 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errors, TandemError } from '../errors/catalogue.js';
 import { pumpFileHandle } from '../net/file-pump.js';
+import { sinkToFile } from '../net/file-sink.js';
 import { canonicalAddress, type DataTarget, parseEprtArg, parsePortArg } from './data-address.js';
 import { listenPassive } from './passive-ports.js';
 
@@ -189,6 +190,18 @@ export class DataChannel {
   async receive(socket: Socket, sink: Writable): Promise<number> {
     await this.#run(socket, () => pipeline(socket, sink));
     return socket.bytesRead;
+  }
+
+  /**
+   * Receives into an open file from byte `position` on (null: appends) as receive() does, gathering the
+   * socket's chunks into 1 MiB writes (see sinkToFile). The handle stays open.
+   */
+  async receiveFile(socket: Socket, file: FileHandle, position: number | null): Promise<number> {
+    let bytes = 0;
+    await this.#run(socket, async () => {
+      bytes = await sinkToFile(socket, file, position);
+    });
+    return bytes;
   }
 
   /**

@@ -4,8 +4,6 @@ import { DataChannel } from './data-channel.js';
 import type { FtpCommand } from './ftp-commands.js';
 import type { FtpSession } from './ftp-session.js';
 
-/** Bytes an upload may buffer before its file write catches up. */
-const WRITE_BUFFER = 1024 * 1024;
 /** O_NONBLOCK: a FIFO swapped in after the stat must not block a thread of the pool in open(). */
 const { O_RDONLY, O_WRONLY, O_CREAT, O_TRUNC, O_APPEND, O_NONBLOCK } = constants;
 
@@ -90,17 +88,13 @@ async function store(session: FtpSession, arg: string, append: boolean): Promise
     await handle?.close();
     return session.replyError(err, path.virtual);
   }
-  // A 1 MiB buffer: with the default 16 KiB every 64 KiB read from the socket was its own write and pause.
-  const sink = handle.createWriteStream({
-    ...(append ? {} : { start: offset }),
-    highWaterMark: WRITE_BUFFER,
-  });
+  const file = handle;
   session.startTransfer(
     append ? 'APPE' : 'STOR',
     path.virtual,
     opening(session, path.virtual),
-    (socket) => session.data.receive(socket, sink),
-    () => sink.destroy(),
+    (socket) => session.data.receiveFile(socket, file, append ? null : offset),
+    () => void file.close().catch(() => {}),
   );
 }
 
