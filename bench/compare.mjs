@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { closeAll, openIdleConnections } from './idle-connections.mjs';
 import { ensureDebianPackages, median, wrkAsync } from './lib.mjs';
 import { HEADERS_MORE } from './nginx.mjs';
-import { barChartSvg, fmt, goalsTable, memoryTable, throughputTable } from './report.mjs';
+import { barChartSvg, errorText, fmt, goalsTable, memoryTable, throughputTable } from './report.mjs';
 import { compareAnswers } from './same-bytes.mjs';
 import { CONTENDERS, REFERENCE } from './stacks.mjs';
 
@@ -164,19 +164,6 @@ if (chosen.has('e')) {
       await sleep(500);
     }
   }
-}
-
-/** The errors of wrk runs summed by kind, e.g. `0` or `79 timeout, 2 non-2xx`. */
-function errorText(runs) {
-  const kinds = { 'non-2xx': 0, connect: 0, read: 0, write: 0, timeout: 0 };
-  for (const r of runs) {
-    kinds['non-2xx'] += r.errors;
-    for (const [kind, n] of Object.entries(r.socket)) kinds[kind] += n;
-  }
-  const parts = Object.entries(kinds)
-    .filter(([, n]) => n > 0)
-    .map(([kind, n]) => `${fmt(n)} ${kind}`);
-  return parts.length > 0 ? parts.join(', ') : '0';
 }
 
 function portOf(stack) {

@@ -130,11 +130,11 @@ export function wrk(url, options = {}) {
 }
 
 /**
- * Runs wrk without blocking the event loop (so RSS can be sampled meanwhile); options as for `wrk` plus
- * `script` (a Lua file) and `timeout` (seconds). Resolves with what `wrk` returns.
+ * Runs `command` without blocking the event loop (so RSS can be sampled meanwhile) and resolves with its
+ * stdout; rejects with its stderr and stdout when it exits with another status than 0.
  */
-export function wrkAsync(url, options = {}) {
-  const proc = spawn('wrk', wrkArgs(url, options), { stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCaptured(command, args) {
+  const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stdout.on('data', (d) => {
@@ -146,9 +146,17 @@ export function wrkAsync(url, options = {}) {
   return new Promise((resolve, reject) => {
     proc.on('error', reject);
     proc.on('close', (code) =>
-      code === 0 ? resolve(parseWrk(out)) : reject(new Error(`wrk exited ${code}: ${err}${out}`)),
+      code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}: ${err.trim()}${out}`)),
     );
   });
+}
+
+/**
+ * Runs wrk without blocking the event loop; options as for `wrk` plus `script` (a Lua file) and `timeout`
+ * (seconds). Resolves with what `wrk` returns.
+ */
+export async function wrkAsync(url, options = {}) {
+  return parseWrk(await runCaptured('wrk', wrkArgs(url, options)));
 }
 
 /** The median of numbers. */

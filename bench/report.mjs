@@ -62,6 +62,19 @@ export function memoryTable(rows, reference, frontNames) {
   return lines.join('\n');
 }
 
+/** The errors of wrk runs summed by kind, e.g. `0` or `79 timeout, 2 non-2xx`. */
+export function errorText(runs) {
+  const kinds = { 'non-2xx': 0, connect: 0, read: 0, write: 0, timeout: 0 };
+  for (const r of runs) {
+    kinds['non-2xx'] += r.errors;
+    for (const [kind, n] of Object.entries(r.socket)) kinds[kind] += n;
+  }
+  const parts = Object.entries(kinds)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${fmt(n)} ${kind}`);
+  return parts.length > 0 ? parts.join(', ') : '0';
+}
+
 /**
  * The issue's goals checked against this run: `throughput` is [{ scenario: { id }, rows }] as in the tables,
  * `memoryRows` the idle-connection medians. Each line says the goal, the figure and whether it holds.
@@ -102,10 +115,11 @@ export function goalsTable(throughput, memoryRows, reference) {
 const escapeXml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
- * A horizontal bar chart of req/s: `panels` are { title, rows: [{ name, rps }] }, one panel per scenario with
- * its own scale; `caption` is printed under the title.
+ * A horizontal bar chart: `panels` are { title, rows, key?, unit? }, each bar `row[key]` (default `rps`) on the
+ * panel's own scale, labelled with its value and `unit` (default `req/s`); `caption` is printed under the
+ * title; `colors` maps contender names to bar colours.
  */
-export function barChartSvg(panels, { title, caption }) {
+export function barChartSvg(panels, { title, caption, colors = COLORS }) {
   const width = 860;
   const labelWidth = 170;
   const barMax = 540;
@@ -119,14 +133,17 @@ export function barChartSvg(panels, { title, caption }) {
       `<text x="16" y="${y + 16}" font-size="15" font-weight="600">${escapeXml(panel.title)}</text>`,
     );
     y += panelHead;
-    const max = Math.max(...panel.rows.map((r) => r.rps), 1);
+    const key = panel.key ?? 'rps';
+    const unit = panel.unit ?? 'req/s';
+    const max = Math.max(...panel.rows.map((r) => r[key] || 0), 1);
     for (const r of panel.rows) {
-      const w = Math.max(1, Math.round((barMax * r.rps) / max));
-      const color = COLORS[r.name] ?? '#444';
+      const value = r[key] || 0;
+      const w = Math.max(1, Math.round((barMax * value) / max));
+      const color = colors[r.name] ?? '#444';
       parts.push(
         `<text x="${labelWidth - 8}" y="${y + barHeight - 4}" font-size="13" text-anchor="end">${escapeXml(r.name)}</text>`,
         `<rect x="${labelWidth}" y="${y}" width="${w}" height="${barHeight}" rx="2" fill="${color}"/>`,
-        `<text x="${labelWidth + w + 6}" y="${y + barHeight - 4}" font-size="13">${fmt(r.rps)} req/s</text>`,
+        `<text x="${labelWidth + w + 6}" y="${y + barHeight - 4}" font-size="13">${fmt(value)} ${escapeXml(unit)}</text>`,
       );
       y += barHeight + gap;
     }

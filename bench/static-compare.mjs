@@ -4,16 +4,16 @@
 // Two files: 4 KiB (req/s) and 1 MiB (bytes/s). Contenders are measured in alternation, round after round, so
 // drift of the machine hits all alike. Prints medians and writes docs/bench-static.md and docs/bench-static.svg.
 // Usage: npm run bench:static [-- --rounds 3 --seconds 5]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureDebianPackages, median, parseWrk } from './lib.mjs';
+import { ensureDebianPackages, median, parseWrk, runCaptured } from './lib.mjs';
 import { HEADERS_MORE } from './nginx.mjs';
-import { fmt } from './report.mjs';
+import { barChartSvg, errorText, fmt } from './report.mjs';
 import { checkAnswers } from './static-contenders/answers.mjs';
-import { figuresTable, headersTable, staticChartSvg, staticGoals } from './static-contenders/report.mjs';
+import { figuresTable, headersTable, STATIC_COLORS, staticGoals } from './static-contenders/report.mjs';
 import { LARGE, makeSite, SMALL } from './static-contenders/site.mjs';
 import { CONTENDERS } from './static-contenders/stacks.mjs';
 
@@ -47,26 +47,9 @@ function transferMiB(out) {
 }
 
 /** Runs `wrk -t1 -cN -dS --latency url`; resolves with parseWrk's figures plus mibps. */
-function runWrk(url, secs) {
-  const proc = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${secs}s`, '--latency', url], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  proc.stdout.on('data', (d) => {
-    out += d;
-  });
-  proc.stderr.on('data', (d) => {
-    err += d;
-  });
-  return new Promise((resolve, reject) => {
-    proc.on('error', reject);
-    proc.on('close', (code) =>
-      code === 0
-        ? resolve({ ...parseWrk(out), mibps: transferMiB(out) })
-        : reject(new Error(`wrk exited ${code}: ${err}${out}`)),
-    );
-  });
+async function runWrk(url, secs) {
+  const out = await runCaptured('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${secs}s`, '--latency', url]);
+  return { ...parseWrk(out), mibps: transferMiB(out) };
 }
 
 /** One measurement: wrk while sampling RSS every 250 ms; CPU µs per request over the stack's processes. */
@@ -83,19 +66,6 @@ async function measure(stack, path, secs) {
   } finally {
     clearInterval(timer);
   }
-}
-
-/** The errors of wrk runs summed by kind, e.g. `0` or `79 timeout, 2 non-2xx`. */
-function errorText(runs) {
-  const kinds = { 'non-2xx': 0, connect: 0, read: 0, write: 0, timeout: 0 };
-  for (const r of runs) {
-    kinds['non-2xx'] += r.errors;
-    for (const [kind, n] of Object.entries(r.socket)) kinds[kind] += n;
-  }
-  const parts = Object.entries(kinds)
-    .filter(([, n]) => n > 0)
-    .map(([kind, n]) => `${fmt(n)} ${kind}`);
-  return parts.length > 0 ? parts.join(', ') : '0';
 }
 
 const site = makeSite();
@@ -226,7 +196,7 @@ ${nginxConf.trim()}
 \`\`\`
 ${findings ? `\n${findings}\n` : ''}`;
 writeFileSync(new URL('../docs/bench-static.md', import.meta.url), doc);
-const svg = staticChartSvg(
+const svg = barChartSvg(
   [
     { title: `4 KiB file: requests per second`, unit: 'req/s', key: 'rps', rows: small },
     { title: `1 MiB file: MiB per second`, unit: 'MiB/s', key: 'mibps', rows: large },
@@ -234,6 +204,7 @@ const svg = staticChartSvg(
   {
     title: 'Static files (higher is better)',
     caption: `median of ${rounds} × ${seconds} s, wrk -t1 -c${CONNECTIONS}, ${cpus().length} cores, Node ${process.version}, nginx ${nginxVersion}, sirv ${sirvVersion}, ${date}`,
+    colors: STATIC_COLORS,
   },
 );
 writeFileSync(new URL('../docs/bench-static.svg', import.meta.url), svg);

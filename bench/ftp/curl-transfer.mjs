@@ -1,32 +1,16 @@
 // One RETR or STOR with curl (the same client for both servers), while the server's RSS is sampled and its CPU
 // time taken before and after.
-import { spawn } from 'node:child_process';
+import { runCaptured } from '../lib.mjs';
 import { processTree, sampleTree, treeCpuSeconds } from './proc.mjs';
 
 const MIB = 1024 * 1024;
 /** curl's timings (seconds) and byte counts, one per line. */
 const WRITE_OUT = '%{time_pretransfer} %{time_total} %{size_download} %{size_upload} %{response_code}\\n';
 
-function runCurl(args) {
-  const proc = spawn('curl', ['-sS', '-w', WRITE_OUT, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  proc.stdout.on('data', (d) => {
-    out += d;
-  });
-  proc.stderr.on('data', (d) => {
-    err += d;
-  });
-  return new Promise((resolve, reject) => {
-    proc.on('error', reject);
-    proc.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`curl ${args.join(' ')} exited ${code}: ${err.trim()}`));
-      const [pre, total, down, up, status] = out.trim().split(/\s+/).map(Number);
-      resolve({ pre, total, down, up, status });
-    });
-  });
+async function runCurl(args) {
+  const out = await runCaptured('curl', ['-sS', '-w', WRITE_OUT, ...args]);
+  const [pre, total, down, up, status] = out.trim().split(/\s+/).map(Number);
+  return { pre, total, down, up, status };
 }
 
 /**

@@ -91,12 +91,21 @@ export function ftpGoals(rows, storms, clients, size) {
 
 /** The SVG chart: MiB/s of RETR and STOR per server, and logins per second of the storm. */
 export function ftpChartSvg(rows, storms, median, { title, caption, size }) {
-  const throughput = barChartSvg(
+  return barChartSvg(
     [
-      { title: `RETR ${size}: MiB/s`, rows: rows.map((r) => ({ name: r.name, rps: r.retr.mibps })) },
-      { title: `STOR ${size}: MiB/s`, rows: rows.map((r) => ({ name: r.name, rps: r.stor.mibps })) },
+      {
+        title: `RETR ${size}: MiB/s`,
+        unit: 'MiB/s',
+        rows: rows.map((r) => ({ name: r.name, rps: r.retr.mibps })),
+      },
+      {
+        title: `STOR ${size}: MiB/s`,
+        unit: 'MiB/s',
+        rows: rows.map((r) => ({ name: r.name, rps: r.stor.mibps })),
+      },
       {
         title: 'Login storm: clients served per second until all are in',
+        unit: 'logins/s',
         rows: storms.map((r) => ({
           name: r.name,
           rps: median(r.storms.map((s) => (s.served > 0 ? (s.served / s.allInMs) * 1000 : 0))),
@@ -105,13 +114,4 @@ export function ftpChartSvg(rows, storms, median, { title, caption, size }) {
     ],
     { title, caption },
   );
-  // barChartSvg labels every bar "req/s": the first two panels are MiB/s, the last logins/s.
-  let panel = 0;
-  return throughput
-    .split('\n')
-    .map((line) => {
-      if (line.includes('font-weight="600"')) panel++;
-      return line.replace(' req/s</text>', panel < 3 ? ' MiB/s</text>' : ' logins/s</text>');
-    })
-    .join('\n');
 }

@@ -3,7 +3,8 @@
 import { fmt, ratio } from '../report.mjs';
 import { COMPARED_HEADERS } from './answers.mjs';
 
-const COLORS = { Tandem: '#2563eb', 'node:http': '#ea580c', nginx: '#6b7280', sirv: '#16a34a' };
+/** Bar colours of the static contenders, for barChartSvg. */
+export const STATIC_COLORS = { Tandem: '#2563eb', 'node:http': '#ea580c', nginx: '#6b7280', sirv: '#16a34a' };
 
 /**
  * The figures of one file: `rows` are { name, rps, mibps, p50, p99, cpuUs, rss, errors } medians; the ratio
@@ -61,49 +62,4 @@ export function headersTable(headers) {
     lines.push(`| ${h} | ${names.map((n) => cell(headers[n][h])).join(' | ')} |`);
   }
   return lines.join('\n');
-}
-
-const escapeXml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-/**
- * A horizontal bar chart: `panels` are { title, unit, key, rows }, each bar `row[key]` on the panel's own
- * scale, labelled with its value and `unit`.
- */
-export function staticChartSvg(panels, { title, caption }) {
-  const width = 860;
-  const labelWidth = 120;
-  const barMax = 560;
-  const barHeight = 18;
-  const gap = 6;
-  let y = 58;
-  const parts = [];
-  for (const panel of panels) {
-    parts.push(
-      `<text x="16" y="${y + 16}" font-size="15" font-weight="600">${escapeXml(panel.title)}</text>`,
-    );
-    y += 26;
-    const max = Math.max(...panel.rows.map((r) => r[panel.key] || 0), 1);
-    for (const r of panel.rows) {
-      const v = r[panel.key] || 0;
-      const w = Math.max(1, Math.round((barMax * v) / max));
-      parts.push(
-        `<text x="${labelWidth - 8}" y="${y + barHeight - 4}" font-size="13" text-anchor="end">${escapeXml(r.name)}</text>`,
-        `<rect x="${labelWidth}" y="${y}" width="${w}" height="${barHeight}" rx="2" fill="${COLORS[r.name] ?? '#444'}"/>`,
-        `<text x="${labelWidth + w + 6}" y="${y + barHeight - 4}" font-size="13">${fmt(v)} ${escapeXml(panel.unit)}</text>`,
-      );
-      y += barHeight + gap;
-    }
-    y += 12;
-  }
-  const height = y + 4;
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif" fill="#111">`,
-    `<title>${escapeXml(title)}</title>`,
-    `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    `<text x="16" y="26" font-size="18" font-weight="700">${escapeXml(title)}</text>`,
-    `<text x="16" y="46" font-size="12" fill="#555">${escapeXml(caption)}</text>`,
-    ...parts,
-    '</svg>',
-    '',
-  ].join('\n');
 }
