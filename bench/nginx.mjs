@@ -94,7 +94,8 @@ export async function startNginx({ upstreamPort, keepAliveSeconds, maxFiles }) {
   return { proc, port, stop };
 }
 
-async function waitForPort(port) {
+/** Resolves once something accepts connections on 127.0.0.1:`port`; throws after about 5 s. */
+export async function waitForPort(port) {
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise((resolve) => {
       const s = net.connect(port, '127.0.0.1', () => {

@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, HEADERS_MORE } from '../nginx.mjs';
+import { freePort, HEADERS_MORE, waitForPort } from '../nginx.mjs';
 
 /**
  * The static nginx config: `worker_processes 1` (2 cores, wrk needs one), `sendfile on`, `tcp_nopush on`,
@@ -85,19 +85,4 @@ export async function startStaticNginx(root) {
     return new Promise((resolve) => proc.once('exit', resolve)).then(() => rmSync(dir, { recursive: true }));
   };
   return { proc, port, conf, stop };
-}
-
-async function waitForPort(port) {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nginx did not listen on ${port}`);
 }
