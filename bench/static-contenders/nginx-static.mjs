@@ -3,7 +3,6 @@
 // in a fresh directory, run in the foreground as a child of the bench.
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, HEADERS_MORE, waitForPort } from '../nginx.mjs';
