@@ -1,7 +1,6 @@
 import {
   ErrorCode,
   encodeCodeFrame,
-  encodeJsonFrame,
   errorCodeName,
   FRAME_NAMES,
   type Frame,
@@ -13,11 +12,10 @@ import {
   MAX_U31,
   writeHeader,
 } from './frame-codec.js';
+import { FrameWriter } from './frame-writer.js';
+import { encodeHello, readHello } from './hello.js';
 import type { FrameSocket } from './stream-state.js';
 import { DEFAULT_LIMITS, type SessionLimits, type SessionOptions, type StreamState } from './stream-state.js';
-
-/** Queued frames up to this many bytes in all are copied into one buffer for the write; more go as a writev. */
-const COPY_LIMIT = 64 * 1024;
 
 /**
  * What both ends of a frame connection share: HELLO exchange, frame batching (all frames written in one
@@ -38,10 +36,7 @@ export abstract class FrameSession<S extends StreamState = StreamState> {
   #helloTimer: NodeJS.Timeout | undefined;
   #peerReady = false;
   #ready: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
-  #out: Uint8Array[] = [];
-  #outBytes = 0;
-  #flushScheduled = false;
-  #blocked = false;
+  readonly #writer: FrameWriter;
   #drainWaiters = new Set<S>();
   #pings = new Map<string, (rtt: number) => void>();
   #pingSeq = 0;
@@ -56,6 +51,7 @@ export abstract class FrameSession<S extends StreamState = StreamState> {
       maxStreams: options.maxStreams ?? DEFAULT_LIMITS.maxStreams,
     };
     this.#decoder = new FrameDecoder(this.limits.maxFrameSize, { splitData: true });
+    this.#writer = new FrameWriter(socket);
     this.#helloTimeout = options.helloTimeout ?? 10_000;
     let resolve!: () => void;
     let reject!: (e: Error) => void;
@@ -101,15 +97,7 @@ export abstract class FrameSession<S extends StreamState = StreamState> {
       this.#helloTimeout,
     );
     this.#helloTimer.unref();
-    this.write(
-      encodeJsonFrame(FrameType.HELLO, 0, 0, {
-        protocol: 'tandem',
-        version: 1,
-        maxFrameSize: this.limits.maxFrameSize,
-        initialWindow: this.limits.initialWindow,
-        maxStreams: this.limits.maxStreams,
-      }),
-    );
+    this.write(encodeHello(this.limits));
   }
 
   /** Sends a PING and resolves with the round-trip time in ms. */
@@ -144,40 +132,10 @@ export abstract class FrameSession<S extends StreamState = StreamState> {
     this.socket.destroy();
   }
 
-  /** Queues bytes; everything written in one event-loop turn leaves in one socket write. */
+  /** Queues bytes; everything written in one event-loop turn leaves in one socket write (FrameWriter). */
   protected write(buf: Uint8Array): void {
-    if (this.socket.destroyed) return;
-    this.#out.push(buf);
-    this.#outBytes += buf.length;
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      // Once per event-loop turn, after every socket read of this poll: the requests of many clients leave
-      // in one write (the httpserver reads each client in its own callback, so a per-callback flush would
-      // cost a send per request).
-      setImmediate(this.#flush);
-    }
+    this.#writer.write(buf);
   }
-
-  /** Writes what `write` queued: small frames copied into one buffer, large ones handed over as they are. */
-  readonly #flush = (): void => {
-    this.#flushScheduled = false;
-    const out = this.#out;
-    if (out.length === 0) return;
-    const bytes = this.#outBytes;
-    this.#out = [];
-    this.#outBytes = 0;
-    const socket = this.socket;
-    if (socket.destroyed || socket.writableEnded) return;
-    let ok = true;
-    if (out.length === 1) ok = socket.write(out[0]!);
-    else if (bytes <= COPY_LIMIT) ok = socket.write(Buffer.concat(out, bytes));
-    else {
-      socket.cork();
-      for (const buf of out) ok = socket.write(buf);
-      socket.uncork();
-    }
-    if (!ok) this.#blocked = true;
-  };
 
   /** Sends `chunk` as DATA frames within the stream's credit. Returns false when the caller should wait for `onWritable`. */
   protected writeData(s: S, chunk: Uint8Array, end: boolean): boolean {
@@ -207,7 +165,7 @@ export abstract class FrameSession<S extends StreamState = StreamState> {
       s.localEnded = true;
       this.endStreamIfDone(s);
     }
-    if (this.#blocked) {
+    if (this.#writer.blocked) {
       this.#drainWaiters.add(s);
       return false;
     }
@@ -334,24 +292,9 @@ export abstract class FrameSession<S extends StreamState = StreamState> {
   #onHello(frame: Frame): void {
     const hello = this.parseJson(frame);
     if (hello === undefined) return;
-    if (hello.protocol !== 'tandem' || hello.version !== 1) {
-      return this.fail(
-        ErrorCode.UNSUPPORTED_VERSION,
-        `unsupported protocol ${JSON.stringify(hello.protocol)} version ${JSON.stringify(hello.version)}; this end speaks tandem 1`,
-      );
-    }
-    const field = (key: keyof SessionLimits, min: number): number | undefined => {
-      const value = hello[key] ?? DEFAULT_LIMITS[key];
-      if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= MAX_U31)
-        return value;
-      this.fail(ErrorCode.PROTOCOL_ERROR, `HELLO ${key} must be an integer from ${min} to ${MAX_U31}`);
-      return undefined;
-    };
-    const maxFrameSize = field('maxFrameSize', 16384);
-    const initialWindow = field('initialWindow', 0);
-    const maxStreams = field('maxStreams', 1);
-    if (maxFrameSize === undefined || initialWindow === undefined || maxStreams === undefined) return;
-    this.peer = { maxFrameSize, initialWindow, maxStreams };
+    const peer = readHello(hello);
+    if ('code' in peer) return this.fail(peer.code, peer.message);
+    this.peer = peer;
     this.#peerReady = true;
     clearTimeout(this.#helloTimer);
     this.#ready.resolve();
@@ -409,7 +352,7 @@ export abstract class FrameSession<S extends StreamState = StreamState> {
   }
 
   #onDrain(): void {
-    this.#blocked = false;
+    this.#writer.drained();
     const waiters = [...this.#drainWaiters];
     this.#drainWaiters.clear();
     for (const s of waiters) if (s.pending === undefined) this.#wake(s);
@@ -422,7 +365,7 @@ export abstract class FrameSession<S extends StreamState = StreamState> {
   #shutdown(error: FrameError | undefined): void {
     this.#closed = true;
     clearTimeout(this.#helloTimer);
-    this.#flush();
+    this.#writer.flush();
     this.socket.end();
     const timer = setTimeout(() => this.socket.destroy(), 2000);
     timer.unref();
