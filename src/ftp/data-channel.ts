@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { errors, TandemError } from '../errors/catalogue.js';
 import { pumpFileHandle } from '../net/file-pump.js';
 import { sinkToFile } from '../net/file-sink.js';
+import { CopyError, canCopySocketToFile, copySocketToFile } from '../net/socket-to-file.js';
 import { canonicalAddress, type DataTarget, parseEprtArg, parsePortArg } from './data-address.js';
 import { listenPassive } from './passive-ports.js';
 
@@ -40,6 +41,8 @@ interface Transfer {
   socket: Socket;
   aborted: boolean;
   stalled: boolean;
+  /** Stops work this process does not see through the socket (a copier process). */
+  stop?: () => void;
 }
 
 /**
@@ -62,6 +65,8 @@ export class DataChannel {
   #socket: Socket | undefined;
   #waiter: Waiter | undefined;
   #transfer: Transfer | undefined;
+  /** Passive data sockets accepted paused that nothing has read from yet. */
+  readonly #unread = new WeakSet<Socket>();
   /** Sockets whose transfer completed, waiting for the peer's FIN. */
   #lingering = new Set<Socket>();
   #prepared = false;
@@ -198,6 +203,26 @@ export class DataChannel {
    */
   async receiveFile(socket: Socket, file: FileHandle, position: number | null): Promise<number> {
     let bytes = 0;
+    if (position === null && this.#unread.has(socket) && canCopySocketToFile()) {
+      // A passive socket nothing has read yet, into a file opened for appending: the kernel can do it all.
+      await this.#run(
+        socket,
+        async (transfer) => {
+          const copy = copySocketToFile(socket, file, this.#options.timeout);
+          transfer.stop = () => copy.abort();
+          try {
+            bytes = await copy.done;
+          } catch (err) {
+            if (err instanceof CopyError && err.kind === 'stalled') {
+              throw errors.FTP_TRANSFER_STALLED(this.#options.timeout);
+            }
+            throw err;
+          }
+        },
+        { watchSocket: false },
+      );
+      return bytes;
+    }
     await this.#run(socket, async () => {
       bytes = await sinkToFile(socket, file, position);
     });
@@ -213,6 +238,7 @@ export class DataChannel {
     const transfer = this.#transfer;
     if (transfer !== undefined) {
       transfer.aborted = true;
+      transfer.stop?.();
       transfer.socket.destroy();
       // Detach now so a PASV right after ABOR is not undone when the failed pipeline settles.
       this.#transfer = undefined;
@@ -240,6 +266,7 @@ export class DataChannel {
 
   #onConnection(socket: Socket): void {
     socket.on('error', ignore);
+    this.#unread.add(socket); // accepted paused (pauseOnConnect): not a byte read by this process yet
     const peer = socket.remoteAddress ?? '';
     if (canonicalAddress(peer) !== this.#remote || this.#server === undefined) {
       this.#options.onRefused?.(peer);
@@ -285,8 +312,18 @@ export class DataChannel {
     });
   }
 
-  async #run(socket: Socket, move: () => Promise<void>): Promise<void> {
+  /**
+   * Runs one transfer over `socket`. `watchSocket` false: the bytes do not pass through this process (a
+   * copier watches for stalls itself), so the socket's own timeout is not used and it is closed at the end
+   * rather than left to linger.
+   */
+  async #run(
+    socket: Socket,
+    move: (transfer: Transfer) => Promise<void>,
+    { watchSocket = true }: { watchSocket?: boolean } = {},
+  ): Promise<void> {
     if (this.#transfer !== undefined) throw errors.FTP_TRANSFER_FAILED('another transfer is running');
+    this.#unread.delete(socket);
     const transfer: Transfer = { socket, aborted: false, stalled: false };
     this.#transfer = transfer;
     this.#socket = socket;
@@ -294,9 +331,9 @@ export class DataChannel {
       transfer.stalled = true;
       socket.destroy();
     };
-    socket.setTimeout(this.#options.timeout, onTimeout);
+    if (watchSocket) socket.setTimeout(this.#options.timeout, onTimeout);
     try {
-      await move();
+      await move(transfer);
     } catch (err) {
       if (transfer.aborted) throw errors.FTP_TRANSFER_ABORTED();
       if (transfer.stalled) throw errors.FTP_TRANSFER_STALLED(this.#options.timeout);
@@ -311,7 +348,8 @@ export class DataChannel {
       }
     }
     if (transfer.aborted) throw errors.FTP_TRANSFER_ABORTED();
-    this.#linger(socket);
+    if (watchSocket) this.#linger(socket);
+    else socket.destroy(); // the peer has closed (the copier saw its end); the descriptor was shared
   }
 
   /** Lets a finished data socket close gracefully once the peer ends too, or destroys it after `timeout`. */

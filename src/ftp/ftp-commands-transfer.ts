@@ -81,7 +81,9 @@ async function store(session: FtpSession, arg: string, append: boolean): Promise
         `Invalid REST offset ${offset}: ${path.virtual} has ${existing?.size ?? 0} bytes`,
       );
     }
-    const mode = append ? O_APPEND | O_CREAT : offset > 0 ? 0 : O_CREAT | O_TRUNC;
+    // Always O_APPEND: after REST the file is cut to the offset, so appending writes from there; a copier
+    // process then writes at the right place too.
+    const mode = O_APPEND | (append ? O_CREAT : offset > 0 ? 0 : O_CREAT | O_TRUNC);
     handle = await open(path.real, O_WRONLY | O_NONBLOCK | mode, 0o644);
     if (offset > 0) await handle.truncate(offset);
   } catch (err) {
@@ -93,7 +95,7 @@ async function store(session: FtpSession, arg: string, append: boolean): Promise
     append ? 'APPE' : 'STOR',
     path.virtual,
     opening(session, path.virtual),
-    (socket) => session.data.receiveFile(socket, file, append ? null : offset),
+    (socket) => session.data.receiveFile(socket, file, null),
     () => void file.close().catch(() => {}),
   );
 }

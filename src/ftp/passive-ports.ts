@@ -43,7 +43,8 @@ export async function listenPassive(
 
 function listenOn(host: string, port: number): Promise<PassiveListener> {
   return new Promise((resolve, reject) => {
-    const server = createServer({ pauseOnConnect: false });
+    // Paused: nothing is read until a transfer starts, so an upload can be handed whole to a copier process.
+    const server = createServer({ pauseOnConnect: true });
     server.once('error', reject);
     // exclusive: under cluster-like models a worker must own its data port, not share the primary's handle.
     server.listen({ host, port, exclusive: true, backlog: 8 }, () => {
