@@ -178,6 +178,11 @@ function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   let current: unknown = schema;
   for (let depth = 0; ; depth++) {
     current = unwrap(current);
+    // An array's entries (`users.0.name`): the path's index steps into the element schema.
+    if (current instanceof z.ZodArray && depth < path.length && typeof path[depth] === 'number') {
+      current = current.element;
+      continue;
+    }
     if (!(current instanceof z.ZodObject)) return [];
     if (depth === path.length) return Object.keys(current.shape);
     current = (current.shape as Record<string, unknown>)[String(path[depth])];

@@ -180,7 +180,7 @@ describe('loadFtpConfig', () => {
       ],
       [
         { users: [{ name: 'a', password: hash, passwordHash: hash }] },
-        'key "users.0.passwordHash": unknown key',
+        'key "users.0.passwordHash": unknown key; expected one of name, password, write, home',
       ],
       [
         { passive: { portMin: 30000 } },

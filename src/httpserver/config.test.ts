@@ -348,7 +348,10 @@ describe('loadHttpServerConfig', () => {
           [{ prefix: '/a/', root: 'docs', listing: 'yes' }],
           'key "static.0.listing": expected true or false, got "yes"',
         ],
-        [[{ prefix: '/a/', root: 'docs', cache: 'x' }], 'key "static.0.cache": unknown key'],
+        [
+          [{ prefix: '/a/', root: 'docs', cache: 'x' }],
+          'key "static.0.cache": unknown key; expected one of prefix, root, cacheControl, listing',
+        ],
         [
           ['/a/=docs'],
           'key "static.0": expected an object such as { "prefix": "/assets/", "root": "./public" }, got "/a/=docs"',
