@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { closeAll, openIdleConnections } from './idle-connections.mjs';
-import { ensureDebianPackages, median, wrkAsync } from './lib.mjs';
+import { ensureDebianPackages, measureStack, median, wrkAsync } from './lib.mjs';
 import { HEADERS_MORE } from './nginx.mjs';
 import { barChartSvg, errorText, fmt, goalsTable, memoryTable, throughputTable } from './report.mjs';
 import { compareAnswers } from './same-bytes.mjs';
@@ -79,25 +79,15 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (line) => console.error(line);
 const started = Date.now();
 
-/** Runs wrk while sampling the stack's RSS every 250 ms; resolves with wrk's figures and the peak RSS. */
-async function measure(stack, scenario, secs) {
-  let peak = stack.rss();
-  const timer = setInterval(() => {
-    peak = Math.max(peak, stack.rss());
-  }, 250);
-  try {
-    const cpuBefore = stack.cpu();
-    const r = await wrkAsync(`${stack.url}${scenario.path}`, {
+/** Runs wrk on one scenario of `stack`; resolves with wrk's figures, CPU µs per request and peak RSS. */
+function measure(stack, scenario, secs) {
+  return measureStack(stack, () =>
+    wrkAsync(`${stack.url}${scenario.path}`, {
       connections: scenario.connections,
       seconds: secs,
       script: scenario.script,
-    });
-    // CPU time per request is steadier than req/s on a shared box: it does not depend on who else runs.
-    const cpuUs = r.requests > 0 ? ((stack.cpu() - cpuBefore) * 1e6) / r.requests : Number.NaN;
-    return { ...r, cpuUs, rss: Math.max(peak, stack.rss()) };
-  } finally {
-    clearInterval(timer);
-  }
+    }),
+  );
 }
 
 const options = { keepAliveMs: KEEP_ALIVE_MS, maxFiles };

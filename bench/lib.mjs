@@ -159,6 +159,27 @@ export async function wrkAsync(url, options = {}) {
   return parseWrk(await runCaptured('wrk', wrkArgs(url, options)));
 }
 
+/**
+ * One measurement of `stack` (see bench/stacks.mjs): runs `load()` (wrk, resolving with parseWrk's figures)
+ * while sampling the stack's RSS every 250 ms; resolves with those figures plus `cpuUs`, the CPU time of the
+ * stack's processes per request (steadier than req/s on a shared box: it does not depend on who else runs),
+ * and `rss`, the peak.
+ */
+export async function measureStack(stack, load) {
+  let peak = stack.rss();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, stack.rss());
+  }, 250);
+  try {
+    const cpuBefore = stack.cpu();
+    const r = await load();
+    const cpuUs = r.requests > 0 ? ((stack.cpu() - cpuBefore) * 1e6) / r.requests : Number.NaN;
+    return { ...r, cpuUs, rss: Math.max(peak, stack.rss()) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** The median of numbers. */
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);

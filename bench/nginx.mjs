@@ -67,16 +67,28 @@ http {
 }
 
 /**
- * Starts nginx in front of 127.0.0.1:upstreamPort and resolves with { proc, port, stop } once it accepts
+ * Starts nginx in front of 127.0.0.1:upstreamPort and resolves with { proc, port, conf, stop } once it accepts
  * connections; `stop()` ends it and removes its directory.
  */
-export async function startNginx({ upstreamPort, keepAliveSeconds, maxFiles }) {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-nginx-'));
+export function startNginx({ upstreamPort, keepAliveSeconds, maxFiles }) {
+  return runNginx('bench-nginx-', (dir, port) =>
+    nginxConfig({ dir, port, upstreamPort, keepAliveSeconds, maxFiles }),
+  );
+}
+
+/**
+ * Runs nginx in the foreground from a fresh directory named after `prefix`, with the config `configFor(dir,
+ * port)` makes for a free port; resolves with { proc, port, conf, stop } once it accepts connections.
+ * `stop()` ends nginx (if it still runs) and removes the directory.
+ */
+export async function runNginx(prefix, configFor) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o755); // the worker runs as nobody and creates its temp folders here
   const port = await freePort();
-  const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, nginxConfig({ dir, port, upstreamPort, keepAliveSeconds, maxFiles }));
-  const proc = spawn('nginx', ['-p', dir, '-c', conf, '-e', 'stderr'], {
+  const conf = configFor(dir, port);
+  const file = join(dir, 'nginx.conf');
+  writeFileSync(file, conf);
+  const proc = spawn('nginx', ['-p', dir, '-c', file, '-e', 'stderr'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
@@ -88,10 +100,16 @@ export async function startNginx({ upstreamPort, keepAliveSeconds, maxFiles }) {
   });
   await Promise.race([waitForPort(port), exited]);
   const stop = () => {
-    proc.kill('SIGTERM');
-    return new Promise((resolve) => proc.once('exit', resolve)).then(() => rmSync(dir, { recursive: true }));
+    const gone =
+      proc.exitCode !== null || proc.signalCode !== null
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            proc.once('exit', resolve);
+            proc.kill('SIGTERM');
+          });
+    return gone.then(() => rmSync(dir, { recursive: true }));
   };
-  return { proc, port, stop };
+  return { proc, port, conf, stop };
 }
 
 /** Resolves once something accepts connections on 127.0.0.1:`port`; throws after about 5 s. */

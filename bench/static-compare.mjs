@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureDebianPackages, median, parseWrk, runCaptured } from './lib.mjs';
+import { ensureDebianPackages, measureStack, median, parseWrk, runCaptured } from './lib.mjs';
 import { HEADERS_MORE } from './nginx.mjs';
 import { barChartSvg, errorText, fmt } from './report.mjs';
 import { checkAnswers } from './static-contenders/answers.mjs';
@@ -52,20 +52,9 @@ async function runWrk(url, secs) {
   return { ...parseWrk(out), mibps: transferMiB(out) };
 }
 
-/** One measurement: wrk while sampling RSS every 250 ms; CPU µs per request over the stack's processes. */
-async function measure(stack, path, secs) {
-  let peak = stack.rss();
-  const timer = setInterval(() => {
-    peak = Math.max(peak, stack.rss());
-  }, 250);
-  try {
-    const cpuBefore = stack.cpu();
-    const r = await runWrk(`${stack.url}${path}`, secs);
-    const cpuUs = r.requests > 0 ? ((stack.cpu() - cpuBefore) * 1e6) / r.requests : Number.NaN;
-    return { ...r, cpuUs, rss: Math.max(peak, stack.rss()) };
-  } finally {
-    clearInterval(timer);
-  }
+/** One measurement of `path` on `stack`: wrk's figures with MiB/s, CPU µs per request and peak RSS. */
+function measure(stack, path, secs) {
+  return measureStack(stack, () => runWrk(`${stack.url}${path}`, secs));
 }
 
 const site = makeSite();

@@ -1,11 +1,7 @@
 // nginx as a static file server for bench/static-compare.mjs: one worker, sendfile, open_file_cache, the same
 // header fields as Tandem's static layer where a config line can say them, its own config and temp folders
 // in a fresh directory, run in the foreground as a child of the bench.
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort, HEADERS_MORE, waitForPort } from '../nginx.mjs';
+import { HEADERS_MORE, runNginx } from '../nginx.mjs';
 
 /**
  * The static nginx config: `worker_processes 1` (2 cores, wrk needs one), `sendfile on`, `tcp_nopush on`,
@@ -61,27 +57,6 @@ http {
  * Starts nginx serving `root` and resolves with { proc, port, conf, stop } once it accepts connections;
  * `conf` is the config text, `stop()` ends nginx and removes its directory.
  */
-export async function startStaticNginx(root) {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-nginx-static-'));
-  chmodSync(dir, 0o755); // the worker runs as nobody and creates its temp folders here
-  const port = await freePort();
-  const conf = staticNginxConfig({ dir, port, root });
-  writeFileSync(join(dir, 'nginx.conf'), conf);
-  const proc = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  proc.stderr.on('data', (d) => {
-    err += d;
-  });
-  const exited = new Promise((_, reject) => {
-    proc.on('exit', (code) => reject(new Error(`nginx exited ${code}: ${err}`)));
-  });
-  await Promise.race([waitForPort(port), exited]);
-  const stop = () => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-    proc.kill('SIGTERM');
-    return new Promise((resolve) => proc.once('exit', resolve)).then(() => rmSync(dir, { recursive: true }));
-  };
-  return { proc, port, conf, stop };
+export function startStaticNginx(root) {
+  return runNginx('bench-nginx-static-', (dir, port) => staticNginxConfig({ dir, port, root }));
 }
