@@ -173,7 +173,7 @@ export async function startTandemFtpd({ root, user, clients }) {
     name: 'Tandem',
     pid: proc.pid,
     port,
-    config: { ...config, users: [{ ...config.users[0], password: 'scrypt$16384$8$1$…' }] },
+    config: { ...config, users: [{ ...config.users[0], password: 'scrypt$8192$8$2$…' }] },
     async stop() {
       const gone = new Promise((r) => proc.once('exit', r));
       proc.kill('SIGTERM');

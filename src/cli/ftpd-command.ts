@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { errors } from '../errors/catalogue.js';
-import { loadFtpConfig } from '../ftp/ftp-config.js';
 import { FTP_MODELS, FtpServer } from '../ftp/ftp-server.js';
+import { loadFtpConfigOffThread } from '../ftp/load-ftp-config.js';
 import { hashPasswordFromStream } from '../ftp/password-hash.js';
 import { createLogger } from '../log/logger.js';
 import { announceListening, stopOnSignal } from './signals.js';
@@ -50,7 +50,7 @@ export async function ftpdCommand(argv: string[]): Promise<void> {
       `ftpd: expected at most one ROOT, got ${positionals.length}: ${positionals.join(' ')}`,
     );
   }
-  const config = loadFtpConfig({
+  const config = await loadFtpConfigOffThread({
     root: positionals[0],
     host: values.host,
     port: values.port,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { TandemError } from '../errors/catalogue.js';
+import { keepYoungGenerationSmall } from '../net/small-young-generation.js';
 
 const USAGE = `Usage: tandem <command> [options]
 
@@ -42,6 +43,8 @@ const commands: Record<string, () => Promise<Command>> = {
     return { run: m.ftpCommand, usage: m.FTP_USAGE };
   },
   async ftpd() {
+    // Before the server's modules load: loading them is what first grows the young generation.
+    keepYoungGenerationSmall();
     const m = await import('./ftpd-command.js');
     return { run: m.ftpdCommand, usage: m.FTPD_USAGE };
   },

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { errors } from '../errors/catalogue.js';
+import { deepFreeze } from './deep-freeze.js';
 
 /**
  * Validates `value` against `schema` and returns the parsed result, deeply frozen.
@@ -204,15 +205,6 @@ function unwrap(schema: unknown): unknown {
       return current;
     }
   }
-}
-
-/** Freezes `value` and every object inside it; returns `value`. */
-export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
 }
 
 /** A concurrency model name (docs/models.md), for config files and flags. */

@@ -5,7 +5,7 @@
 export class TandemError extends Error {
   /** Stable machine-readable code, e.g. `CONFIG_INVALID`. */
   readonly code: string;
-  /** HTTP status for errors that become a response; undefined for the others. */
+  /** HTTP status for errors that become a response (for FTP_* errors, the FTP reply code); undefined for the others. */
   readonly status: number | undefined;
 
   constructor(code: string, message: string, status?: number, options?: ErrorOptions) {
@@ -196,6 +196,12 @@ export const errors = {
     (reason: string) => `Connection closed; transfer failed: ${reason}`,
   ),
   FTP_TRANSFER_ABORTED: define('FTP_TRANSFER_ABORTED', 426, () => 'Connection closed; transfer aborted'),
+  FTP_PASSWORD_CHECK: define(
+    'FTP_PASSWORD_CHECK',
+    421,
+    (reason: string) =>
+      `Service not available, closing control connection: cannot check passwords: ${reason}`,
+  ),
 } as const;
 
 /** True when `err` is a TandemError made by the catalogue entry `entry`. */

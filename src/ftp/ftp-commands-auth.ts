@@ -26,7 +26,13 @@ async function pass(session: FtpSession, password: string): Promise<void> {
     return session.reply(230, 'Anonymous user logged in (read-only)');
   }
   const user = config.users.find((candidate) => candidate.name === name);
-  const match = await verifyPassword(password, user?.passwordHash ?? decoyPasswordHash);
+  let match: boolean;
+  try {
+    match = await verifyPassword(password, user?.passwordHash ?? decoyPasswordHash);
+  } catch (err) {
+    session.log.error({ err, client: session.info.remoteAddress, user: name }, 'password check failed');
+    return session.close(421, (err as Error).message);
+  }
   if (session.closed) return;
   if (user !== undefined && match) {
     session.loggedIn(user.name, services.jailFor(user), { anonymous: false, writable: user.write });

@@ -163,7 +163,7 @@ describe('loadFtpConfig', () => {
       ],
       [
         { users: [{ name: 'a', password: 'pw' }] },
-        'key "users.0.password": expected a password hash from `tandem ftpd --hash-password` ("scrypt$16384$8$1$..."), got "pw"',
+        'key "users.0.password": expected a password hash from `tandem ftpd --hash-password` ("scrypt$8192$8$2$..."), got "pw"',
       ],
       [
         {

@@ -2,8 +2,8 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { dirname, join, resolve, sep } from 'node:path';
 import { z } from 'zod';
+import { deepFreeze } from '../config/deep-freeze.js';
 import {
-  deepFreeze,
   hostSchema,
   intRange,
   modelNameSchema,
@@ -14,7 +14,7 @@ import {
 import { errors } from '../errors/catalogue.js';
 import type { ModelName } from '../net/types.js';
 import { pathProblem } from './ftp-path.js';
-import { isPasswordHash } from './password-hash.js';
+import { HASH_PREFIX, isPasswordHash } from './password-hash.js';
 
 /** A user of the FTP server from the config file. */
 export interface FtpUser {
@@ -143,7 +143,7 @@ const userNameSchema = z
     error: 'expected a name other than "anonymous" and "ftp" (reserved for anonymous login)',
   });
 
-const HASH_ERROR = 'expected a password hash from `tandem ftpd --hash-password` ("scrypt$16384$8$1$...")';
+const HASH_ERROR = `expected a password hash from \`tandem ftpd --hash-password\` ("${HASH_PREFIX}...")`;
 const passwordHashSchema = z.string({ error: HASH_ERROR }).refine(isPasswordHash, { error: HASH_ERROR });
 
 const HOME_ERROR = 'expected a directory below root such as "pub/alice", without "..", "." or backslash';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { createLogger } from '../log/logger.js';
+import { keepYoungGenerationSmall } from '../net/small-young-generation.js';
 import type { ConnectionHandler, ConnectionInfo } from '../net/types.js';
 import { canonicalAddress } from './data-address.js';
 import type { FtpServerConfig, FtpUser } from './ftp-config.js';
@@ -13,8 +14,10 @@ import { FtpSession, type SessionServices } from './ftp-session.js';
  * process): one FtpSession per control connection. Refuses a connection over the total or per-address limit
  * with `421 Too many connections` (counted in this process: exact under the event model; under prefork
  * each worker counts its own and FtpServer caps the total at accept). `drain` ends every session with 421.
+ * Keeps the process's young generation small: sessions allocate little, and RSS is a goal (issue 6).
  */
 export default function createFtpHandler(config: FtpServerConfig): ConnectionHandler {
+  keepYoungGenerationSmall();
   const log = createLogger('ftpd', config.debug ? 'debug' : undefined);
   const jails = new Map<string, FtpJail>();
   const services: SessionServices = {

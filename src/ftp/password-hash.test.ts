@@ -10,7 +10,7 @@ import {
   verifyPassword,
 } from './password-hash.js';
 
-const FORMAT = /^scrypt\$16384\$8\$1\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/;
+const FORMAT = /^scrypt\$8192\$8\$2\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/;
 
 describe('hashPassword and verifyPassword', () => {
   it('hashes in the scrypt$N$r$p$salt$hash format with a fresh salt each time', async () => {

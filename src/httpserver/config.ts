@@ -1,8 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { deepFreeze } from '../config/deep-freeze.js';
 import {
   addressSchema,
-  deepFreeze,
   type HostPort,
   hostSchema,
   intRange,

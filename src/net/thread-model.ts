@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { errors } from '../errors/catalogue.js';
+import { workerEntry } from './handler-path.js';
 import { deserializeError, toTransferable } from './port-duplex.js';
 import { reportToStderr, requireHandlerModule } from './run-handler.js';
 import { bridgeSocket } from './socket-bridge.js';
@@ -25,20 +26,6 @@ interface Slot {
   readonly datagrams: Map<number, (data: Uint8Array) => void>;
   /** Resolves once the thread has exited. */
   readonly exited: Promise<void>;
-}
-
-/**
- * The worker thread's entry: the compiled `.js` next to this module, or under tsx (running from source) a
- * tiny bootstrap that registers tsx in the new thread first, since on Node 20 a worker does not get tsx's
- * loader from `--import tsx` in its execArgv.
- */
-function workerEntry(): URL {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new URL('./thread-worker.js', here);
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./thread-worker.ts', here).href;
-  const boot = `const { register } = await import(${JSON.stringify(tsx)}); register(); await import(${JSON.stringify(entry)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
 }
 
 /**
@@ -137,7 +124,7 @@ export class ThreadModel implements ConcurrencyModel {
   /** Starts one worker; resolves once it has loaded the handler, rejects if it fails before that. */
   #spawn(): Promise<void> {
     const data: ThreadWorkerData = { handler: this.#source as HandlerModule };
-    const worker = new Worker(workerEntry(), { workerData: data });
+    const worker = new Worker(workerEntry(import.meta.url, 'thread-worker'), { workerData: data });
     const name = `thread model worker ${worker.threadId}`; // threadId reads -1 once the thread has exited
     let exited!: () => void;
     const slot: Slot = {

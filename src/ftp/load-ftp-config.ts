@@ -1,0 +1,27 @@
+import { Worker } from 'node:worker_threads';
+import { deepFreeze } from '../config/deep-freeze.js';
+import { TandemError } from '../errors/catalogue.js';
+import { workerEntry } from '../net/handler-path.js';
+import { keepYoungGenerationSmallAfter } from '../net/small-young-generation.js';
+import type { FtpServerConfig, FtpServerFlags } from './ftp-config.js';
+import type { FtpConfigResult } from './ftp-config-worker.js';
+
+/**
+ * loadFtpConfig on a short-lived worker thread: the same config (deeply frozen) or the same TandemError.
+ * Why: the validator (zod) stays in memory once imported, about 7 MiB of a process whose RSS is a goal
+ * (docs/bench-ftp.md); loaded in a thread that then ends, it never becomes part of the server.
+ */
+export async function loadFtpConfigOffThread(flags: FtpServerFlags): Promise<FtpServerConfig> {
+  const worker = new Worker(workerEntry(import.meta.url, 'ftp-config-worker'), { workerData: flags });
+  keepYoungGenerationSmallAfter(worker);
+  const result = await new Promise<FtpConfigResult>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the config thread exited with code ${code}`)));
+  });
+  await worker.terminate();
+  if ('config' in result) return deepFreeze(result.config);
+  const { code, message, status, stack } = result.error;
+  if (code !== undefined) throw new TandemError(code, message, status);
+  throw Object.assign(new Error(message), { stack });
+}
