@@ -3,9 +3,10 @@ import { errors } from '../errors/catalogue.js';
 import { ScryptThread } from './scrypt-thread.js';
 
 /**
- * scrypt cost parameters of new hashes: 8 MiB (128·N·r) and about 40 ms per hash. OWASP rates N·p as the cost
- * (its minimum is N=2^17, p=1, or equally N=2^13, p=16); this is half of 2^14·1 in memory at the same N·p, so a
- * login holds 8 MiB and 300 logins at once take about 12 s on two cores.
+ * scrypt cost parameters of new hashes: 8 MiB (128·N·r) and about 40 ms per hash. scrypt's author suggested
+ * N=2^14 r=8 p=1 (16 MiB) for interactive logins; this spends the same CPU (N·p) in half the memory, which a
+ * server with many logins holds once per login in flight. OWASP's minimum (N=2^17) is heavier; either way a
+ * hash carries its parameters, so stronger ones made elsewhere verify too.
  */
 const DEFAULT_N = 8192;
 const DEFAULT_R = 8;
