@@ -7,6 +7,7 @@ import { pumpFileHandle } from '../net/file-pump.js';
 import { sinkToFile } from '../net/file-sink.js';
 import { CopyError, canCopySocketToFile, copySocketToFile } from '../net/socket-to-file.js';
 import { canonicalAddress, type DataTarget, parseEprtArg, parsePortArg } from './data-address.js';
+import { isLocalFileError } from './ftp-replies.js';
 import { listenPassive } from './passive-ports.js';
 
 /** Bytes per read and write of sendFile. */
@@ -338,6 +339,8 @@ export class DataChannel {
       if (transfer.aborted) throw errors.FTP_TRANSFER_ABORTED();
       if (transfer.stalled) throw errors.FTP_TRANSFER_STALLED(this.#options.timeout);
       if (err instanceof TandemError) throw err;
+      // The file's own failure (EIO, ENOSPC, EFBIG ...) is a local error, 451 or 452 (RFC 959), not 426.
+      if (isLocalFileError(err)) throw err;
       throw errors.FTP_TRANSFER_FAILED((err as Error).message);
     } finally {
       socket.off('timeout', onTimeout);

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { errors, isError } from '../errors/catalogue.js';
 import { closed, dial, loopbackChannel, readAll, replyPort, tcpHandles, tempFile } from './data-test-kit.js';
+import { errorReply } from './ftp-replies.js';
 
 const MiB = 1024 * 1024;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -110,6 +112,60 @@ describe('DataChannel send (RETR, LIST)', () => {
     assert.equal(await channel.send(await opened, Readable.from([Buffer.from('again')])), 5);
     assert.equal((await received).toString(), 'again');
     await closed(client);
+  });
+});
+
+describe('DataChannel file errors', () => {
+  // RFC 959: the file's failure is a local error (451, 452 when out of space), not a lost connection (426).
+  test('a full disk during receiveFile rejects with ENOSPC, which errorReply answers 452', async () => {
+    const { channel, socket, client } = await connected();
+    const full = await open('/dev/full', 'r+');
+    client.on('error', () => {}); // the server resets the connection once the write fails
+    try {
+      const received = channel.receiveFile(socket, full, 0);
+      client.end(Buffer.alloc(2 * MiB));
+      await assert.rejects(received, (err) => {
+        assert.equal((err as NodeJS.ErrnoException).code, 'ENOSPC');
+        assert.equal(errorReply(err, '/up.bin').code, 452);
+        return true;
+      });
+    } finally {
+      await full.close();
+      client.destroy();
+    }
+  });
+
+  test('a file that cannot be read during sendFile rejects with its errno code, not as 426', async (t) => {
+    const payload = tempFile(1024);
+    t.after(payload.cleanup);
+    const { channel, socket, client } = await connected();
+    const directory = await open(payload.dir, 'r');
+    client.on('error', () => {});
+    try {
+      const sent = channel.sendFile(socket, directory, 0, 1023);
+      await assert.rejects(sent, (err) => {
+        assert.equal((err as NodeJS.ErrnoException).code, 'EISDIR');
+        assert.equal(errorReply(err, '/dir').code, 550);
+        return true;
+      });
+    } finally {
+      await directory.close();
+      client.destroy();
+    }
+  });
+
+  test('the peer resetting the connection still rejects as FTP_TRANSFER_FAILED (426)', async (t) => {
+    const payload = tempFile(32 * MiB);
+    t.after(payload.cleanup);
+    const { channel, socket, client } = await connected();
+    const file = await open(payload.file, 'r');
+    try {
+      const sent = channel.sendFile(socket, file, 0, payload.data.length - 1);
+      client.resetAndDestroy();
+      await assert.rejects(sent, (err) => isError(err, errors.FTP_TRANSFER_FAILED) && err.status === 426);
+    } finally {
+      await file.close();
+    }
   });
 });
 

@@ -1,11 +1,11 @@
 import { constants } from 'node:fs';
-import { type FileHandle, open, stat } from 'node:fs/promises';
+import { type FileHandle, stat } from 'node:fs/promises';
 import { DataChannel } from './data-channel.js';
 import type { FtpCommand } from './ftp-commands.js';
 import type { FtpSession } from './ftp-session.js';
 
 /** O_NONBLOCK: a FIFO swapped in after the stat must not block a thread of the pool in open(). */
-const { O_RDONLY, O_WRONLY, O_CREAT, O_TRUNC, O_APPEND, O_NONBLOCK } = constants;
+const { O_RDONLY, O_WRONLY, O_CREAT, O_APPEND, O_NONBLOCK } = constants;
 
 /** Replies 425 and returns false when no PASV/EPSV/PORT/EPRT prepared the data connection. */
 export function dataReady(session: FtpSession): boolean {
@@ -39,12 +39,17 @@ async function retrieve(session: FtpSession, arg: string): Promise<void> {
   let handle: FileHandle | undefined;
   let size: number;
   try {
-    const stats = await stat(path.real);
-    if (!stats.isFile()) return session.reply(550, `Not a plain file: ${path.virtual}`);
+    handle = await session.jail.open(path, O_RDONLY | O_NONBLOCK);
+    // Stat what was opened, not the name: the name may lead elsewhere by now.
+    const stats = await handle.stat();
+    if (!stats.isFile()) {
+      await handle.close();
+      return session.reply(550, `Not a plain file: ${path.virtual}`);
+    }
     if (offset > stats.size) {
+      await handle.close();
       return session.reply(554, `Invalid REST offset ${offset}: ${path.virtual} has ${stats.size} bytes`);
     }
-    handle = await open(path.real, O_RDONLY | O_NONBLOCK);
     size = stats.size;
   } catch (err) {
     await handle?.close();
@@ -82,10 +87,13 @@ async function store(session: FtpSession, arg: string, append: boolean): Promise
       );
     }
     // Always O_APPEND: after REST the file is cut to the offset, so appending writes from there; a copier
-    // process then writes at the right place too.
-    const mode = O_APPEND | (append ? O_CREAT : offset > 0 ? 0 : O_CREAT | O_TRUNC);
-    handle = await open(path.real, O_WRONLY | O_NONBLOCK | mode, 0o644);
-    if (offset > 0) await handle.truncate(offset);
+    // process then writes at the right place too. No O_TRUNC: the jail checks what was opened first.
+    handle = await session.jail.open(path, O_WRONLY | O_NONBLOCK | O_APPEND | O_CREAT, 0o644);
+    if (!(await handle.stat()).isFile()) {
+      await handle.close();
+      return session.reply(550, `Not a plain file: ${path.virtual}`);
+    }
+    if (!append) await handle.truncate(offset);
   } catch (err) {
     await handle?.close();
     return session.replyError(err, path.virtual);

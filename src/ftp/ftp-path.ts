@@ -1,5 +1,5 @@
-import { realpathSync } from 'node:fs';
-import { lstat, realpath } from 'node:fs/promises';
+import { constants, realpathSync } from 'node:fs';
+import { type FileHandle, lstat, open, readlink, realpath } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { errors } from '../errors/catalogue.js';
 
@@ -116,6 +116,33 @@ export class FtpJail {
     if (realParent === undefined) throw errors.FTP_PATH_NOT_FOUND(virtual);
     if (!this.contains(realParent)) throw errors.FTP_PATH_OUTSIDE(virtual);
     return { virtual, real: join(realParent, name) };
+  }
+
+  /**
+   * Opens a path from check() for a transfer, closing the window between that check and the open: the final
+   * name is opened by its realpath with O_NOFOLLOW, so a symlink put in its place since is refused, and the
+   * file actually opened is looked up in /proc/self/fd, so a directory on the way swapped for a symlink is
+   * caught too; either way the handle is closed and FTP_PATH_OUTSIDE thrown. Open writes without O_TRUNC
+   * and truncate after this returns: a refused open must not have cut a file outside. Where /proc is
+   * missing, the check before the open is all there is (vsftpd relies on chroot instead).
+   */
+  async open(path: JailPath, flags: number, mode?: number): Promise<FileHandle> {
+    const name = await realpath(path.real).catch(() => path.real);
+    let handle: FileHandle;
+    try {
+      handle = await open(name, flags | constants.O_NOFOLLOW, mode);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw errors.FTP_PATH_OUTSIDE(path.virtual);
+      throw err;
+    }
+    try {
+      const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
+      if (opened !== undefined && !this.contains(opened)) throw errors.FTP_PATH_OUTSIDE(path.virtual);
+      return handle;
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
   }
 
   /** realpath(path), which must lie inside the root. */

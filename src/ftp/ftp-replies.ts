@@ -36,6 +36,26 @@ export function quotePath(path: string): string {
   return `"${path.replaceAll('"', '""')}"`;
 }
 
+/** errno codes of a data connection's failure rather than the file's: those stay 426. */
+const CONNECTION_CODES = new Set([
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTCONN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+]);
+
+/**
+ * True for an errno error met during a transfer (or a copier's, which carries dd's errno code) that is the
+ * file's, not the data connection's: errorReply answers it 451/452/550 instead of 426.
+ */
+export function isLocalFileError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) && !CONNECTION_CODES.has(code);
+}
+
 /**
  * The reply for an error met while serving a command on `virtual`: the FTP code a catalogue error carries
  * as its status (FTP_PATH_*, FTP_TRANSFER_*, data connection errors), else one mapped from a file system

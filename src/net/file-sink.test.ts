@@ -104,4 +104,30 @@ describe('sinkToFile', () => {
       await file.close();
     }
   });
+
+  it('starts a source that was paused explicitly (a socket accepted with pauseOnConnect)', async () => {
+    const data = pattern(3 * 1024 * 1024 + 5, 5);
+    const source = feed(data, 64 * 1024);
+    source.pause();
+    const file = await open(join(dir, 'paused.bin'), 'w');
+    try {
+      assert.equal(await sinkToFile(source, file, 0), data.length);
+      assert.ok(readFileSync(join(dir, 'paused.bin')).equals(data));
+    } finally {
+      await file.close();
+    }
+  });
+
+  it('rejects with the write error (ENOSPC from /dev/full), at once', async () => {
+    for (const position of [0, null]) {
+      const full = await open('/dev/full', 'r+');
+      try {
+        await assert.rejects(sinkToFile(feed(pattern(3 * 1024 * 1024, 6), 64 * 1024), full, position), {
+          code: 'ENOSPC',
+        });
+      } finally {
+        await full.close();
+      }
+    }
+  });
 });

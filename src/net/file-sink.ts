@@ -94,6 +94,9 @@ export function sinkToFile(source: Readable, file: FileHandle, position: number 
       take(chunk);
     };
     source.on('data', onData);
+    // A 'data' listener does not start a source that was paused explicitly (a socket accepted with
+    // pauseOnConnect is): start it.
+    source.resume();
     source.once('end', () => {
       ended = true;
       if (held === undefined) flush();

@@ -77,4 +77,26 @@ describe('copySocketToFile', { skip: !canCopySocketToFile() && 'dd is not availa
       close();
     }
   });
+
+  it('fails with the errno code dd reports, read under LC_ALL=C whatever the locale', async () => {
+    const { accepted, client, close } = await pair();
+    const full = await open('/dev/full', 'a');
+    const locale = process.env.LC_ALL;
+    process.env.LC_ALL = 'de_DE.UTF-8';
+    try {
+      const copy = copySocketToFile(accepted, full, 5000);
+      client.end(Buffer.alloc(64 * 1024));
+      await assert.rejects(copy.done, (err: unknown) => {
+        assert.ok(err instanceof CopyError && err.kind === 'failed', String(err));
+        assert.equal(err.code, 'ENOSPC');
+        assert.match(err.message, /No space left on device/);
+        return true;
+      });
+    } finally {
+      if (locale === undefined) delete process.env.LC_ALL;
+      else process.env.LC_ALL = locale;
+      await full.close();
+      close();
+    }
+  });
 });

@@ -23,12 +23,25 @@ export interface SocketCopy {
   abort(): void;
 }
 
-/** Why a copy did not complete. */
+/** dd's messages (strerror under LC_ALL=C) for the errors a copy can meet, and their errno codes. */
+const DD_ERRORS: readonly [RegExp, string][] = [
+  [/No space left on device/, 'ENOSPC'],
+  [/Disk quota exceeded/, 'EDQUOT'],
+  [/File too large/, 'EFBIG'],
+  [/Input\/output error/, 'EIO'],
+  [/Read-only file system/, 'EROFS'],
+  [/Connection reset by peer/, 'ECONNRESET'],
+  [/Broken pipe/, 'EPIPE'],
+];
+
+/** Why a copy did not complete; `code` is the errno code dd reported, when it names one. */
 export class CopyError extends Error {
   readonly kind: CopyFailure;
+  readonly code: string | undefined;
   constructor(kind: CopyFailure, message: string) {
     super(message);
     this.kind = kind;
+    this.code = DD_ERRORS.find(([pattern]) => pattern.test(message))?.[1];
   }
 }
 
@@ -47,7 +60,11 @@ export function copySocketToFile(socket: Socket, file: FileHandle, stallMs: numb
   const done = (async () => {
     const start = (await file.stat()).size;
     if (stopped !== undefined) throw new CopyError(stopped, `copy ${stopped}`);
-    child = spawn(COPIER, COPIER_ARGS, { stdio: [socket, file.fd, 'pipe'] });
+    // LC_ALL=C: dd's error messages in English, which CopyError reads its errno code from.
+    child = spawn(COPIER, COPIER_ARGS, {
+      stdio: [socket, file.fd, 'pipe'],
+      env: { ...process.env, LC_ALL: 'C' },
+    });
     const proc = child;
     let stderr = '';
     proc.stderr?.on('data', (chunk: Buffer) => {
