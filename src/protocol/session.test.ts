@@ -180,6 +180,14 @@ describe('frame sessions over loopback TCP', () => {
     c.destroy();
   });
 
+  test('a PING still waiting when the connection closes rejects, and so does one after', async () => {
+    const c = await client();
+    const waiting = c.ping();
+    c.destroy();
+    await assert.rejects(waiting, /PING unanswered: .*connection lost/);
+    await assert.rejects(c.ping(), /closed connection/);
+  });
+
   test('malformed frames close that connection only, with GOAWAY naming the problem', async () => {
     const cases: Array<[string, Buffer, RegExp]> = [
       ['over maxFrameSize', Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, 0, 1]), /exceeds maxFrameSize/],
