@@ -1,67 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import { Client, type FileInfo, FileType, FTPError } from 'basic-ftp';
-import { errors, TandemError } from '../errors/catalogue.js';
+import { errors } from '../errors/catalogue.js';
+import { describeFtpError, type FtpStage, localOr } from './ftp-client-errors.js';
+import type { FtpTarget } from './ftp-url.js';
 
-/** Where an `ftp://` URL points and who logs in: components already percent-decoded. */
-export interface FtpTarget {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  /** Absolute remote path, '/' when the URL has none. */
-  path: string;
-}
-
-/** Password sent for anonymous logins (RFC 1635 asks for an e-mail-like string). */
-export const ANONYMOUS_PASSWORD = 'anonymous@';
-
-/**
- * Parses `ftp://[user[:pass]@]host[:port]/path`. User, password and path are percent-decoded; a decoded CR, LF
- * or NUL is refused (it would inject FTP commands). No user means anonymous; a user without a password in the
- * URL gets `env.TANDEM_FTP_PASSWORD` (or an empty password). Throws a CLI_USAGE TandemError.
- */
-export function parseFtpUrl(text: string, env: NodeJS.ProcessEnv = process.env): FtpTarget {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw errors.CLI_USAGE(`expected a URL like ftp://host/path, got ${JSON.stringify(text)}`);
-  }
-  if (url.protocol !== 'ftp:') {
-    throw errors.CLI_USAGE(`expected an ftp:// URL, got ${JSON.stringify(text)}`);
-  }
-  if (url.hostname === '') throw errors.CLI_USAGE(`no host in ${JSON.stringify(text)}`);
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  const user = decodeComponent(url.username, 'user name', text);
-  const urlPassword = decodeComponent(url.password, 'password', text);
-  const path = decodeComponent(url.pathname, 'path', text);
-  const anonymous = user === '';
-  return {
-    host,
-    port: url.port === '' ? 21 : Number(url.port),
-    user: anonymous ? 'anonymous' : user,
-    password: anonymous
-      ? urlPassword || ANONYMOUS_PASSWORD
-      : url.password !== ''
-        ? urlPassword
-        : (env.TANDEM_FTP_PASSWORD ?? ''),
-    path: path === '' ? '/' : path,
-  };
-}
-
-function decodeComponent(raw: string, what: string, url: string): string {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(raw);
-  } catch {
-    throw errors.CLI_USAGE(`bad percent-encoding in the ${what} of ${JSON.stringify(url)}`);
-  }
-  if (/[\r\n\0]/.test(decoded)) {
-    throw errors.CLI_USAGE(`the ${what} of ${JSON.stringify(url)} holds a CR, LF or NUL`);
-  }
-  return decoded;
-}
+/** How a basic-ftp failure becomes a one-line TandemError; see ftp-client-errors.ts. */
+export { describeFtpError, type FtpStage } from './ftp-client-errors.js';
+/** The `ftp://` URL a command names, parsed to host, login and path; see ftp-url.ts. */
+export { ANONYMOUS_PASSWORD, type FtpTarget, parseFtpUrl } from './ftp-url.js';
 
 /** The last segment of a remote file path, or a usage error when the path names a directory. */
 export function remoteFileName(path: string): string {
@@ -103,38 +50,6 @@ export function planDownload(localSize: number | undefined, remoteSize: number |
   if (localSize === undefined || localSize === 0) return { kind: 'fresh' };
   if (remoteSize === undefined || localSize < remoteSize) return { kind: 'resume', startAt: localSize };
   return localSize === remoteSize ? { kind: 'complete' } : { kind: 'larger' };
-}
-
-/** First line of a server reply, e.g. `530 Login incorrect.` */
-function replyText(err: FTPError): string {
-  return err.message.split(/\r?\n/)[0]?.trim() ?? String(err.code);
-}
-
-/** The stage an error happened in, which decides its message. */
-export type FtpStage = 'connect' | 'login' | { action: string; path: string };
-
-/**
- * Maps what basic-ftp (or the socket under it) threw to a one-line TandemError: socket errors and early
- * replies to FTP_CONNECT_FAILED, a refused login to FTP_LOGIN_FAILED, 550 (except for put) to FTP_REMOTE_MISSING, others to
- * FTP_REMOTE_FAILED. TandemErrors pass through.
- */
-export function describeFtpError(err: unknown, stage: FtpStage, target: FtpTarget): TandemError {
-  if (err instanceof TandemError) return err;
-  const where = target.host.includes(':')
-    ? `[${target.host}]:${target.port}`
-    : `${target.host}:${target.port}`;
-  if (err instanceof FTPError) {
-    if (stage === 'connect') return errors.FTP_CONNECT_FAILED(where, replyText(err));
-    if (stage === 'login') return errors.FTP_LOGIN_FAILED(target.user, replyText(err));
-    // 550 to STOR is a refusal (permission, bad name), to SIZE/RETR/LIST a missing path.
-    if (err.code === 550 && stage.action !== 'put')
-      return errors.FTP_REMOTE_MISSING(stage.path, replyText(err));
-    return errors.FTP_REMOTE_FAILED(`${stage.action} ${stage.path}`, replyText(err));
-  }
-  const error = err as NodeJS.ErrnoException;
-  const reason = error.code ?? (error.message ?? String(err)).replace(/ \((control|data) socket\)$/, '');
-  if (stage === 'connect' || stage === 'login') return errors.FTP_CONNECT_FAILED(where, reason);
-  return errors.FTP_REMOTE_FAILED(`${stage.action} ${stage.path}`, `connection lost: ${reason}`);
 }
 
 /** Options shared by the operations. */
@@ -274,16 +189,6 @@ async function localFileSize(file: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** A local file-system error (from opening the file) as FTP_LOCAL_FILE; anything else unchanged. */
-function localOr(err: unknown, action: string, file: string): unknown {
-  const code = (err as NodeJS.ErrnoException).code;
-  const syscall = (err as NodeJS.ErrnoException).syscall;
-  if (typeof code === 'string' && (syscall === 'open' || syscall === 'write' || syscall === 'read')) {
-    return errors.FTP_LOCAL_FILE(action, file, code);
-  }
-  return err;
 }
 
 /**

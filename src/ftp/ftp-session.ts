@@ -5,8 +5,9 @@ import type { Logger } from '../log/logger.js';
 import type { ConnectionInfo } from '../net/types.js';
 import { canonicalAddress } from './data-address.js';
 import { DataChannel } from './data-channel.js';
-import { COMMANDS, NOT_IMPLEMENTED } from './ftp-commands.js';
-import { type ControlInput, ControlLineSplitter, MAX_LINE_BYTES } from './ftp-commands-reader.js';
+import { COMMANDS } from './ftp-commands.js';
+import { dispatchCommand, isUrgent } from './ftp-commands-dispatch.js';
+import { type ControlInput, ControlLineSplitter } from './ftp-commands-reader.js';
 import type { FtpServerConfig, FtpUser } from './ftp-config.js';
 import type { FtpJail, JailPath } from './ftp-path.js';
 import { errorReply, formatMultiline, formatReply } from './ftp-replies.js';
@@ -256,37 +257,12 @@ export class FtpSession {
     if (this.#queue.length < QUEUE_PAUSE / 4 && this.#stream.isPaused()) this.#stream.resume();
     if (input === undefined) return;
     this.#busy = true;
-    this.#serve(input)
+    dispatchCommand(this, input)
       .catch((err: unknown) => this.replyError(err, this.cwd))
       .finally(() => {
         this.#busy = false;
         this.#pump();
       });
-  }
-
-  async #serve(input: ControlInput): Promise<void> {
-    if (input.kind === 'too-long')
-      return this.reply(500, `Command line too long (over ${MAX_LINE_BYTES} bytes)`);
-    if (input.kind === 'not-utf8') return this.reply(501, 'Command line is not valid UTF-8 (RFC 2640)');
-    const line = input.text;
-    const space = line.indexOf(' ');
-    const verb = (space < 0 ? line : line.slice(0, space)).toUpperCase();
-    const arg = space < 0 ? '' : line.slice(space + 1);
-    if (!/^[A-Z]{3,4}$/.test(verb))
-      return this.reply(500, `Syntax error: ${JSON.stringify(verb.slice(0, 16))} is not a command`);
-    const command = COMMANDS.get(verb);
-    if (command === undefined) {
-      if (NOT_IMPLEMENTED.has(verb)) return this.reply(502, `Command ${verb} not implemented`);
-      return this.reply(500, `Unknown command ${verb}`);
-    }
-    if (command.beforeLogin !== true && this.user === undefined) {
-      return this.reply(530, 'Please log in with USER and PASS first');
-    }
-    if (command.needsArg === true && arg.trim() === '')
-      return this.reply(501, `${verb} needs an argument: ${command.help}`);
-    if (verb !== 'RNTO') this.renameFrom = undefined;
-    this.log.debug({ client: this.info.remoteAddress, verb }, 'FTP command');
-    await command.run(this, arg);
   }
 
   #armIdle(): void {
@@ -310,11 +286,4 @@ export class FtpSession {
     this.#stream.end();
     this.#ended?.();
   }
-}
-
-/** True for a line served at once during a transfer: ABOR, STAT, NOOP, QUIT (RFC 959 §4.1.3). */
-function isUrgent(input: ControlInput): boolean {
-  if (input.kind !== 'line') return false;
-  const verb = input.text.slice(0, 5).trimEnd().toUpperCase();
-  return COMMANDS.get(verb)?.duringTransfer === true;
 }

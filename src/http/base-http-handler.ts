@@ -3,69 +3,18 @@ import type { Readable, Writable } from 'node:stream';
 import { format } from 'node:util';
 import { errors, TandemError } from '../errors/catalogue.js';
 import type { ConnectionHandler } from '../net/types.js';
-import { httpConnectionHandler } from './http-connection-handler.js';
-import { createHttpServer, type HttpServerOptions } from './http-server.js';
+import { errorPage } from './error-page.js';
+import type { HttpServerOptions } from './http-server.js';
+import { type ClientAddress, requestListenerHandler } from './request-listener-handler.js';
 
-/** Who sent a request: the peer's IP address and port ('' and 0 over a Unix socket). */
-export interface ClientAddress {
-  address: string;
-  port: number;
-}
-
-/** The limits an HTTP handler's server uses unless told otherwise (the httpserver's defaults). */
-export const DEFAULT_HTTP_LIMITS: Readonly<HttpServerOptions> = Object.freeze({
-  maxHeaderSize: 16384,
-  headersTimeout: 30_000,
-  requestTimeout: 300_000,
-  keepAliveTimeout: 5_000,
-});
-
-/** A request listener that is also told who the client is (from the model's ConnectionInfo). */
-export type ClientRequestListener = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  client: ClientAddress,
-) => void | Promise<void>;
-
-/** Options of requestListenerHandler. */
-export interface RequestListenerOptions {
-  /** Overrides of DEFAULT_HTTP_LIMITS. */
-  limits?: Partial<HttpServerOptions>;
-  /** Runs once when the server is closed, after the last connection. */
-  onClose?: () => void | Promise<void>;
-}
-
-/**
- * Makes a ConnectionHandler that serves HTTP/1.1 on Node's parser (createHttpServer + httpConnectionHandler)
- * and calls `listener` for each request with the client's address as the model reported it.
- */
-export function requestListenerHandler(
-  listener: ClientRequestListener,
-  options: RequestListenerOptions = {},
-): ConnectionHandler {
-  const clients = new WeakMap<object, ClientAddress>();
-  const server = createHttpServer({ ...DEFAULT_HTTP_LIMITS, ...options.limits }, (req, res) => {
-    const client = clients.get(req.socket) ?? {
-      address: req.socket.remoteAddress ?? '',
-      port: req.socket.remotePort ?? 0,
-    };
-    Promise.resolve()
-      .then(() => listener(req, res, client))
-      .catch((err: unknown) => {
-        process.stderr.write(`tandem: request listener failed: ${(err as Error).stack ?? String(err)}\n`);
-        if (!res.headersSent) res.writeHead(500, { 'Content-Length': '0' }).end();
-        else res.destroy();
-      });
-  });
-  const inner = httpConnectionHandler(server, options.onClose);
-  return {
-    ...inner,
-    handle(stream, info) {
-      clients.set(stream, { address: info.remoteAddress, port: info.remotePort });
-      return inner.handle(stream, info);
-    },
-  };
-}
+/** The Node-parser request listener handler the class helpers build on, re-exported for existing importers. */
+export {
+  type ClientAddress,
+  type ClientRequestListener,
+  DEFAULT_HTTP_LIMITS,
+  type RequestListenerOptions,
+  requestListenerHandler,
+} from './request-listener-handler.js';
 
 /** What a request handler instance is made from; the dispatcher passes it to the constructor. */
 export interface HandlerContext {
@@ -328,30 +277,6 @@ export function serveHandlerClass(
   limits?: Partial<HttpServerOptions>,
 ): (options?: unknown) => ConnectionHandler {
   return (options) => connectionHandlerFromClass(Class, options, limits);
-}
-
-function errorPage(code: number, message: string, explain: string): string {
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Error response</title>
-</head>
-<body>
-<h1>Error response</h1>
-<p>Error code: ${code}</p>
-<p>Message: ${escapeHtml(message)}</p>
-<p>Error code explanation: ${code} - ${escapeHtml(explain)}</p>
-</body>
-</html>
-`;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
 }
 
 /** `21/Nov/2026 05:04:43`, UTC. */
