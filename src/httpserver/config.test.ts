@@ -1,27 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { defaultHttpServerConfig, loadHttpServerConfig } from './config.js';
-import { rejectsInvalid } from './config-fixture.test-helper.js';
+import { configDir, rejectsInvalid } from './config-fixture.test-helper.js';
 
 describe('loadHttpServerConfig', () => {
-  let dir: string;
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tandem-httpserver-config-'));
-  });
-
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  async function configFile(name: string, content: unknown): Promise<string> {
-    const file = join(dir, name);
-    await writeFile(file, typeof content === 'string' ? content : JSON.stringify(content));
-    return file;
-  }
+  const tmp = configDir();
+  const { configFile } = tmp;
 
   it('gives the defaults with no file and no flags', async () => {
     const config = await loadHttpServerConfig({});

@@ -1,27 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { loadHttpServerConfig } from './config.js';
-import { rejectsInvalid } from './config-fixture.test-helper.js';
+import { configDir, rejectsInvalid } from './config-fixture.test-helper.js';
 
 describe('loadHttpServerConfig', () => {
-  let dir: string;
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tandem-httpserver-config-'));
-  });
-
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const tmp = configDir();
 
   describe('static', () => {
     let site: string;
 
     before(async () => {
-      site = join(dir, 'site');
+      site = join(tmp.path, 'site');
       await mkdir(join(site, 'public'), { recursive: true });
       await mkdir(join(site, 'docs'));
       await writeFile(join(site, 'file.txt'), 'not a directory');
