@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { deepFreeze } from '../config/deep-freeze.js';
-import { TandemError } from '../errors/catalogue.js';
 import { workerEntry } from '../net/handler-path.js';
+import { deserializeError } from '../net/port-duplex.js';
 import { keepYoungGenerationSmallAfter } from '../net/small-young-generation.js';
 import type { FtpServerConfig, FtpServerFlags } from './ftp-config.js';
 import type { FtpConfigResult } from './ftp-config-worker.js';
@@ -21,7 +21,5 @@ export async function loadFtpConfigOffThread(flags: FtpServerFlags): Promise<Ftp
   });
   await worker.terminate();
   if ('config' in result) return deepFreeze(result.config);
-  const { code, message, status, stack } = result.error;
-  if (code !== undefined) throw new TandemError(code, message, status);
-  throw Object.assign(new Error(message), { stack });
+  throw deserializeError(result.error);
 }

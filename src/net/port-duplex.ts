@@ -1,5 +1,6 @@
 import { Duplex } from 'node:stream';
 import type { MessagePort } from 'node:worker_threads';
+import { TandemError } from '../errors/catalogue.js';
 import type { ConnectionInfo } from './types.js';
 
 /**
@@ -20,6 +21,8 @@ export interface SerializedError {
   message: string;
   stack?: string;
   code?: string;
+  /** A TandemError's status. */
+  status?: number;
 }
 
 /**
@@ -32,17 +35,25 @@ export const PORT_WINDOW = 1024 * 1024;
 export function serializeError(error: unknown): SerializedError {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
   const code = (error as NodeJS.ErrnoException).code;
+  const status = error instanceof TandemError ? error.status : undefined;
   return {
     name: error.name,
     message: error.message,
     stack: error.stack,
     ...(code === undefined ? {} : { code }),
+    ...(status === undefined ? {} : { status }),
   };
 }
 
-/** The Error that `serializeError` described (name, message, stack and code kept). */
+/**
+ * The Error that `serializeError` described (name, message, stack and code kept); a TandemError comes back
+ * as a TandemError with its code and status.
+ */
 export function deserializeError(data: SerializedError): Error {
-  const error = Object.assign(new Error(data.message), { name: data.name, code: data.code });
+  const error =
+    data.name === 'TandemError' && data.code !== undefined
+      ? new TandemError(data.code, data.message, data.status)
+      : Object.assign(new Error(data.message), { name: data.name, code: data.code });
   if (data.stack !== undefined) error.stack = data.stack;
   return error;
 }
