@@ -1,8 +1,6 @@
-import { Worker } from 'node:worker_threads';
 import { deepFreeze } from '../config/deep-freeze.js';
-import { workerEntry } from '../net/handler-path.js';
 import { deserializeError } from '../net/port-duplex.js';
-import { keepYoungGenerationSmallAfter } from '../net/small-young-generation.js';
+import { startWorker } from '../net/start-worker.js';
 import type { FtpServerConfig, FtpServerFlags } from './ftp-config.js';
 import type { FtpConfigResult } from './ftp-config-worker.js';
 
@@ -12,8 +10,7 @@ import type { FtpConfigResult } from './ftp-config-worker.js';
  * (docs/bench-ftp.md); loaded in a thread that then ends, it never becomes part of the server.
  */
 export async function loadFtpConfigOffThread(flags: FtpServerFlags): Promise<FtpServerConfig> {
-  const worker = new Worker(workerEntry(import.meta.url, 'ftp-config-worker'), { workerData: flags });
-  keepYoungGenerationSmallAfter(worker);
+  const worker = startWorker(import.meta.url, 'ftp-config-worker', { workerData: flags });
   const result = await new Promise<FtpConfigResult>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);

@@ -1,8 +1,7 @@
 import type { ScryptOptions } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { errors } from '../errors/catalogue.js';
-import { workerEntry } from '../net/handler-path.js';
-import { keepYoungGenerationSmallAfter } from '../net/small-young-generation.js';
+import { startWorker } from '../net/start-worker.js';
 import type { ScryptJob, ScryptResult } from './scrypt-worker.js';
 
 interface Pending {
@@ -47,9 +46,8 @@ export class ScryptThread {
   }
 
   #start(): Worker {
-    const worker = new Worker(workerEntry(import.meta.url, 'scrypt-worker'));
+    const worker = startWorker(import.meta.url, 'scrypt-worker');
     worker.unref();
-    keepYoungGenerationSmallAfter(worker);
     worker.on('message', (result: ScryptResult) => {
       const pending = this.#pending.get(result.id);
       if (pending === undefined) return;

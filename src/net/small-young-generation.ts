@@ -25,7 +25,7 @@ export function keepYoungGenerationSmall(): void {
 
 /**
  * Sets the flag of keepYoungGenerationSmall again once `worker` is online, if it was wanted: a worker
- * thread's start-up resets V8's flags for the whole process (seen on Node 20).
+ * thread's start-up resets V8's flags for the whole process (seen on Node 20). startWorker calls it.
  */
 export function keepYoungGenerationSmallAfter(worker: Worker): void {
   if (wanted) worker.once('online', apply);

@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, type Worker } from 'node:worker_threads';
 import { errors } from '../errors/catalogue.js';
-import { workerEntry } from './handler-path.js';
 import { deserializeError, toTransferable } from './port-duplex.js';
 import { reportToStderr, requireHandlerModule } from './run-handler.js';
 import { bridgeSocket } from './socket-bridge.js';
+import { startWorker } from './start-worker.js';
 import type { FromWorker, ThreadWorkerData, ToWorker } from './thread-worker.js';
 import type {
   ConcurrencyModel,
@@ -124,7 +124,7 @@ export class ThreadModel implements ConcurrencyModel {
   /** Starts one worker; resolves once it has loaded the handler, rejects if it fails before that. */
   #spawn(): Promise<void> {
     const data: ThreadWorkerData = { handler: this.#source as HandlerModule };
-    const worker = new Worker(workerEntry(import.meta.url, 'thread-worker'), { workerData: data });
+    const worker = startWorker(import.meta.url, 'thread-worker', { workerData: data });
     const name = `thread model worker ${worker.threadId}`; // threadId reads -1 once the thread has exited
     let exited!: () => void;
     const slot: Slot = {
