@@ -74,6 +74,7 @@ async function store(session: FtpSession, arg: string, append: boolean): Promise
   if (path === undefined) return;
   let handle: FileHandle | undefined;
   try {
+    // Checked before the open so that a refused STOR creates no file, and again on what was opened below.
     const existing = await stat(path.real).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return undefined;
       throw err;
