@@ -84,6 +84,14 @@ export const errors = {
     (ms: number) => `Gateway timeout: no response head from webframe within ${ms} ms`,
   ),
 
+  RESPONSE_INVALID: define('RESPONSE_INVALID', 500, (reason: string) => `Invalid response: ${reason}`),
+  RESPONSE_LENGTH_MISMATCH: define(
+    'RESPONSE_LENGTH_MISMATCH',
+    500,
+    (declared: number, actual: string) =>
+      `response body ${actual} does not match its content-length ${declared}`,
+  ),
+
   PROTOCOL_VIOLATION: define(
     'PROTOCOL_VIOLATION',
     undefined,

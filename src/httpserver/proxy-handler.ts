@@ -5,7 +5,7 @@ import { clientAddress, requestHeadersForUpstream, responseHeadersForClient } fr
 import type { Logger } from '../log/logger.js';
 import type { ClientSession, ClientStream, ResponseEvents } from '../protocol/client-session.js';
 import { ErrorCode, errorCodeName } from '../protocol/frame-codec.js';
-import type { CheckedResponseHead } from '../protocol/head-check.js';
+import { type CheckedResponseHead, declaredLength, headerProblem } from '../protocol/head-check.js';
 import type { RequestHead } from '../protocol/types.js';
 import type { WebframePool } from './webframe-pool.js';
 
@@ -34,11 +34,7 @@ export function errorPage(status: number, message: string): string {
  * truncated body passed off as complete.
  */
 export function sendError(res: ServerResponse, error: TandemError, close = false): void {
-  if (res.headersSent) {
-    if (res.socket !== null && !res.socket.destroyed) res.socket.end();
-    else res.destroy();
-    return;
-  }
+  if (res.headersSent) return cutResponse(res);
   const status = error.status ?? 500;
   const body = errorPage(status, error.message);
   const headers: Record<string, string | number> = {
@@ -46,8 +42,18 @@ export function sendError(res: ServerResponse, error: TandemError, close = false
     'content-length': Buffer.byteLength(body),
   };
   if (close) headers.connection = 'close';
-  res.writeHead(status, headers);
+  // The reason phrase is given: a writeHead that threw on a bad header has already set the status message.
+  res.writeHead(status, STATUS_CODES[status] ?? 'Error', headers);
   res.end(body);
+}
+
+/**
+ * Ends a response that has started by closing its connection after what was written so far, so that the
+ * client sees a body cut short, never a truncated body passed off as complete nor bytes of another response.
+ */
+function cutResponse(res: ServerResponse): void {
+  if (res.socket !== null && !res.socket.destroyed) res.socket.end();
+  else res.destroy();
 }
 
 /**
@@ -70,6 +76,11 @@ class ProxiedRequest implements ResponseEvents {
   #stream: ClientStream | undefined;
   #timer: NodeJS.Timeout | undefined;
   #bytesSent = 0;
+  /** The body length the response head declared, when its body must be checked against it. */
+  #expected: number | undefined;
+  /** Body bytes written to the client while it was not taking them, not yet granted back to the webframe. */
+  #unacked = 0;
+  #waitingForDrain = false;
   #received = 0;
   #responded = false;
   #retried = false;
@@ -147,26 +158,48 @@ class ProxiedRequest implements ResponseEvents {
 
   onHead(head: CheckedResponseHead, end: boolean): void {
     clearTimeout(this.#timer);
+    const declared = declaredLength(head.headers);
+    const problem = headerProblem(head.headers) ?? (typeof declared === 'string' ? declared : undefined);
+    if (problem !== undefined) return this.#refuse(problem);
+    const req = this.#req;
     const res = this.#res;
     const headers = responseHeadersForClient(head.headers);
-    if (head.data !== undefined) {
-      // Passed on as a string: node:http then sends head and body in one buffer.
-      const length = Buffer.byteLength(head.data);
-      headers['content-length'] = String(length);
-      res.writeHead(head.status, headers);
-      this.#bytesSent = length;
-      res.end(head.data);
-    } else if (end) {
-      res.writeHead(head.status, headers);
-      res.end();
-    } else {
-      res.writeHead(head.status, headers);
+    // Responses that never carry a body, whatever content-length says (RFC 9110 §6.4.1, §8.6).
+    const bodiless = req.method === 'HEAD' || head.status === 204 || head.status === 304;
+    if (head.data === undefined && !bodiless && typeof declared === 'number') {
+      if (end && declared > 0) return this.#refuse(`content-length ${declared} and no body`);
+      this.#expected = declared;
+    }
+    try {
+      if (head.data !== undefined) {
+        // Passed on as a string: node:http then sends head and body in one buffer.
+        const length = Buffer.byteLength(head.data);
+        setContentLength(headers, length);
+        res.writeHead(head.status, headers);
+        this.#bytesSent = length;
+        res.end(head.data);
+      } else {
+        res.writeHead(head.status, headers);
+        if (end) res.end();
+      }
+    } catch (err) {
+      return this.#refuse((err as Error).message);
     }
     if (end) this.#responded = true;
   }
 
   onData(chunk: Buffer, end: boolean): void {
     const res = this.#res;
+    const expected = this.#expected;
+    if (expected !== undefined) {
+      const total = this.#bytesSent + chunk.length;
+      if (total > expected) return this.#cut(`of at least ${total} bytes`, end);
+      if (end && total < expected) {
+        res.write(chunk);
+        this.#bytesSent = total;
+        return this.#cut(`of ${total} bytes`, end);
+      }
+    }
     if (end) {
       // The last piece: no credit to give back, and node:http sends it with whatever is still buffered.
       this.#bytesSent += chunk.length;
@@ -174,12 +207,44 @@ class ProxiedRequest implements ResponseEvents {
       res.end(chunk.length > 0 ? chunk : undefined);
       return;
     }
-    if (chunk.length > 0) {
-      this.#bytesSent += chunk.length;
-      const stream = this.#stream as ClientStream;
-      if (res.write(chunk)) stream.consumed(chunk.length);
-      else res.once('drain', () => stream.consumed(chunk.length));
+    if (chunk.length === 0) return;
+    this.#bytesSent += chunk.length;
+    // Credit goes back only for bytes the client socket took: a client that does not read stops its
+    // stream after one window, and one drain listener serves every chunk written meanwhile.
+    if (res.write(chunk) && !this.#waitingForDrain) {
+      this.#stream!.consumed(chunk.length);
+      return;
     }
+    this.#unacked += chunk.length;
+    if (this.#waitingForDrain) return;
+    this.#waitingForDrain = true;
+    res.once('drain', this.#drained);
+  }
+
+  readonly #drained = (): void => {
+    this.#waitingForDrain = false;
+    const bytes = this.#unacked;
+    this.#unacked = 0;
+    this.#stream?.consumed(bytes);
+  };
+
+  /** A response head that cannot go to the client as it is: 502 for this request only, ABORT for its stream. */
+  #refuse(problem: string): void {
+    this.#o.log.warn(
+      { url: this.#req.url, problem },
+      'webframe sent a response head that cannot be passed on',
+    );
+    this.#stream?.abort(ErrorCode.PROTOCOL_ERROR, problem);
+    sendError(this.#res, errors.HTTP_BAD_GATEWAY(`the webframe's response head is invalid: ${problem}`));
+  }
+
+  /** A body that does not match its content-length: the client's connection is cut after what fits. */
+  #cut(actual: string, ended: boolean): void {
+    const mismatch = errors.RESPONSE_LENGTH_MISMATCH(this.#expected!, actual);
+    this.#o.log.warn({ url: this.#req.url }, `webframe ${mismatch.message}: connection cut`);
+    this.#expected = undefined;
+    if (!ended) this.#stream?.abort(ErrorCode.PROTOCOL_ERROR, mismatch.message);
+    cutResponse(this.#res);
   }
 
   onAbort(code: number, reason: string): void {
@@ -236,6 +301,12 @@ class ProxiedRequest implements ResponseEvents {
       ...(userAgent === undefined ? {} : { userAgent }),
     });
   }
+}
+
+/** Sets `content-length` to `length`, replacing one the webframe sent under any spelling of its name. */
+function setContentLength(headers: Record<string, string | string[]>, length: number): void {
+  for (const name in headers) if (name.toLowerCase() === 'content-length') delete headers[name];
+  headers['content-length'] = String(length);
 }
 
 export { TandemError };

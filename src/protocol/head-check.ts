@@ -59,3 +59,42 @@ export function checkResponseHead(
   if (data !== undefined && !endStream) return 'a HEAD with "data" must carry END_STREAM';
   return { status, headers, data };
 }
+
+/** A field name is a token (RFC 9110 §5.1, §5.6.2). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Characters no field value may hold (RFC 9110 §5.5): controls other than HTAB, DEL, and anything above U+00FF. */
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * What makes `headers` unfit for an HTTP/1.1 response head, naming the header (never its value, which may
+ * hold a client's input), or undefined when every name is a token and no value holds CR, LF or another
+ * control character. A header that fails here would split the response or make node:http throw.
+ */
+export function headerProblem(headers: HeaderMap | undefined): string | undefined {
+  for (const name in headers) {
+    if (!TOKEN.test(name)) return `header name ${JSON.stringify(name)} is not a token`;
+    const value = headers[name]!;
+    const values = typeof value === 'string' ? [value] : value;
+    for (const v of values) {
+      if (INVALID_VALUE.test(v))
+        return `header "${name}" has a control character (CR, LF, NUL…) in its value`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The `content-length` a head declares (its name in any case): a number, undefined when there is none, or a
+ * message when it is not one run of digits (a list such as `1, 2` included: RFC 9110 §8.6).
+ */
+export function declaredLength(headers: HeaderMap | undefined): number | undefined | string {
+  for (const name in headers) {
+    if (name.length !== 14 || name.toLowerCase() !== 'content-length') continue;
+    const value = headers[name]!;
+    if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) {
+      return `content-length ${JSON.stringify(value)} is not a number of bytes`;
+    }
+    return Number(value);
+  }
+  return undefined;
+}

@@ -1,4 +1,4 @@
-import { errors } from '../errors/catalogue.js';
+import { errors, isError, type TandemError } from '../errors/catalogue.js';
 import {
   ErrorCode,
   encodeCodeFrame,
@@ -10,7 +10,7 @@ import {
   HEADER_SIZE,
 } from './frame-codec.js';
 import { FrameSession } from './frame-session.js';
-import { checkRequestHead } from './head-check.js';
+import { checkRequestHead, declaredLength, headerProblem } from './head-check.js';
 import { InboundBody } from './inbound-body.js';
 import type { FrameSocket } from './stream-state.js';
 import { type SessionOptions, StreamState } from './stream-state.js';
@@ -163,11 +163,7 @@ export class ServerSession extends FrameSession<ServerStreamState> {
 
   #failed(err: unknown, stream: ServerStream): Reply {
     this.#onError?.(err, stream.head);
-    return {
-      status: 500,
-      headers: { 'content-type': 'text/plain; charset=utf-8' },
-      body: 'Internal Server Error',
-    };
+    return INTERNAL_ERROR_REPLY;
   }
 
   /** Writes the reply: in this turn when its body is in memory, else by pulling its stream. */
@@ -181,7 +177,9 @@ export class ServerSession extends FrameSession<ServerStreamState> {
     }
   }
 
-  #write(s: ServerStreamState, stream: ServerStream, reply: Reply): void {
+  #write(s: ServerStreamState, stream: ServerStream, given: Reply): void {
+    const problem = replyProblem(given, stream.head.method);
+    const reply = problem === undefined ? given : this.#failed(problem, stream);
     const body = reply.body;
     const head: { status: string; headers: Reply['headers']; data?: string } = {
       status: String(reply.status),
@@ -195,11 +193,14 @@ export class ServerSession extends FrameSession<ServerStreamState> {
       this.#sendWhole(s, head, body);
     } else {
       this.#sendHead(s, head, false);
-      this.#pull(s, body).then(
+      // A HEAD request's body is never passed on, so its length need not match (RFC 9110 §9.3.2).
+      const declared = stream.head.method === 'HEAD' ? undefined : declaredLength(reply.headers);
+      this.#pull(s, body, typeof declared === 'number' ? declared : undefined).then(
         () => this.#completed(s),
         (err: unknown) => {
           this.#onError?.(err, stream.head);
-          this.sendAbort(s, ErrorCode.INTERNAL_ERROR, 'response body failed');
+          const reason = isError(err, errors.RESPONSE_LENGTH_MISMATCH) ? err.message : 'response body failed';
+          this.sendAbort(s, ErrorCode.INTERNAL_ERROR, reason);
         },
       );
       return;
@@ -237,27 +238,39 @@ export class ServerSession extends FrameSession<ServerStreamState> {
     head: { status: string; headers: Reply['headers'] },
     body: Uint8Array,
   ): void {
-    if (!hasContentLength(head.headers)) {
+    if (declaredLength(head.headers) === undefined) {
       head.headers = { ...head.headers, 'content-length': String(body.byteLength) };
     }
     this.#sendHead(s, head, false);
     this.writeData(s, body, true);
   }
 
-  /** Sends a streamed body chunk by chunk, each only once the peer has granted credit for it. */
-  async #pull(s: ServerStreamState, body: AsyncIterable<Uint8Array>): Promise<void> {
+  /**
+   * Sends a streamed body chunk by chunk, each only once the peer has granted credit for it. With `declared`
+   * (its content-length), a body that would pass it or ends short of it rejects with RESPONSE_LENGTH_MISMATCH
+   * before a byte too many is sent, so the stream is aborted instead of ended.
+   */
+  async #pull(s: ServerStreamState, body: AsyncIterable<Uint8Array>, declared?: number): Promise<void> {
     const iterator = body[Symbol.asyncIterator]();
+    let sent = 0;
     try {
       for (;;) {
         const { value, done } = await iterator.next();
         if (!this.streams.has(s.id)) return;
         if (done) break;
+        sent += value.byteLength;
+        if (declared !== undefined && sent > declared) {
+          throw errors.RESPONSE_LENGTH_MISMATCH(declared, `of at least ${sent} bytes`);
+        }
         if (!this.writeData(s, value, false)) {
           await new Promise<void>((resolve) => {
             s.onWritable = resolve;
           });
           if (!this.streams.has(s.id)) return;
         }
+      }
+      if (declared !== undefined && sent < declared) {
+        throw errors.RESPONSE_LENGTH_MISMATCH(declared, `of ${sent} bytes`);
       }
       this.writeData(s, Buffer.alloc(0), true);
     } finally {
@@ -274,7 +287,34 @@ export class ServerSession extends FrameSession<ServerStreamState> {
   }
 }
 
-function hasContentLength(headers: Reply['headers']): boolean {
-  for (const name in headers) if (name.length === 14 && name.toLowerCase() === 'content-length') return true;
-  return false;
+/** The plain 500 sent for a handler that failed or a reply that cannot be sent as it is. */
+const INTERNAL_ERROR_REPLY: Reply = Object.freeze({
+  status: 500,
+  headers: Object.freeze({ 'content-type': 'text/plain; charset=utf-8' }),
+  body: 'Internal Server Error',
+});
+
+/**
+ * Why `reply` cannot be sent as it is: a header no HTTP response may carry, a content-length that is not a
+ * number, or a body held in memory whose length is not the declared one (a missing body declares 0 bytes,
+ * except for a HEAD request or a 304, whose content-length describes a body not sent: RFC 9110 §8.6).
+ * Sending it would let the client read part of this response as the next one.
+ */
+function replyProblem(reply: Reply, method: string): TandemError | undefined {
+  const headers = reply.headers;
+  if (headers === undefined) return undefined;
+  const problem = headerProblem(headers);
+  if (problem !== undefined) return errors.RESPONSE_INVALID(problem);
+  const declared = declaredLength(headers);
+  if (declared === undefined) return undefined;
+  if (typeof declared === 'string') return errors.RESPONSE_INVALID(declared);
+  const body = reply.body;
+  let actual: number;
+  if (typeof body === 'string') actual = Buffer.byteLength(body);
+  else if (body instanceof Uint8Array) actual = body.byteLength;
+  else if (body === null || body === undefined) {
+    if (method === 'HEAD' || reply.status === 304) return undefined;
+    actual = 0;
+  } else return undefined; // a stream is counted as it is sent (#pull)
+  return actual === declared ? undefined : errors.RESPONSE_LENGTH_MISMATCH(declared, `of ${actual} bytes`);
 }
