@@ -36,7 +36,13 @@ describe('createHttpServer', () => {
 
   before(async () => {
     server = createHttpServer(
-      { maxHeaderSize: 1024, headersTimeout: 200, requestTimeout: 2000, keepAliveTimeout: 1000 },
+      {
+        maxHeaderSize: 1024,
+        headersTimeout: 200,
+        requestTimeout: 2000,
+        keepAliveTimeout: 1000,
+        sendTimeout: 0,
+      },
       (req, res) => {
         res.setHeader('connection', 'close');
         res.end(`hello ${req.url}`);
@@ -107,12 +113,102 @@ describe('createHttpServer', () => {
 
   it('keeps the headers timeout within a shorter request timeout', async () => {
     const s = createHttpServer(
-      { maxHeaderSize: 1024, headersTimeout: 30_000, requestTimeout: 100, keepAliveTimeout: 1000 },
+      {
+        maxHeaderSize: 1024,
+        headersTimeout: 30_000,
+        requestTimeout: 100,
+        keepAliveTimeout: 1000,
+        sendTimeout: 0,
+      },
       (_req, res) => res.end(),
     );
     assert.equal(s.headersTimeout, 100);
     assert.equal(s.requestTimeout, 100);
     assert.equal(s.keepAliveTimeout, 1000);
     s.close();
+  });
+});
+
+describe('the send timeout', () => {
+  const SIZE = 16 << 20;
+  let server: Server;
+  let port: number;
+  const cut: string[] = [];
+
+  before(async () => {
+    server = createHttpServer(
+      {
+        maxHeaderSize: 1024,
+        headersTimeout: 5000,
+        requestTimeout: 0,
+        keepAliveTimeout: 1000,
+        sendTimeout: 2000,
+        onSendTimeout: (socket) => cut.push(String((socket as net.Socket).remotePort)),
+      },
+      (_req, res) => {
+        res.writeHead(200, { 'content-length': SIZE });
+        const chunk = Buffer.alloc(1 << 20);
+        let left = SIZE / chunk.length;
+        const pump = () => {
+          while (left > 0) {
+            left--;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        pump();
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(() => {
+    server.close();
+    server.closeAllConnections();
+  });
+
+  /** A client that asks for the big answer and takes what has arrived every 10 ms; resolves with what it got. */
+  function reader(): Promise<{ bytes: number; local: number }> {
+    return new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      let bytes = 0;
+      let local = 0;
+      socket.pause();
+      const timer = setInterval(() => {
+        for (let chunk: Buffer | null = socket.read(); chunk !== null; chunk = socket.read()) {
+          bytes += chunk.length;
+        }
+        if (bytes > SIZE) socket.destroy(); // the head and the whole body: done
+      }, 10);
+      socket.on('connect', () => {
+        local = socket.localPort ?? 0;
+      });
+      socket.on('close', () => {
+        clearInterval(timer);
+        resolve({ bytes, local });
+      });
+      socket.on('error', () => {});
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    });
+  }
+
+  it('cuts a client that takes no bytes, and says so', async () => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.pause(); // never reads: the answer fills the socket buffers and stops
+    socket.on('error', () => {});
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const local = String(socket.localPort);
+    for (let i = 0; i < 500 && !cut.includes(local); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(cut.includes(local), 'onSendTimeout was told');
+    const open = await new Promise<number>((resolve) => server.getConnections((_e, n) => resolve(n)));
+    assert.equal(open, 0, 'the server let go of the connection');
+    socket.destroy();
+  });
+
+  it('never cuts a client that reads slowly but steadily', async () => {
+    const { bytes, local } = await reader();
+    assert.ok(bytes > SIZE, `the whole answer arrived (${bytes} bytes)`);
+    assert.ok(!cut.includes(String(local)));
   });
 });

@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errors, type TandemError } from '../errors/catalogue.js';
+import { SendTimeout } from './send-timeout.js';
 
 /** Limits of a Tandem HTTP server; times in milliseconds, sizes in bytes. */
 export interface HttpServerOptions {
@@ -12,12 +13,17 @@ export interface HttpServerOptions {
   requestTimeout: number;
   /** Idle time of a kept-alive connection between requests. */
   keepAliveTimeout: number;
+  /** A client that takes none of the bytes it is sent for this long is cut (SendTimeout); 0 disables. */
+  sendTimeout: number;
+  /** Told of each connection the send timeout cuts. */
+  onSendTimeout?: (socket: Duplex) => void;
 }
 
 /**
  * Creates an HTTP/1.1 server on Node's own parser (llhttp, never the insecure mode) with the given limits,
  * and a 'clientError' listener that answers parse errors with 400, oversized heads with 431 and slow
- * clients with 408, as a short text response with `Connection: close`, then destroys the socket.
+ * clients with 408, as a short text response with `Connection: close`, then destroys the socket; a client
+ * that takes no bytes of its response for `sendTimeout` is cut (SendTimeout).
  * It does not listen: call `.listen()` or hand it accepted sockets with `server.emit('connection', socket)`.
  */
 export function createHttpServer(
@@ -40,6 +46,10 @@ export function createHttpServer(
     },
     handler,
   );
+  if (options.sendTimeout > 0) {
+    const sendTimeout = new SendTimeout(options.sendTimeout, (socket) => options.onSendTimeout?.(socket));
+    server.on('connection', (socket: Duplex) => sendTimeout.watch(socket));
+  }
   server.on('clientError', (err: NodeJS.ErrnoException & { reason?: string }, socket: Duplex) => {
     if (socket.writable && !responseStarted(socket)) {
       const error = clientErrorResponse(err, socket, headersTimeout, requestTimeout);

@@ -15,6 +15,7 @@ export const DEFAULT_HTTP_LIMITS: Readonly<HttpServerOptions> = Object.freeze({
   headersTimeout: 30_000,
   requestTimeout: 300_000,
   keepAliveTimeout: 5_000,
+  sendTimeout: 60_000,
 });
 
 /** A request listener that is also told who the client is (from the model's ConnectionInfo). */

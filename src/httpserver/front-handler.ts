@@ -49,6 +49,12 @@ export default function createFrontHandler(config: HttpServerConfig): Connection
       headersTimeout: config.timeouts.headers,
       requestTimeout: config.timeouts.request,
       keepAliveTimeout: config.timeouts.keepAlive,
+      sendTimeout: config.timeouts.send,
+      onSendTimeout: (socket) =>
+        log.warn(
+          { client: (socket as { remoteAddress?: string }).remoteAddress, timeout: config.timeouts.send },
+          `client took no bytes for ${config.timeouts.send} ms: connection cut`,
+        ),
     },
     handler,
   );

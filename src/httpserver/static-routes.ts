@@ -23,6 +23,9 @@ export interface StaticRoute {
 /** A request listener that answers the requests under a static prefix; false means "not mine, pass it on". */
 export type StaticRouter = (req: IncomingMessage, res: ServerResponse) => boolean;
 
+/** What a file transfer holds at a time for a client that reads slowly: 500 of them hold 8 MiB, not 128. */
+const SLOW_CLIENT_CHUNK = 16 * 1024;
+
 // RFC 9112 §3.2.2: a server must accept the absolute form (`GET http://host/a.txt`); only its path matters here.
 const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
 
@@ -110,7 +113,7 @@ export async function writeStaticReply(
   const plain = reply.body;
   if (plain !== null && typeof plain === 'object' && !Buffer.isBuffer(plain) && !('kind' in plain)) {
     try {
-      await pumpFile(plain.path, plain.start, plain.end, res, { counted });
+      await pumpFile(plain.path, plain.start, plain.end, res, { counted, slowChunkSize: SLOW_CLIENT_CHUNK });
     } catch {
       // As below: the head is out, so a client gone or a failed read can only cut the response.
       res.destroy();

@@ -68,4 +68,28 @@ describe('pumpFile', () => {
     setImmediate(() => out.destroy());
     await assert.rejects(pumping, /went away|destroyed/);
   });
+  it('with slowChunkSize, starts small and doubles while the receiver keeps up, but stays small for a slow one', async () => {
+    const SLOW = 16 * 1024;
+    const sizes = async (delay: number, end: number) => {
+      const seen: number[] = [];
+      const out = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          seen.push(chunk.length);
+          setTimeout(done, delay);
+        },
+      });
+      await pumpFile(join(root, 'big.bin'), 0, end, out, { slowChunkSize: SLOW });
+      return seen;
+    };
+    assert.deepEqual(await sizes(0, data.length - 1), [
+      SLOW,
+      2 * SLOW,
+      4 * SLOW,
+      8 * SLOW,
+      PUMP_CHUNK,
+      data.length - 15 * SLOW - PUMP_CHUNK,
+    ]);
+    // Each write takes 80 ms to complete: a slow client holds one small chunk at a time.
+    assert.deepEqual(await sizes(80, 4 * SLOW - 1), [SLOW, SLOW, SLOW, SLOW]);
+  });
 });

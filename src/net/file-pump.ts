@@ -7,12 +7,22 @@ export const PUMP_CHUNK = 256 * 1024;
 const POOL_BYTES = 4 * 1024 * 1024;
 const pools = new Map<number, Buffer[]>();
 
+/** A write that takes longer than this to complete means a slow receiver (see PumpOptions.slowChunkSize). */
+const SLOW_WRITE_MS = 50;
+
 /** Options of pumpFile and pumpFileHandle. */
 export interface PumpOptions {
   /** Told the bytes of each chunk as it is written. */
   counted?: (bytes: number) => void;
   /** Bytes per read and write; default PUMP_CHUNK. */
   chunkSize?: number;
+  /**
+   * Bytes of the first read and write, and of each one after a write that took over 50 ms to complete (a
+   * slow receiver); each write that completes sooner doubles the next, up to `chunkSize`. So a slow client
+   * holds this much rather than a whole chunk, and a fast one reaches `chunkSize` after a few writes.
+   * Default: always `chunkSize`.
+   */
+  slowChunkSize?: number;
 }
 
 /**
@@ -49,15 +59,13 @@ export async function pumpFileHandle(
   out: Writable,
   options: PumpOptions = {},
 ): Promise<void> {
-  const size = options.chunkSize ?? PUMP_CHUNK;
-  let pool = pools.get(size);
-  if (pool === undefined) {
-    pool = [];
-    pools.set(size, pool);
-  }
+  const full = options.chunkSize ?? PUMP_CHUNK;
+  const slow = options.slowChunkSize ?? full;
+  let size = slow;
   let position = start;
   while (position <= end) {
     if (out.destroyed) throw new Error('the receiver went away');
+    const pool = poolOf(size);
     const chunk = pool.pop() ?? Buffer.allocUnsafeSlow(size);
     const { bytesRead } = await file.read(chunk, 0, Math.min(size, end - position + 1), position);
     if (bytesRead === 0) {
@@ -66,10 +74,22 @@ export async function pumpFileHandle(
     }
     position += bytesRead;
     options.counted?.(bytesRead);
+    const started = performance.now();
     await writeChunk(out, chunk, bytesRead);
     release(pool, chunk);
+    size = performance.now() - started > SLOW_WRITE_MS ? slow : Math.min(full, size * 2);
   }
   out.end();
+}
+
+/** The idle chunks of one size. */
+function poolOf(size: number): Buffer[] {
+  let pool = pools.get(size);
+  if (pool === undefined) {
+    pool = [];
+    pools.set(size, pool);
+  }
+  return pool;
 }
 
 /**

@@ -21,7 +21,11 @@ import type { StreamState } from './stream-state.js';
 export abstract class FrameSession<S extends StreamState = StreamState> extends FrameConnection<S> {
   #drainWaiters = new Set<S>();
 
-  /** Sends `chunk` as DATA frames within the stream's credit. Returns false when the caller should wait for `onWritable`. */
+  /**
+   * Sends `chunk` as DATA frames within the stream's credit. Returns false when the caller should wait for
+   * `onWritable`: part of the chunk waits for credit, the credit is spent, or the socket is full. So a producer
+   * makes its next chunk only once it can be sent, and a stream holds at most one chunk beyond its window.
+   */
   protected writeData(s: S, chunk: Uint8Array, end: boolean): boolean {
     if (s.localEnded || this.closed) return false;
     if (s.pending !== undefined) {
@@ -53,7 +57,7 @@ export abstract class FrameSession<S extends StreamState = StreamState> extends 
       this.#drainWaiters.add(s);
       return false;
     }
-    return true;
+    return end || s.sendWindow > 0;
   }
 
   /** Reports `bytes` of a stream's DATA as consumed; grants them back once half a window has built up. */
@@ -152,7 +156,12 @@ export abstract class FrameSession<S extends StreamState = StreamState> extends 
     }
     s.sendWindow += increment;
     const pending = s.pending;
-    if (pending === undefined) return;
+    if (pending === undefined) {
+      // A producer that spent the credit waits for it; with the socket full, for the drain as well.
+      if (this.writeBlocked) this.#drainWaiters.add(s);
+      else this.wake(s);
+      return;
+    }
     s.pending = undefined;
     if (this.writeData(s, pending, s.pendingEnd) && s.pending === undefined) this.wake(s);
   }

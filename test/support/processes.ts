@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI, started the way a user starts it. */
@@ -95,4 +96,24 @@ export async function startStack(
       await Promise.all([httpserver.stop(), webframe.stop()]);
     },
   };
+}
+
+/** Resident memory of process `pid` and its children (a prefork model's workers), in MiB. */
+export function treeRssMiB(pid: number): number {
+  const pids = [pid];
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    if (children.length > 0) pids.push(...children.split(/\s+/).map(Number));
+  } catch {
+    // the process is gone: it holds nothing
+  }
+  let kib = 0;
+  for (const p of pids) {
+    try {
+      kib += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return kib / 1024;
 }
