@@ -154,4 +154,21 @@ describe('loading apps', () => {
       (err) => isError(err, errors.APP_INVALID) && /default-export/.test(err.message),
     );
   });
+  test('a module that throws while urls.ts imports it is reported as that module, with its line', async () => {
+    for (const ext of ['ts', 'mjs']) {
+      const dir = await writeApp({
+        'package.json': '{"type":"module"}',
+        [`urls.${ext}`]: `import * as views from './views.${ext === 'ts' ? 'js' : 'mjs'}';\nexport default [['/x', views.x]];\n`,
+        [`views.${ext}`]: `export function x() { return 'x'; }\nthrow new Error('views broke at import');\n`,
+      });
+      await assert.rejects(loadApp(dir), (err) => {
+        assert.ok(isError(err, errors.APP_LOAD_FAILED));
+        assert.equal(
+          err.message,
+          `cannot load app ${dir}: ${join(dir, `views.${ext}`)}:2: views broke at import (imported by urls.${ext})`,
+        );
+        return true;
+      });
+    }
+  });
 });

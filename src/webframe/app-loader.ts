@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { basename, join, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { errors } from '../errors/catalogue.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { StreamHandler } from '../protocol/types.js';
@@ -98,11 +98,36 @@ async function importModule(file: string, root: string): Promise<Record<string, 
     }
     return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (err) {
-    const failure = errors.APP_LOAD_FAILED(
-      root,
-      `${file}: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    const message = err instanceof Error ? err.message : String(err);
+    const thrower = throwingModule(err, root);
+    const where =
+      thrower === undefined || thrower.file === file
+        ? `${file}: ${message}`
+        : `${thrower.file}:${thrower.line}: ${message} (imported by ${basename(file)})`;
+    const failure = errors.APP_LOAD_FAILED(root, where);
     failure.cause = err;
     throw failure;
   }
+}
+
+/** A stack frame's location: `(/path/x.ts:2:7)`, `file:///path/x.mjs:2:7` or a bare path. */
+const FRAME_LOCATION = /((?:file:\/\/)?\/[^\s():]+):(\d+):\d+\)?$/;
+
+/**
+ * The module of the app folder `root` whose code threw `err` (its stack's first frame inside the folder), so
+ * that an error thrown while urls.ts imports views.ts is reported against views.ts; undefined when no frame
+ * of the stack lies in the folder (a syntax error names its file in the message instead).
+ */
+function throwingModule(err: unknown, root: string): { file: string; line: number } | undefined {
+  const stack = err instanceof Error ? err.stack : undefined;
+  if (stack === undefined) return undefined;
+  for (const frame of stack.split('\n').slice(1)) {
+    const match = FRAME_LOCATION.exec(frame.trim());
+    if (match === null) continue;
+    const file = match[1]!.startsWith('file:') ? fileURLToPath(match[1]!) : match[1]!;
+    if (file.startsWith(root + sep) && !file.includes(`${sep}node_modules${sep}`)) {
+      return { file, line: Number(match[2]) };
+    }
+  }
+  return undefined;
 }
