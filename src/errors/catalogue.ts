@@ -128,6 +128,12 @@ export const errors = {
     (model: string) =>
       `the ${model} model serves in other processes or threads, so it needs a handler module ({ module, export?, options? }), not a handler object`,
   ),
+  NET_CONNECTIONS_REFUSED: define(
+    'NET_CONNECTIONS_REFUSED',
+    undefined,
+    (count: number, capacity: number, limit: number) =>
+      `refused ${count} connection(s): ${capacity} are open, the most one process holds with ${limit} open files (ulimit -n); raise the limit to serve more`,
+  ),
   NET_WORKER_EXITED: define(
     'NET_WORKER_EXITED',
     undefined,

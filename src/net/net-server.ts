@@ -3,6 +3,7 @@ import { unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { listen } from './listen.js';
 import { createModel } from './models.js';
+import { connectionCapacity, openFilesLimit, RefusedConnections } from './open-files-limit.js';
 import { reportToStderr } from './run-handler.js';
 import type {
   ConcurrencyModel,
@@ -61,6 +62,7 @@ export class NetServer {
       case 'unix': {
         const server = createServer({ pauseOnConnect: true }, (socket) => this.#accept(socket));
         this.#stream = server;
+        this.#capConnections(server);
         if (t.kind === 'unix') {
           await unlink(t.path).catch(() => {});
           await new Promise<void>((resolve, reject) => {
@@ -122,6 +124,23 @@ export class NetServer {
       this.#unixDgram?.close();
     })();
     return this.#closing;
+  }
+
+  /**
+   * Caps the connections this process holds below its open-files limit, and reports the ones refused (at most
+   * once a second, with their count): at the limit, libuv would accept and close them without a word, and
+   * every file or webframe connection the process opens would fail with EMFILE.
+   */
+  #capConnections(server: Server): void {
+    const limit = openFilesLimit();
+    if (limit === undefined) return;
+    server.maxConnections = connectionCapacity(limit);
+    const refused = new RefusedConnections(
+      server.maxConnections,
+      limit,
+      this.#options.report ?? reportToStderr,
+    );
+    server.on('drop', () => refused.add());
   }
 
   #accept(socket: Socket): void {

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { errors } from '../errors/catalogue.js';
 import { ForkedChild, type ForkedChildEvents } from './forked-child.js';
+import { connectionCapacity, openFilesLimit, RefusedConnections } from './open-files-limit.js';
 import { reportToStderr, requireHandlerModule } from './run-handler.js';
 import type {
   ConcurrencyModel,
@@ -30,6 +31,9 @@ export class PreforkModel implements ConcurrencyModel {
   readonly name = 'prefork' as const;
   readonly #size: number;
   readonly #report: NetErrorReporter;
+  /** Connections one worker may hold (connectionCapacity of the open-files limit). */
+  readonly #capacity: number;
+  readonly #refused: RefusedConnections | undefined;
   /** Every child not yet exited, ready or starting. */
   readonly #children = new Set<ForkedChild>();
   /** Ready workers in dispatch order. */
@@ -53,6 +57,10 @@ export class PreforkModel implements ConcurrencyModel {
     }
     this.#size = options.workers;
     this.#report = report;
+    // Workers inherit this process's open-files limit; each holds its own connections.
+    const limit = openFilesLimit();
+    this.#capacity = limit === undefined ? Number.POSITIVE_INFINITY : connectionCapacity(limit);
+    this.#refused = limit === undefined ? undefined : new RefusedConnections(this.#capacity, limit, report);
   }
 
   /** Connections waiting for a worker or being served by one. */
@@ -86,8 +94,14 @@ export class PreforkModel implements ConcurrencyModel {
       return;
     }
     socket.on('error', () => {}); // a waiting client that gives up must not crash the server
-    this.#active++;
     const worker = this.#pick();
+    if (worker !== undefined && worker.open >= this.#capacity) {
+      // Every worker holds as many connections as its open-files limit allows: refuse, and say so.
+      this.#refused?.add();
+      socket.destroy();
+      return;
+    }
+    this.#active++;
     if (worker !== undefined) return worker.serve(socket, info);
     const entry: Pending = { socket, info };
     this.#pending.push(entry);
