@@ -17,7 +17,12 @@ function collect(dir) {
 
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : [...collect('src'), ...collect('test')].sort();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
-  stdio: 'inherit',
-});
+// A test that hangs (a condition that never comes) fails by name after five minutes instead of stalling CI.
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files],
+  {
+    stdio: 'inherit',
+  },
+);
 process.exit(result.status ?? 1);
