@@ -44,8 +44,8 @@ export async function webframeCommand(argv: string[]): Promise<void> {
     `webframe listening on ${address.host}:${address.port}`,
   );
   announceListening('webframe', address.host, address.port);
-  stopOnSignal(async () => {
-    log.info('webframe stopping: finishing open requests');
+  stopOnSignal(async (reason) => {
+    log.info({ reason }, `webframe stopping (${reason}): finishing open requests`);
     await server.close();
   });
 }

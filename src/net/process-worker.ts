@@ -1,7 +1,7 @@
 /**
  * The child process of the fork and prefork models (forked by ForkedChild, never run by hand). It loads the
  * handler module named by the first message, says `ready`, serves each socket it is handed with runConnection
- * and says `done` after each; on `close` (or when the parent goes away) it drains, waits for its connections,
+ * and says `done` after each; on `close` (or SIGTERM, or when the parent goes away) it drains, waits for its connections,
  * closes the handler and exits 0. In `once` mode (fork) it exits after its one connection.
  */
 import type { Socket } from 'node:net';
@@ -121,6 +121,12 @@ process.on('disconnect', () => {
   setTimeout(() => process.exit(1), ORPHAN_GRACE_MS).unref();
   void shutdown();
 });
+
+// A terminal sends SIGINT and SIGHUP to the whole process group; the parent decides and says `close`. SIGTERM
+// aimed at this worker (or the group) is a graceful stop of this worker.
+process.on('SIGINT', () => {});
+process.on('SIGHUP', () => {});
+process.on('SIGTERM', () => void shutdown());
 
 process.on('unhandledRejection', (reason) => report(reason, 'unhandled rejection in the handler'));
 process.on('uncaughtException', (err) => {
