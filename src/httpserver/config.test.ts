@@ -19,7 +19,7 @@ describe('loadHttpServerConfig', () => {
       workers: 2,
       static: [],
       limits: { maxHeaderSize: 16384, maxBodySize: 2147483648 },
-      timeouts: { headers: 30000, request: 300000, keepAlive: 5000, upstream: 60000 },
+      timeouts: { headers: 30000, request: 300000, keepAlive: 5000, upstream: 60000, drain: 30000 },
     });
     assert.deepEqual(config, defaultHttpServerConfig);
     assert.ok(
@@ -42,7 +42,13 @@ describe('loadHttpServerConfig', () => {
     assert.equal(config.debug, true);
     assert.deepEqual(config.webframe, { host: '::1', port: 7100 });
     assert.equal(config.connections, 4);
-    assert.deepEqual(config.timeouts, { headers: 30000, request: 300000, keepAlive: 5000, upstream: 1000 });
+    assert.deepEqual(config.timeouts, {
+      headers: 30000,
+      request: 300000,
+      keepAlive: 5000,
+      upstream: 1000,
+      drain: 30000,
+    });
     assert.deepEqual(config.limits, defaultHttpServerConfig.limits);
     assert.ok(Object.isFrozen(config.timeouts));
   });

@@ -51,6 +51,8 @@ export interface HttpServerConfig {
     keepAlive: number;
     /** Time for the webframe to send a response head; slower gets 504. */
     upstream: number;
+    /** Time a graceful stop lets requests in flight finish; what is still open then is cut (and logged). */
+    drain: number;
   };
 }
 
@@ -65,7 +67,13 @@ export const defaultHttpServerConfig: HttpServerConfig = Object.freeze({
   workers: 2,
   static: Object.freeze([]),
   limits: Object.freeze({ maxHeaderSize: 16384, maxBodySize: 2 * 1024 * 1024 * 1024 }),
-  timeouts: Object.freeze({ headers: 30_000, request: 300_000, keepAlive: 5_000, upstream: 60_000 }),
+  timeouts: Object.freeze({
+    headers: 30_000,
+    request: 300_000,
+    keepAlive: 5_000,
+    upstream: 60_000,
+    drain: 30_000,
+  }),
 });
 
 /** Command-line flags of the httpserver, as the CLI parsed them; `undefined` means not given. */
@@ -125,6 +133,7 @@ function fileSchema(base: string): z.ZodType<HttpServerConfigFile> {
             request: intRange(0, MAX_TIMEOUT).optional(),
             keepAlive: intRange(0, MAX_TIMEOUT).optional(),
             upstream: intRange(1, MAX_TIMEOUT).optional(),
+            drain: intRange(0, MAX_TIMEOUT).optional(),
           },
           objectError,
         )

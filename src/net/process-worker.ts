@@ -19,6 +19,8 @@ let open = 0;
 let closing = false;
 let finishing = false;
 let lastSend: Promise<void> = Promise.resolve();
+/** Sockets being served, for a `cut`. */
+const sockets = new Set<Socket>();
 
 /** Sends a message to the parent; resolves once it is written (at once if the parent is gone). */
 function send(message: FromChild): Promise<void> {
@@ -67,7 +69,11 @@ async function serve(socket: Socket | undefined, info: ConnectionInfo): Promise<
   const loaded = await handler;
   if (socket === undefined) report(new Error('a connection arrived without its socket'), 'process worker');
   else if (loaded === undefined) socket.destroy();
-  else await runConnection(loaded, socket, info, report);
+  else {
+    sockets.add(socket);
+    await runConnection(loaded, socket, info, report);
+    sockets.delete(socket);
+  }
   open--;
   await send({ type: 'done' });
   if (closing) {
@@ -112,6 +118,10 @@ process.on('message', (message: ToChild, socket?: Socket) => {
       break;
     case 'close':
       void shutdown();
+      break;
+    case 'cut':
+      void shutdown();
+      for (const open of sockets) open.destroy();
       break;
   }
 });
