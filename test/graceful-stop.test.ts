@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { agentRequest } from './support/agent-request.js';
 import { type Running, startStack } from './support/processes.js';
-import { waitFor } from './support/wait-for.js';
+import { exitOf, waitFor } from './support/wait-for.js';
 
 const APP = 'test/fixtures/app';
 
@@ -75,7 +75,7 @@ for (const model of ['event', 'prefork']) {
         const endings = await Promise.all(clients);
         const failed = endings.filter((e) => e.startsWith('failed'));
         assert.deepEqual(failed, [], `requests lost: ${failed.join('; ')}`);
-        const [code] = await once(stack.httpserver.proc, 'exit');
+        const [code] = await exitOf(stack.httpserver.proc);
         assert.equal(code, 0, stack.httpserver.stderr());
         assert.ok(
           endings.filter((e) => e === 'connection: close').length >= 1,
@@ -131,6 +131,31 @@ for (const model of ['event', 'prefork']) {
           stack.webframe.stderr(),
           /webframe drain deadline of 1000 ms passed: cut [1-9]\d* connection\(s\)/,
         );
+      } finally {
+        agent.destroy();
+        await stack.stop();
+      }
+    });
+
+    test('SIGHUP (no reload yet) is a graceful stop of httpserver and webframe, logged as such', async () => {
+      const stack = await startStack(APP, { webframe: models, httpserver: models });
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        assert.equal((await agentRequest(agent, `${stack.url}/pid`)).status, 200);
+        const slow = agentRequest(agent, `${stack.url}/sleep/1000`, {
+          onSent: () => stack.httpserver.proc.kill('SIGHUP'),
+        });
+        assert.equal((await slow).status, 200);
+        const [httpserverCode] = await exitOf(stack.httpserver.proc);
+        assert.equal(httpserverCode, 0, stack.httpserver.stderr());
+        assert.match(
+          stack.httpserver.stderr(),
+          /httpserver stopping \(SIGHUP, no reload yet: a graceful stop\)/,
+        );
+        stack.webframe.proc.kill('SIGHUP');
+        const [webframeCode] = await exitOf(stack.webframe.proc);
+        assert.equal(webframeCode, 0, stack.webframe.stderr());
+        assert.match(stack.webframe.stderr(), /webframe stopping \(SIGHUP, no reload yet: a graceful stop\)/);
       } finally {
         agent.destroy();
         await stack.stop();

@@ -6,7 +6,7 @@ import { afterEach, describe, test } from 'node:test';
 import { agentRequest } from './support/agent-request.js';
 import { curl } from './support/http-client.js';
 import { CLI, startProcess } from './support/processes.js';
-import { alive, waitFor } from './support/wait-for.js';
+import { alive, exitOf, waitFor } from './support/wait-for.js';
 
 /** Process groups started by the current test: whatever a failing test leaves behind is killed after it. */
 const groups: number[] = [];
@@ -99,7 +99,7 @@ describe('tandem serve', () => {
           const response = await slow;
           assert.equal(response.status, 200, running.stderr());
           assert.equal(response.body, 'slept 1500');
-          const [code] = await once(running.proc, 'exit');
+          const [code] = await exitOf(running.proc);
           assert.equal(code, 0, running.stderr());
           await waitFor(() => !groupAlive(pgid), 'every process of the group to exit');
           if (signal === 'SIGHUP') assert.match(running.stderr(), /SIGHUP, no reload yet: a graceful stop/);

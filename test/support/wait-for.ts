@@ -1,3 +1,6 @@
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+
 /** Resolves once `condition` holds (checked every 20 ms); rejects naming `what` after `ms`. */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
@@ -19,4 +22,10 @@ export function alive(pid: number): boolean {
     return false;
   }
   return true;
+}
+
+/** Resolves with `[code, signal]` once `proc` has exited, at once if it already has. */
+export async function exitOf(proc: ChildProcess): Promise<[number | null, NodeJS.Signals | null]> {
+  if (proc.exitCode === null && proc.signalCode === null) await once(proc, 'exit');
+  return [proc.exitCode, proc.signalCode];
 }
