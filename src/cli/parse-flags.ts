@@ -20,7 +20,7 @@ export function parseCount(text: string, flag: string): number {
   return count;
 }
 
-/** Parses a duration flag in ms such as `--drain-timeout` (0 … 2147483647), or throws a usage error naming it. */
+/** Parses a duration flag in ms such as `--drain-timeout` (0 … 2147483647), or throws a usage error. */
 export function parseMillis(text: string, flag: string): number {
   const ms = Number(text);
   if (!/^\d+$/.test(text) || ms > 2_147_483_647) {

@@ -1,8 +1,9 @@
 /**
  * The child process of the fork and prefork models (forked by ForkedChild, never run by hand). It loads the
  * handler module named by the first message, says `ready`, serves each socket it is handed with runConnection
- * and says `done` after each; on `close` (or SIGTERM, or when the parent goes away) it drains, waits for its connections,
- * closes the handler and exits 0. In `once` mode (fork) it exits after its one connection.
+ * and says `done` after each; on `close` (or SIGTERM, or when the parent goes away) it drains, waits for its
+ * connections, closes the handler and exits 0; on `cut` (a drain deadline passed) it destroys them first. In
+ * `once` mode (fork) it exits after its one connection.
  */
 import type { Socket } from 'node:net';
 import { errors, TandemError } from '../errors/catalogue.js';
