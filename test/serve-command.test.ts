@@ -1,32 +1,59 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { describe, test } from 'node:test';
+import { Agent } from 'node:http';
+import { connect } from 'node:net';
+import { afterEach, describe, test } from 'node:test';
+import { agentRequest } from './support/agent-request.js';
 import { curl } from './support/http-client.js';
 import { CLI, startProcess } from './support/processes.js';
+import { alive, exitOf, waitFor } from './support/wait-for.js';
 
-/** `tandem serve` on free ports, as `npm start` runs it. */
-function serve() {
-  return startProcess(
+/** Process groups started by the current test: whatever a failing test leaves behind is killed after it. */
+const groups: number[] = [];
+
+/** `tandem serve` on free ports, as `npm start` runs it, in a process group of its own (as a shell job). */
+async function serve(app = 'examples/site', extra: string[] = []) {
+  const running = await startProcess(
     process.execPath,
-    [CLI, 'serve', 'examples/site', '--port', '0', '--webframe-port', '0'],
-    /Tandem is serving examples\/site at http:\/\/127\.0\.0\.1:(\d+)\//,
+    [CLI, 'serve', app, '--port', '0', '--webframe-port', '0', ...extra],
+    /Tandem is serving \S+ at http:\/\/127\.0\.0\.1:(\d+)\//,
+    { detached: true },
   );
+  groups.push(running.proc.pid as number);
+  return running;
 }
 
-/** Pids of the two children, from their "listening" log lines. */
-function childPids(stderr: string): number[] {
-  return [...stderr.matchAll(/"pid":(\d+),"name":"(webframe|httpserver)".*listening/g)].map((m) =>
+afterEach(() => {
+  for (const pgid of groups.splice(0)) if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
+});
+
+/** Pids of the children in the order they said "listening" (webframes, restarted ones too, and the httpserver). */
+function childPids(stderr: string, role = 'webframe|httpserver'): number[] {
+  return [...stderr.matchAll(new RegExp(`"pid":(\\d+),"name":"(${role})".*listening`, 'g'))].map((m) =>
     Number(m[1]),
   );
 }
 
-function alive(pid: number): boolean {
+/** True while any process of group `pgid` exists. */
+function groupAlive(pgid: number): boolean {
   try {
-    process.kill(pid, 0);
+    process.kill(-pgid, 0);
     return true;
   } catch {
     return false;
   }
+}
+
+/** True when nothing accepts connections on 127.0.0.1:`port`. */
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
 }
 
 describe('tandem serve', () => {
@@ -42,14 +69,79 @@ describe('tandem serve', () => {
     for (const pid of pids) assert.equal(alive(pid), false, `child ${pid} still running`);
   });
 
-  test('if the webframe dies, the httpserver is stopped and the reason printed', async () => {
+  test('if the httpserver dies, the webframe is stopped and the reason printed', async () => {
     const running = await serve();
     const [webframePid, httpserverPid] = childPids(running.stderr());
     assert.ok(webframePid !== undefined && httpserverPid !== undefined);
-    process.kill(webframePid, 'SIGKILL');
+    process.kill(httpserverPid, 'SIGKILL');
     const [code] = await once(running.proc, 'exit');
     assert.equal(code, 1);
-    assert.match(running.stderr(), /webframe exited \(SIGKILL\); stopping the other process/);
-    assert.equal(alive(httpserverPid), false);
+    assert.match(running.stderr(), /httpserver exited \(SIGKILL\); stopping the webframe/);
+    assert.equal(alive(webframePid), false);
   });
+
+  for (const model of ['event', 'prefork']) {
+    describe(`--model ${model}`, () => {
+      const start = () => serve('test/fixtures/app', ['--model', model, '--workers', '2']);
+
+      for (const signal of ['SIGINT', 'SIGHUP'] as const) {
+        const as = signal === 'SIGINT' ? "a terminal's Ctrl-C" : "a terminal's hangup";
+        test(`${signal} to the process group (${as}): a request in flight finishes with 200`, async () => {
+          const running = await start();
+          const pgid = running.proc.pid as number;
+          const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+          const url = `http://127.0.0.1:${running.port}`;
+          assert.equal((await agentRequest(agent, `${url}/pid`)).status, 200);
+          // Same connection, so it is accepted and being read when the signal comes.
+          const slow = agentRequest(agent, `${url}/sleep/1500`, {
+            onSent: () => process.kill(-pgid, signal),
+          });
+          const response = await slow;
+          assert.equal(response.status, 200, running.stderr());
+          assert.equal(response.body, 'slept 1500');
+          const [code] = await exitOf(running.proc);
+          assert.equal(code, 0, running.stderr());
+          await waitFor(() => !groupAlive(pgid), 'every process of the group to exit');
+          if (signal === 'SIGHUP') assert.match(running.stderr(), /SIGHUP, no reload yet: a graceful stop/);
+          agent.destroy();
+        });
+      }
+
+      test('kill -9 of serve: the children notice, stop and free the port', async () => {
+        const running = await start();
+        const pgid = running.proc.pid as number;
+        assert.equal(childPids(running.stderr()).length, 2);
+        running.proc.kill('SIGKILL');
+        await once(running.proc, 'exit');
+        await waitFor(() => !groupAlive(pgid), 'the orphaned children (and their workers) to exit');
+        assert.equal(await refused(running.port), true, 'the port is free');
+      });
+
+      test('a webframe that dies is restarted on its port, with a growing pause and a log line', async () => {
+        const running = await start();
+        const url = `http://127.0.0.1:${running.port}/pid`;
+        const webframes = () => childPids(running.stderr(), 'webframe');
+        for (const [round, pause] of [
+          [1, 100],
+          [2, 200],
+        ] as const) {
+          process.kill(webframes().at(-1) as number, 'SIGKILL');
+          await waitFor(
+            () =>
+              new RegExp(`webframe exited \\(SIGKILL\\).*restarting it on port \\d+ in ${pause} ms`).test(
+                running.stderr(),
+              ),
+            `restart log line ${round}`,
+          );
+          await waitFor(() => webframes().length === round + 1, `restarted webframe ${round} to listen`);
+          await waitFor(
+            async () => (await curl([url]).catch(() => ({ status: 0 }))).status === 200,
+            'requests to be served again',
+          );
+        }
+        assert.equal(running.proc.exitCode, null, 'serve keeps running');
+        assert.equal(await running.stop(), 0);
+      });
+    });
+  }
 });

@@ -40,8 +40,8 @@ export async function httpserverCommand(argv: string[]): Promise<void> {
     `httpserver listening on http://${address.host}:${address.port}, webframe at ${webframe}`,
   );
   announceListening('httpserver', address.host, address.port);
-  stopOnSignal(async () => {
-    log.info('httpserver stopping: finishing open requests');
+  stopOnSignal(async (reason) => {
+    log.info({ reason }, `httpserver stopping (${reason}): finishing open requests`);
     await server.close();
   });
 }

@@ -20,6 +20,17 @@ export function parseCount(text: string, flag: string): number {
   return count;
 }
 
+/** Parses a duration flag in ms such as `--drain-timeout` (0 … 2147483647), or throws a usage error. */
+export function parseMillis(text: string, flag: string): number {
+  const ms = Number(text);
+  if (!/^\d+$/.test(text) || ms > 2_147_483_647) {
+    throw errors.CLI_USAGE(
+      `${flag}: expected milliseconds, an integer from 0 to 2147483647, got ${JSON.stringify(text)}`,
+    );
+  }
+  return ms;
+}
+
 /** Parses `--model`, or throws a usage error listing the models. */
 export function parseModel(text: string): ModelName {
   if ((MODEL_NAMES as readonly string[]).includes(text)) return text as ModelName;

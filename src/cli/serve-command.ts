@@ -1,16 +1,26 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parsePort } from './parse-flags.js';
+import { parseCount, parseModel, parsePort } from './parse-flags.js';
 
 /** Help text of `tandem serve`. */
 export const SERVE_USAGE = `Usage: tandem serve [APP_DIR] [--host H] [--port P] [--webframe-port P] [--debug]
+                    [--model loop|event|fork|prefork|thread] [--workers N]
 
 Starts the webframe for APP_DIR (default examples/site) and an httpserver in front of it,
-as two processes (default http://127.0.0.1:8808, webframe on 127.0.0.1:8806).
-Ctrl-C stops both; if either dies, the other is stopped and the reason printed.`;
+as two processes (default http://127.0.0.1:8808, webframe on 127.0.0.1:8806); --model and
+--workers are given to both. Ctrl-C, SIGTERM or SIGHUP stops both gracefully (requests in
+flight finish); a second Ctrl-C or SIGTERM stops them at once. A webframe that dies is
+restarted on the same port (after a growing pause if it keeps dying); if the httpserver
+dies, the webframe is stopped and the reason printed.`;
 
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+
+/** Pause before the first restart of a webframe that died; doubled after each quick death, up to the cap. */
+const RESTART_FIRST_MS = 100;
+const RESTART_MAX_MS = 10_000;
+/** A webframe that ran this long before dying was healthy: its next restart starts over at the first pause. */
+const RESTART_HEALTHY_MS = 10_000;
 
 interface Listening {
   event: 'listening';
@@ -18,17 +28,30 @@ interface Listening {
   port: number;
 }
 
-/** Starts one child `tandem` process and resolves once it listens; rejects if it exits first. */
-function startChild(role: string, args: string[]): Promise<{ child: ChildProcess; port: number }> {
+/** A child `tandem` process that has just been forked, and whether it reached "listening". */
+interface Started {
+  child: ChildProcess;
+  /** Resolves with the port once the child listens; rejects if it exits first. */
+  listening: Promise<number>;
+}
+
+/** Forks one child `tandem` process; `listening` settles once it listens or exits. */
+function startChild(role: string, args: string[]): Started {
   const child = fork(MAIN, [role, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
+  const listening = new Promise<number>((resolve, reject) => {
     child.on('message', (message: Listening) => {
-      if (message?.event === 'listening') resolve({ child, port: message.port });
+      if (message?.event === 'listening') resolve(message.port);
     });
     child.once('exit', (code, signal) =>
       reject(new Error(`${role} exited during start (${signal ?? `code ${code}`})`)),
     );
   });
+  listening.catch(() => {}); // a restarted webframe that fails to start is handled by its 'exit'
+  return { child, listening };
+}
+
+function running(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
 }
 
 /** `tandem serve`: webframe and httpserver as two processes, started, watched and stopped together. */
@@ -41,68 +64,107 @@ export async function serveCommand(argv: string[]): Promise<void> {
       port: { type: 'string' },
       'webframe-port': { type: 'string' },
       debug: { type: 'boolean' },
+      model: { type: 'string' },
+      workers: { type: 'string' },
     },
   });
   const appDir = positionals[0] ?? 'examples/site';
   const host = values.host ?? '127.0.0.1';
   const port = parsePort(values.port ?? '8808', '--port');
   const webframePort = parsePort(values['webframe-port'] ?? '8806', '--webframe-port');
-  const debug = values.debug === true ? ['--debug'] : [];
+  const shared = [
+    ...(values.debug === true ? ['--debug'] : []),
+    ...(values.model === undefined ? [] : ['--model', parseModel(values.model)]),
+    ...(values.workers === undefined ? [] : ['--workers', String(parseCount(values.workers, '--workers'))]),
+  ];
+  const webframeArgs = (p: number) => [appDir, '--host', '127.0.0.1', '--port', String(p), ...shared];
 
-  const children: ChildProcess[] = [];
+  const children = new Set<ChildProcess>();
+  let frontChild: ChildProcess | undefined;
   let stopping = false;
-  const stopAll = (code: number) => {
+  let restartTimer: NodeJS.Timeout | undefined;
+  const stopped = (child: ChildProcess | undefined) =>
+    child === undefined || !running(child) ? undefined : new Promise((r) => child.once('exit', r));
+  // The httpserver first, the webframe once it is gone: requests the httpserver is finishing still need the
+  // webframe. Each child drains within its own deadline (timeouts.drain, --drain-timeout); no timer here.
+  const stopAll = async (code: number) => {
     stopping = true;
-    for (const child of children)
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const force = setTimeout(() => {
-      for (const child of children) child.kill('SIGKILL');
-    }, 5000);
-    force.unref();
-    Promise.all(
-      children.map((c) =>
-        c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)),
-      ),
-    ).then(() => process.exit(code));
+    clearTimeout(restartTimer);
+    if (frontChild !== undefined && running(frontChild)) frontChild.kill('SIGTERM');
+    await stopped(frontChild);
+    for (const child of children) if (running(child)) child.kill('SIGTERM');
+    await Promise.all([...children].map(stopped));
+    process.exit(code);
   };
-  const watch = (role: string, child: ChildProcess) => {
-    children.push(child);
-    child.on('exit', (code, signal) => {
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      if (signal === 'SIGHUP') return;
+      for (const child of children) if (running(child)) child.kill('SIGKILL');
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    if (signal === 'SIGHUP') process.stderr.write('tandem serve: SIGHUP, no reload yet: a graceful stop\n');
+    void stopAll(0);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+
+  const track = (child: ChildProcess) => {
+    children.add(child);
+    child.once('exit', () => children.delete(child));
+  };
+
+  const first = startChild('webframe', webframeArgs(webframePort));
+  track(first.child);
+  // The port the webframe first bound: the httpserver is told it, so every restart binds it again.
+  const boundPort = await first.listening;
+
+  let pause = RESTART_FIRST_MS;
+  const watchWebframe = (child: ChildProcess, startedAt: number) => {
+    child.once('exit', (code, signal) => {
       if (stopping) return;
+      const lived = Date.now() - startedAt;
+      if (lived >= RESTART_HEALTHY_MS) pause = RESTART_FIRST_MS;
       process.stderr.write(
-        `tandem serve: ${role} exited (${signal ?? `code ${code}`}); stopping the other process\n`,
+        `tandem serve: webframe exited (${signal ?? `code ${code}`}) after ${lived} ms; ` +
+          `restarting it on port ${boundPort} in ${pause} ms\n`,
       );
-      stopAll(1);
+      restartTimer = setTimeout(() => {
+        if (stopping) return;
+        const next = startChild('webframe', webframeArgs(boundPort));
+        track(next.child);
+        watchWebframe(next.child, Date.now());
+      }, pause);
+      pause = Math.min(pause * 2, RESTART_MAX_MS);
     });
   };
-  process.on('SIGINT', () => stopAll(0));
-  process.on('SIGTERM', () => stopAll(0));
+  watchWebframe(first.child, Date.now());
 
-  const webframe = await startChild('webframe', [
-    appDir,
+  const front = startChild('httpserver', [
     '--host',
-    '127.0.0.1',
+    host,
     '--port',
-    String(webframePort),
-    ...debug,
+    String(port),
+    '--webframe',
+    `127.0.0.1:${boundPort}`,
+    ...shared,
   ]);
-  watch('webframe', webframe.child);
-  let front: { child: ChildProcess; port: number };
+  track(front.child);
+  frontChild = front.child;
+  let frontPort: number;
   try {
-    front = await startChild('httpserver', [
-      '--host',
-      host,
-      '--port',
-      String(port),
-      '--webframe',
-      `127.0.0.1:${webframe.port}`,
-      ...debug,
-    ]);
+    frontPort = await front.listening;
   } catch (err) {
     process.stderr.write(`tandem serve: ${(err as Error).message}; stopping the webframe\n`);
-    stopAll(1);
+    void stopAll(1);
     return;
   }
-  watch('httpserver', front.child);
-  process.stdout.write(`Tandem is serving ${appDir} at http://${host}:${front.port}/ (Ctrl-C stops)\n`);
+  front.child.once('exit', (code, signal) => {
+    if (stopping) return;
+    process.stderr.write(
+      `tandem serve: httpserver exited (${signal ?? `code ${code}`}); stopping the webframe\n`,
+    );
+    void stopAll(1);
+  });
+  process.stdout.write(`Tandem is serving ${appDir} at http://${host}:${frontPort}/ (Ctrl-C stops)\n`);
 }

@@ -3,15 +3,17 @@ import { createLogger } from '../log/logger.js';
 import { loadApp } from '../webframe/app-loader.js';
 import { WebframeServer } from '../webframe/server.js';
 import type { SettingsOverrides } from '../webframe/settings.js';
-import { parseCount, parseModel, parsePort } from './parse-flags.js';
+import { parseCount, parseMillis, parseModel, parsePort } from './parse-flags.js';
 import { announceListening, stopOnSignal } from './signals.js';
 
 /** Help text of `tandem webframe`. */
 export const WEBFRAME_USAGE = `Usage: tandem webframe [APP_DIR] [--host H] [--port P] [--debug]
-                       [--model loop|event|fork|prefork|thread] [--workers N]
+                       [--model loop|event|fork|prefork|thread] [--workers N] [--drain-timeout MS]
 
 Serves the app in APP_DIR (default .) over the frame protocol: urls.ts, views.ts,
-settings.ts and static/. Flags override the app's settings.ts (default 127.0.0.1:8806).`;
+settings.ts and static/. Flags override the app's settings.ts (default 127.0.0.1:8806).
+On SIGTERM (SIGINT, SIGHUP) open streams may finish for --drain-timeout ms (settings key
+drainTimeout, default 30000); what is still open then is cut and the count logged.`;
 
 /** `tandem webframe`: loads an app and serves it to httpservers over the frame protocol. */
 export async function webframeCommand(argv: string[]): Promise<void> {
@@ -24,6 +26,7 @@ export async function webframeCommand(argv: string[]): Promise<void> {
       debug: { type: 'boolean' },
       model: { type: 'string' },
       workers: { type: 'string' },
+      'drain-timeout': { type: 'string' },
     },
   });
   const log = createLogger('webframe');
@@ -33,6 +36,9 @@ export async function webframeCommand(argv: string[]): Promise<void> {
     ...(values.debug === undefined ? {} : { debug: values.debug }),
     ...(values.model === undefined ? {} : { model: parseModel(values.model) }),
     ...(values.workers === undefined ? {} : { workers: parseCount(values.workers, '--workers') }),
+    ...(values['drain-timeout'] === undefined
+      ? {}
+      : { drainTimeout: parseMillis(values['drain-timeout'], '--drain-timeout') }),
   };
   // Loaded here first so that a broken app is reported before anything listens; workers load it again.
   const app = await loadApp(positionals[0] ?? '.', { ...overrides, logger: log });
@@ -44,8 +50,8 @@ export async function webframeCommand(argv: string[]): Promise<void> {
     `webframe listening on ${address.host}:${address.port}`,
   );
   announceListening('webframe', address.host, address.port);
-  stopOnSignal(async () => {
-    log.info('webframe stopping: finishing open requests');
+  stopOnSignal(async (reason) => {
+    log.info({ reason }, `webframe stopping (${reason}): finishing open requests`);
     await server.close();
   });
 }

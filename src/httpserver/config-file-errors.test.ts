@@ -66,7 +66,7 @@ describe('loadHttpServerConfig', () => {
     const file = await configFile('unknown.json', { timeouts: { upstrem: 5 } });
     await rejectsInvalid(
       loadHttpServerConfig({ config: file }),
-      `${file}: key "timeouts.upstrem": unknown key; expected one of headers, request, keepAlive, upstream, send`,
+      `${file}: key "timeouts.upstrem": unknown key; expected one of headers, request, keepAlive, upstream, send, drain`,
     );
     const file2 = await configFile('unknown2.json', { prot: 80 });
     await assert.rejects(

@@ -19,7 +19,14 @@ describe('loadHttpServerConfig', () => {
       workers: 2,
       static: [],
       limits: { maxHeaderSize: 16384, maxBodySize: 2147483648 },
-      timeouts: { headers: 30000, request: 300000, keepAlive: 5000, upstream: 60000, send: 60000 },
+      timeouts: {
+        headers: 30000,
+        request: 300000,
+        keepAlive: 5000,
+        upstream: 60000,
+        send: 60000,
+        drain: 30000,
+      },
     });
     assert.deepEqual(config, defaultHttpServerConfig);
     assert.ok(
@@ -48,6 +55,7 @@ describe('loadHttpServerConfig', () => {
       keepAlive: 5000,
       upstream: 1000,
       send: 60000,
+      drain: 30000,
     });
     assert.deepEqual(config.limits, defaultHttpServerConfig.limits);
     assert.ok(Object.isFrozen(config.timeouts));

@@ -53,6 +53,8 @@ export interface HttpServerConfig {
     upstream: number;
     /** A client that takes no bytes of its response for this long is cut, like nginx's send_timeout. */
     send: number;
+    /** Time a graceful stop lets requests in flight finish; what is still open then is cut (and logged). */
+    drain: number;
   };
 }
 
@@ -73,6 +75,7 @@ export const defaultHttpServerConfig: HttpServerConfig = Object.freeze({
     keepAlive: 5_000,
     upstream: 60_000,
     send: 60_000,
+    drain: 30_000,
   }),
 });
 
@@ -134,6 +137,7 @@ function fileSchema(base: string): z.ZodType<HttpServerConfigFile> {
             keepAlive: intRange(0, MAX_TIMEOUT).optional(),
             upstream: intRange(1, MAX_TIMEOUT).optional(),
             send: intRange(1, MAX_TIMEOUT).optional(),
+            drain: intRange(0, MAX_TIMEOUT).optional(),
           },
           objectError,
         )

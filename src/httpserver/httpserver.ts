@@ -17,6 +17,12 @@ export class HttpServer {
       model: modelSpec(config.model, config.workers),
       handler: { module: siblingModule(import.meta.url, 'front-handler'), options: config },
       report: (err, context) => log.error({ err }, `${context} failed`),
+      drainTimeout: config.timeouts.drain,
+      onCut: (cut) =>
+        log.warn(
+          { cut, drainTimeout: config.timeouts.drain },
+          `httpserver drain deadline of ${config.timeouts.drain} ms passed: cut ${cut} connection(s)`,
+        ),
     });
   }
 

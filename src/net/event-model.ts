@@ -26,6 +26,8 @@ export class EventModel implements ConcurrencyModel {
   protected readonly report: NetErrorReporter;
   #active = 0;
   #idle: (() => void) | undefined;
+  /** Sockets being served or waiting to be, for cut(). */
+  readonly #sockets = new Set<Socket>();
 
   constructor(report: NetErrorReporter = reportToStderr) {
     this.report = report;
@@ -46,6 +48,7 @@ export class EventModel implements ConcurrencyModel {
       socket.destroy();
       return;
     }
+    this.trackSocket(socket);
     this.track(runConnection(handler, socket, info, this.report));
     socket.resume();
   }
@@ -64,6 +67,19 @@ export class EventModel implements ConcurrencyModel {
     if (handler !== undefined && isConnectionHandler(handler)) handler.drain?.();
     if (this.#active > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
     await this.handler?.close?.();
+  }
+
+  cut(): number {
+    const count = this.#sockets.size;
+    for (const socket of this.#sockets) socket.destroy();
+    this.#sockets.clear();
+    return count;
+  }
+
+  /** Keeps `socket` for cut() until it closes. */
+  protected trackSocket(socket: Socket): void {
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
   }
 
   /** Counts `work` as in flight until it settles. */

@@ -99,6 +99,17 @@ export class ForkModel implements ConcurrencyModel {
     return this.#closing;
   }
 
+  cut(): number {
+    let count = 0;
+    for (let entry = this.#queue.shift(); entry !== undefined; entry = this.#queue.shift()) {
+      entry.socket.destroy();
+      count++;
+    }
+    for (const child of this.#children) count += child.cut();
+    this.#settle();
+    return count;
+  }
+
   #fork(socket: Socket, info: ConnectionInfo): void {
     const source = this.#source!;
     const child = ForkedChild.spawn(source, { once: true, label: 'fork child' }, this.#events, this.#report);

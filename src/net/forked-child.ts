@@ -8,7 +8,8 @@ import type { ConnectionInfo, HandlerModule, NetErrorReporter } from './types.js
 export type ToChild =
   | { type: 'start'; source: HandlerModule; once: boolean }
   | { type: 'connection'; info: ConnectionInfo }
-  | { type: 'close' };
+  | { type: 'close' }
+  | { type: 'cut' };
 
 /** A message from a child process to its model. */
 export type FromChild =
@@ -16,6 +17,9 @@ export type FromChild =
   | { type: 'failed'; code: string; message: string }
   | { type: 'done' }
   | { type: 'report'; context: string; error: unknown };
+
+/** How long a child told to cut its connections may take to exit before it is killed. */
+const CUT_GRACE_MS = 2000;
 
 /** The child entry next to this module: `.ts` when running from source under tsx, `.js` from dist/. */
 export const PROCESS_WORKER_ENTRY = fileURLToPath(
@@ -153,6 +157,18 @@ export class ForkedChild {
   /** Asks the child to drain, finish its connections, close the handler and exit. */
   close(): void {
     if (this.#process.connected) this.#send({ type: 'close' });
+  }
+
+  /**
+   * Past a drain deadline: the child destroys its connections, closes its handler and exits; killed if it has
+   * not exited `grace` ms later. Returns how many connections it was serving.
+   */
+  cut(grace = CUT_GRACE_MS): number {
+    const count = this.#open;
+    if (this.#process.connected) this.#send({ type: 'cut' });
+    else this.kill();
+    setTimeout(() => this.kill(), grace).unref();
+    return count;
   }
 
   /** Stops the child at once (SIGKILL by default). */

@@ -20,6 +20,7 @@ export class LoopModel extends EventModel {
       return;
     }
     socket.on('error', () => {}); // a waiting client that gives up must not crash the server
+    this.trackSocket(socket);
     this.#enqueue(() => {
       if (socket.destroyed) return Promise.resolve();
       socket.resume();

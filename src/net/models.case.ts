@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type BoundAddress, NetServer } from './net-server.js';
+import { type BoundAddress, NetServer, type NetServerOptions } from './net-server.js';
 import type { ModelSpec, TransportSpec } from './types.js';
 import { bindUnixDatagram } from './unix-datagram.js';
 
@@ -33,13 +33,18 @@ function transportSpec(kind: SuiteTransport): TransportSpec {
   }
 }
 
-/** Starts a server with the echo handler; `close` stops it. */
-export async function startEchoServer(model: ModelSpec, kind: SuiteTransport) {
+/** Starts a server with the echo handler (and any `extra` options); `close` stops it. */
+export async function startEchoServer(
+  model: ModelSpec,
+  kind: SuiteTransport,
+  extra: Partial<NetServerOptions> = {},
+) {
   const server = new NetServer({
     transport: transportSpec(kind),
     model,
     handler: { module: ECHO_HANDLER },
     report: () => {},
+    ...extra,
   });
   const address = await server.listen();
   return { server, address };
@@ -208,6 +213,23 @@ export function conformance(model: ModelSpec, kind: SuiteTransport): void {
       assert.equal(closed, false, 'close waits for the connection');
       client.socket.end();
       await closing;
+    });
+    test('close with a drainTimeout: what is still open at the deadline is cut and counted', {
+      timeout: 15_000,
+    }, async () => {
+      const cuts: number[] = [];
+      const { server, address } = await startEchoServer(model, kind, {
+        drainTimeout: 300,
+        onCut: (count) => cuts.push(count),
+      });
+      const client = streamClient(address);
+      assert.equal(await client.ask('echo served'), 'served'); // accepted and being served; never ended
+      const started = performance.now();
+      await server.close();
+      const took = performance.now() - started;
+      await client.closed;
+      assert.deepEqual(cuts, [1]);
+      assert.ok(took >= 250 && took < 300 + 2500, `close took ${Math.round(took)} ms`);
     });
   });
 }

@@ -24,6 +24,10 @@ export interface NetServerOptions {
   report?: NetErrorReporter;
   /** The verify step: return false to refuse a connection (it is closed at once). */
   verify?: (info: ConnectionInfo) => boolean;
+  /** How long close() lets connections finish, in ms, before it cuts the rest; default no deadline. */
+  drainTimeout?: number;
+  /** Called once if close() had to cut, with the number of connections cut (to log it). */
+  onCut?: (count: number) => void;
 }
 
 /** Where a server listens once bound: host and port for TCP and UDP, a path for Unix sockets. */
@@ -112,12 +116,21 @@ export class NetServer {
     }
   }
 
-  /** Graceful close: stops accepting, lets the model finish what is in flight, then releases the socket. */
+  /**
+   * Graceful close: stops accepting, lets the model finish what is in flight (cutting what is still open once
+   * `drainTimeout` has passed, told to `onCut`), then releases the socket.
+   */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       const stream = this.#stream;
       const streamClosed = stream && new Promise<void>((resolve) => stream.close(() => resolve()));
+      const deadline = this.#options.drainTimeout;
+      const timer =
+        deadline === undefined
+          ? undefined
+          : setTimeout(() => this.#options.onCut?.(this.#model.cut()), deadline);
       await this.#model.close();
+      clearTimeout(timer);
       await streamClosed;
       if (this.#sending > 0) await new Promise<void>((resolve) => (this.#sent = resolve));
       this.#udp?.close();

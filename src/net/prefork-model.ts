@@ -132,6 +132,17 @@ export class PreforkModel implements ConcurrencyModel {
     return this.#closing;
   }
 
+  cut(): number {
+    let count = 0;
+    for (let entry = this.#pending.shift(); entry !== undefined; entry = this.#pending.shift()) {
+      entry.socket.destroy();
+      this.#active--;
+      count++;
+    }
+    for (const child of this.#children) count += child.cut();
+    return count;
+  }
+
   #spawn(): ForkedChild {
     const child = ForkedChild.spawn(
       this.#source!,

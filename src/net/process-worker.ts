@@ -1,8 +1,9 @@
 /**
  * The child process of the fork and prefork models (forked by ForkedChild, never run by hand). It loads the
  * handler module named by the first message, says `ready`, serves each socket it is handed with runConnection
- * and says `done` after each; on `close` (or when the parent goes away) it drains, waits for its connections,
- * closes the handler and exits 0. In `once` mode (fork) it exits after its one connection.
+ * and says `done` after each; on `close` (or SIGTERM, or when the parent goes away) it drains, waits for its
+ * connections, closes the handler and exits 0; on `cut` (a drain deadline passed) it destroys them first. In
+ * `once` mode (fork) it exits after its one connection.
  */
 import type { Socket } from 'node:net';
 import { errors, TandemError } from '../errors/catalogue.js';
@@ -19,6 +20,8 @@ let open = 0;
 let closing = false;
 let finishing = false;
 let lastSend: Promise<void> = Promise.resolve();
+/** Sockets being served, for a `cut`. */
+const sockets = new Set<Socket>();
 
 /** Sends a message to the parent; resolves once it is written (at once if the parent is gone). */
 function send(message: FromChild): Promise<void> {
@@ -67,7 +70,11 @@ async function serve(socket: Socket | undefined, info: ConnectionInfo): Promise<
   const loaded = await handler;
   if (socket === undefined) report(new Error('a connection arrived without its socket'), 'process worker');
   else if (loaded === undefined) socket.destroy();
-  else await runConnection(loaded, socket, info, report);
+  else {
+    sockets.add(socket);
+    await runConnection(loaded, socket, info, report);
+    sockets.delete(socket);
+  }
   open--;
   await send({ type: 'done' });
   if (closing) {
@@ -113,6 +120,10 @@ process.on('message', (message: ToChild, socket?: Socket) => {
     case 'close':
       void shutdown();
       break;
+    case 'cut':
+      void shutdown();
+      for (const open of sockets) open.destroy();
+      break;
   }
 });
 
@@ -121,6 +132,12 @@ process.on('disconnect', () => {
   setTimeout(() => process.exit(1), ORPHAN_GRACE_MS).unref();
   void shutdown();
 });
+
+// A terminal sends SIGINT and SIGHUP to the whole process group; the parent decides and says `close`. SIGTERM
+// aimed at this worker (or the group) is a graceful stop of this worker.
+process.on('SIGINT', () => {});
+process.on('SIGHUP', () => {});
+process.on('SIGTERM', () => void shutdown());
 
 process.on('unhandledRejection', (reason) => report(reason, 'unhandled rejection in the handler'));
 process.on('uncaughtException', (err) => {

@@ -15,6 +15,9 @@ import type {
   NetErrorReporter,
 } from './types.js';
 
+/** How long a worker whose connections were cut may take to exit before it is terminated. */
+const CUT_GRACE_MS = 2000;
+
 /** One worker thread of the pool and what it is serving. */
 interface Slot {
   readonly worker: Worker;
@@ -103,6 +106,17 @@ export class ThreadModel implements ConcurrencyModel {
       }),
     ).then(() => {});
     return this.#closing;
+  }
+
+  cut(): number {
+    let count = 0;
+    for (const slot of this.#slots) {
+      count += slot.connections.size;
+      for (const abort of [...slot.connections]) abort();
+      // Its connections' ports are closed, so it exits by itself; terminated if it has not in a moment.
+      setTimeout(() => void slot.worker.terminate(), CUT_GRACE_MS).unref();
+    }
+    return count;
   }
 
   /** The least busy live worker, preferring those that have loaded the handler. */

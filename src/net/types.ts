@@ -96,6 +96,11 @@ export interface ConcurrencyModel {
   readonly active: number;
   /** Graceful close: serves nothing new, resolves once in-flight work is done and workers have exited. */
   close(): Promise<void>;
+  /**
+   * Ends a graceful close whose deadline has passed: destroys every connection still open or waiting (in
+   * workers too, which then exit) and returns how many there were. The pending close() resolves soon after.
+   */
+  cut(): number;
 }
 
 /** Reports a failure inside a handler or a worker without stopping the server. */

@@ -36,6 +36,7 @@ describe('loading apps', () => {
       debug: true,
       model: 'event',
       workers: 2,
+      drainTimeout: 30000,
     });
     assert.equal((await readReply(app.handler(makeStream('GET', '/hi')))).text, 'hi');
   });

@@ -19,6 +19,12 @@ export class WebframeServer {
       model: modelSpec(settings.model, settings.workers),
       handler: { module: siblingModule(import.meta.url, 'frame-handler'), options: handler },
       report: (err, context) => log.error({ err }, `${context} failed`),
+      drainTimeout: settings.drainTimeout,
+      onCut: (cut) =>
+        log.warn(
+          { cut, drainTimeout: settings.drainTimeout },
+          `webframe drain deadline of ${settings.drainTimeout} ms passed: cut ${cut} connection(s)`,
+        ),
     });
   }
 
@@ -27,7 +33,7 @@ export class WebframeServer {
     return this.#server.listen();
   }
 
-  /** Graceful stop: GOAWAY on every connection, open streams finish, workers exit. */
+  /** Graceful stop: GOAWAY on every connection, open streams finish, workers exit; cut at the drain deadline. */
   close(): Promise<void> {
     return this.#server.close();
   }

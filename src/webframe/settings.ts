@@ -2,12 +2,15 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import {
   hostSchema,
+  intRange,
   modelNameSchema,
   portSchema,
   validateConfig,
   workersSchema,
 } from '../config/validate-config.js';
 import type { ModelName } from '../net/types.js';
+
+const drainTimeoutSchema = intRange(0, 2_147_483_647); // setTimeout's largest delay
 
 /** The zod schema of an app's `settings.ts` default export; every key is optional and unknown keys are refused. */
 export const settingsSchema = z.strictObject({
@@ -21,6 +24,7 @@ export const settingsSchema = z.strictObject({
   debug: z.boolean({ error: 'expected true or false' }).default(false),
   model: modelNameSchema.default('event'),
   workers: workersSchema.default(2),
+  drainTimeout: drainTimeoutSchema.default(30_000),
 });
 
 const overridesSchema = z.strictObject({
@@ -29,6 +33,7 @@ const overridesSchema = z.strictObject({
   debug: z.boolean({ error: 'expected true or false' }).optional(),
   model: modelNameSchema.optional(),
   workers: workersSchema.optional(),
+  drainTimeout: drainTimeoutSchema.optional(),
 });
 
 /** What an app's `settings.ts` may default-export: `{ host, port, static, debug }`, all optional. */
@@ -41,6 +46,7 @@ export interface SettingsOverrides {
   debug?: boolean;
   model?: ModelName;
   workers?: number;
+  drainTimeout?: number;
 }
 
 /** An app's settings once loaded: defaults filled in, `static` made absolute (or false), frozen. */
@@ -57,6 +63,8 @@ export interface WebframeSettings {
   readonly model: ModelName;
   /** Worker processes or threads for prefork and thread; most children at once for fork. Default 2. */
   readonly workers: number;
+  /** ms a graceful stop lets open streams finish before the rest is cut (and logged); default 30000. */
+  readonly drainTimeout: number;
 }
 
 /**
@@ -79,5 +87,6 @@ export function resolveSettings(
     debug: extra.debug ?? parsed.debug,
     model: extra.model ?? parsed.model,
     workers: extra.workers ?? parsed.workers,
+    drainTimeout: extra.drainTimeout ?? parsed.drainTimeout,
   });
 }

@@ -24,6 +24,7 @@ describe('examples/site', () => {
       debug: false,
       model: 'event',
       workers: 2,
+      drainTimeout: 30000,
     });
   });
 

@@ -20,10 +20,20 @@ export interface Running {
 
 /**
  * Spawns `command args` and resolves once a line of its output matches `ready` (capture group 1 is the port);
- * rejects with everything it printed if it exits first or takes longer than 15 s.
+ * rejects with everything it printed if it exits first or takes longer than 15 s. `detached` gives it a process
+ * group of its own (its pid), as a shell does for a job: `process.kill(-pid, 'SIGINT')` is then Ctrl-C.
  */
-export function startProcess(command: string, args: string[], ready: RegExp): Promise<Running> {
-  const proc = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startProcess(
+  command: string,
+  args: string[],
+  ready: RegExp,
+  options: { detached?: boolean } = {},
+): Promise<Running> {
+  const proc = spawn(command, args, {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
   let out = '';
   let err = '';
   return new Promise((resolve, reject) => {
