@@ -95,7 +95,13 @@ export class WebframePool {
   async #open(): Promise<ClientSession> {
     const { host, port, connectTimeout, idleTimeout } = this.#options;
     const socket = connect({ host, port });
-    const session = new ClientSession(socket);
+    const session = new ClientSession(socket, {
+      onError: (err, stream) =>
+        this.#log?.error(
+          { err, webframe: this.address, stream },
+          'request failed while handling its response',
+        ),
+    });
     const timer = setTimeout(
       () => socket.destroy(new Error(`no HELLO within ${connectTimeout} ms`)),
       connectTimeout,

@@ -126,7 +126,16 @@ export class ServerSession extends FrameSession<ServerStreamState> {
         return s.signal;
       },
     };
-    this.#run(s, stream);
+    try {
+      this.#run(s, stream);
+    } catch (err) {
+      // One stream's failure is that stream's: the connection and its other streams go on.
+      this.#report(err, head);
+      const error = errors.PROTOCOL_STREAM_ABORTED('INTERNAL_ERROR: the handler failed');
+      this.sendAbort(s, ErrorCode.INTERNAL_ERROR, 'internal error');
+      s.body.fail(error);
+      s.abort(error);
+    }
   }
 
   protected onStreamData(s: ServerStreamState, chunk: Buffer, end: boolean): void {
@@ -162,12 +171,21 @@ export class ServerSession extends FrameSession<ServerStreamState> {
   }
 
   #failed(err: unknown, stream: ServerStream): Reply {
-    this.#onError?.(err, stream.head);
+    this.#report(err, stream.head);
     return {
       status: 500,
       headers: { 'content-type': 'text/plain; charset=utf-8' },
       body: 'Internal Server Error',
     };
+  }
+
+  /** Reports `err`; a reporter that throws costs nothing more. */
+  #report(err: unknown, head: ServerStream['head']): void {
+    try {
+      this.#onError?.(err, head);
+    } catch {
+      // the stream it was about is answered or aborted all the same
+    }
   }
 
   /** Writes the reply: in this turn when its body is in memory, else by pulling its stream. */

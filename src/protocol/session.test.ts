@@ -228,3 +228,111 @@ describe('frame sessions over loopback TCP', () => {
     assert.equal(c.available, false);
   });
 });
+
+/** A ServerSession listener of its own, for tests that need other options; `close` ends it. */
+async function serve(
+  h: StreamHandler,
+  options: ConstructorParameters<typeof ServerSession>[2] = {},
+): Promise<{ port: number; sessions: ServerSession[]; sockets: Socket[]; close(): void }> {
+  const sessions: ServerSession[] = [];
+  const sockets: Socket[] = [];
+  const srv = createServer((socket) => {
+    const session = new ServerSession(socket, h, { initialWindow: 65536, ...options });
+    sessions.push(session);
+    sockets.push(socket);
+    session.start();
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (srv.address() as { port: number }).port,
+    sessions,
+    sockets,
+    close() {
+      for (const s of sessions) s.destroy();
+      srv.close();
+    },
+  };
+}
+
+describe('one stream failing costs only that stream', () => {
+  test('a ResponseEvents callback that throws aborts its stream; the others on the connection complete', async () => {
+    const reported: unknown[] = [];
+    const c = await client({ onError: (error: unknown) => reported.push(error) });
+    const others = Array.from({ length: 10 }, () => send(c, head('GET', `/big/${300_000}`)));
+    const heard: Array<[string, number]> = [];
+    const throwing = (where: 'onHead' | 'onData') =>
+      new Promise<void>((resolve) => {
+        c.request(head('GET', where === 'onHead' ? '/hi' : `/big/${300_000}`), true, {
+          onHead() {
+            if (where === 'onHead') throw new Error('onHead failed on purpose');
+          },
+          onData() {
+            throw new Error('onData failed on purpose');
+          },
+          onAbort(code) {
+            heard.push([where, code]);
+            resolve();
+          },
+        });
+      });
+    await Promise.all([throwing('onHead'), throwing('onData')]);
+    const results = await Promise.all(others);
+    for (const r of results) assert.equal(r.body.length, 300_000);
+    assert.deepEqual(heard.sort(), [
+      ['onData', ErrorCode.INTERNAL_ERROR],
+      ['onHead', ErrorCode.INTERNAL_ERROR],
+    ]);
+    assert.deepEqual(reported.map((e) => (e as Error).message).sort(), [
+      'onData failed on purpose',
+      'onHead failed on purpose',
+    ]);
+    assert.equal((await send(c, head('GET', '/hi'))).body.toString(), 'hi');
+    c.destroy();
+  });
+
+  test('an onAbort that throws during a lost connection does not keep the other streams from hearing it', async () => {
+    const c = await client({ onError: () => {} });
+    const heard: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      c.request(head('GET', '/hang'), true, {
+        onHead() {},
+        onData() {},
+        onAbort(code) {
+          heard.push(code);
+          if (i === 0) throw new Error('onAbort failed on purpose');
+        },
+      });
+    }
+    await c.ping();
+    const closed = new Promise<void>((resolve) => {
+      c.onClose = () => resolve();
+    });
+    c.destroy();
+    await closed;
+    assert.equal(heard.length, 3);
+  });
+
+  test('a webframe whose error reporter throws still answers that stream 500 and keeps the others', async () => {
+    const srv = await serve(
+      async (stream) => {
+        if (stream.head.info === '/throw') throw new Error('view failed on purpose');
+        return { status: 200, body: Buffer.alloc(200_000, 1) };
+      },
+      {
+        onError: () => {
+          throw new Error('reporter failed on purpose');
+        },
+      },
+    );
+    const socket = connect(srv.port, '127.0.0.1');
+    const c = new ClientSession(socket, { initialWindow: 65536 });
+    c.start();
+    await c.ready;
+    const others = Array.from({ length: 5 }, () => send(c, head('GET', '/ok')));
+    const failed = await send(c, head('GET', '/throw'));
+    assert.equal(failed.status, 500);
+    for (const r of await Promise.all(others)) assert.equal(r.body.length, 200_000);
+    c.destroy();
+    srv.close();
+  });
+});
