@@ -113,10 +113,12 @@ export class WebframePool {
     session.start();
     try {
       await session.ready;
-    } catch {
+    } catch (err) {
       this.#failures++;
       this.#retryAt = Date.now() + Math.min(MAX_BACKOFF, MIN_BACKOFF * 2 ** (this.#failures - 1));
-      this.#lastError = failure || 'connection closed';
+      // The socket's own error (ECONNREFUSED, the connect timeout) when there was one, else the frame
+      // connection's: a bad HELLO is named as such, not as the timeout that would have followed it.
+      this.#lastError = failure || (err as Error).message;
       this.#log?.warn({ webframe: this.address, error: this.#lastError }, 'webframe connection failed');
       throw errors.HTTP_BAD_GATEWAY(`webframe at ${this.address} is unreachable (${this.#lastError})`);
     } finally {

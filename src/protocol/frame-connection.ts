@@ -1,3 +1,4 @@
+import { errors } from '../errors/catalogue.js';
 import {
   ErrorCode,
   encodeCodeFrame,
@@ -61,7 +62,10 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
     this.#ready = { promise, resolve, reject };
   }
 
-  /** Resolves once the peer's HELLO arrived; rejects if the connection ends first. */
+  /**
+   * Resolves once the peer's HELLO arrived; rejects if the connection ends first, with the connection error
+   * that ended it (a bad HELLO, a timeout) or, when the socket just closed, with that.
+   */
   get ready(): Promise<void> {
     return this.#ready.promise;
   }
@@ -246,6 +250,9 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
   #shutdown(error: FrameError | undefined): void {
     this.#closed = true;
     clearTimeout(this.#helloTimer);
+    if (error !== undefined) {
+      this.#ready.reject(errors.PROTOCOL_CONNECTION_CLOSED(`${errorCodeName(error.code)}: ${error.message}`));
+    }
     this.#writer.flush();
     this.socket.end();
     const timer = setTimeout(() => this.socket.destroy(), 2000);
@@ -259,7 +266,7 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
       clearTimeout(this.#helloTimer);
       this.#abortAll({ code: ErrorCode.INTERNAL_ERROR, message: 'connection lost' });
     }
-    this.#ready.reject(new Error('connection closed before HELLO'));
+    this.#ready.reject(errors.PROTOCOL_CONNECTION_CLOSED("the socket closed before the peer's HELLO"));
     const onClose = this.onClose;
     this.onClose = undefined;
     onClose?.(this.#lastError);
