@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
-import { type RawConnection, listenRaw } from '../protocol/raw-peer.test-helper.js';
+import { listenRaw, type RawConnection } from '../protocol/raw-peer.test-helper.js';
 import { WebframePool, type WebframePoolOptions } from './webframe-pool.js';
 
 /** A pool on `port` whose log lines are kept in `lines`. */
