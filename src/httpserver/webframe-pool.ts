@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { errors } from '../errors/catalogue.js';
 import type { Logger } from '../log/logger.js';
 import { ClientSession } from '../protocol/client-session.js';
+import { errorCodeName } from '../protocol/frame-codec.js';
 
 /** Options of the pool of connections to one webframe. */
 export interface WebframePoolOptions {
@@ -80,7 +81,7 @@ export class WebframePool {
         errors.HTTP_BAD_GATEWAY(`webframe at ${this.address} is unreachable (${this.#lastError})`),
       );
     }
-    this.#connecting = this.#open().finally(() => {
+    this.#connecting = this.#openUsable().finally(() => {
       this.#connecting = undefined;
     });
     return this.#connecting;
@@ -90,6 +91,38 @@ export class WebframePool {
   close(): void {
     this.#closed = true;
     for (const s of this.#sessions) s.close();
+  }
+
+  /**
+   * A connection that can take a stream. A webframe that says GOAWAY right after its HELLO (it is shutting
+   * down, or refuses new streams) gets one fresh connection; if that one goes away too, the pool rejects
+   * instead of handing out a session that would leave its request waiting for the upstream timeout.
+   */
+  async #openUsable(): Promise<ClientSession> {
+    for (let attempt = 1; ; attempt++) {
+      const session = await this.#open();
+      if (session.available) return session;
+      session.close();
+      const goAway = session.peerGoAway;
+      const why =
+        goAway === undefined
+          ? ''
+          : ` (GOAWAY ${errorCodeName(goAway.code)}${goAway.message ? `: ${goAway.message}` : ''})`;
+      if (attempt === 2) {
+        this.#failed(`the webframe closed the connection right after HELLO${why}`);
+        throw errors.HTTP_BAD_GATEWAY(
+          `webframe at ${this.address} closed the connection right after HELLO${why}`,
+        );
+      }
+    }
+  }
+
+  /** Counts a failed attempt: no new attempt before the backoff has passed. */
+  #failed(error: string): void {
+    this.#failures++;
+    this.#retryAt = Date.now() + Math.min(MAX_BACKOFF, MIN_BACKOFF * 2 ** (this.#failures - 1));
+    this.#lastError = error;
+    this.#log?.warn({ webframe: this.address, error }, 'webframe connection failed');
   }
 
   async #open(): Promise<ClientSession> {
@@ -114,16 +147,14 @@ export class WebframePool {
     try {
       await session.ready;
     } catch (err) {
-      this.#failures++;
-      this.#retryAt = Date.now() + Math.min(MAX_BACKOFF, MIN_BACKOFF * 2 ** (this.#failures - 1));
       // The socket's own error (ECONNREFUSED, the connect timeout) when there was one, else the frame
       // connection's: a bad HELLO is named as such, not as the timeout that would have followed it.
-      this.#lastError = failure || (err as Error).message;
-      this.#log?.warn({ webframe: this.address, error: this.#lastError }, 'webframe connection failed');
+      this.#failed(failure || (err as Error).message);
       throw errors.HTTP_BAD_GATEWAY(`webframe at ${this.address} is unreachable (${this.#lastError})`);
     } finally {
       clearTimeout(timer);
     }
+    if (!session.available) return session; // gone away already: #openUsable decides
     this.#failures = 0;
     this.#retryAt = 0;
     this.#sessions.push(session);

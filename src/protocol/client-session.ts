@@ -89,13 +89,26 @@ export class ClientSession extends FrameSession<ClientStream> {
     this.#onError = options.onError;
   }
 
-  /** True when another stream may be opened now. */
+  /** True when another stream may be opened now: HELLO exchanged, not going away, below maxStreams. */
   get available(): boolean {
-    return !this.closed && !this.goingAway && this.streams.size < this.peer.maxStreams;
+    return this.established && this.streams.size < this.peer.maxStreams;
   }
 
-  /** Opens a stream with the request head; `end` true means the request has no body. */
+  /**
+   * Opens a stream with the request head; `end` true means the request has no body. On a session that is not
+   * `available` nothing is sent: `events.onAbort` hears REFUSED_STREAM (in a microtask), so the caller may
+   * retry elsewhere as for a stream the webframe refused.
+   */
   request(head: RequestHead, end: boolean, events: ResponseEvents): ClientStream {
+    if (!this.available) {
+      const refused = new ClientStream(this, 0, 0, 0, events);
+      refused.localEnded = true;
+      const reason = this.closed ? 'connection closed' : this.goingAway ? 'going away' : 'no free stream';
+      queueMicrotask(() =>
+        this.notify(refused, true, () => events.onAbort(ErrorCode.REFUSED_STREAM, reason)),
+      );
+      return refused;
+    }
     const id = this.#nextId;
     this.#nextId += 2;
     const s = new ClientStream(this, id, this.peer.initialWindow, this.limits.initialWindow, events);

@@ -41,6 +41,7 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
   #pingSeq = 0;
   #closed = false;
   #goingAway = false;
+  #peerGoAway: FrameError | undefined;
 
   constructor(socket: FrameSocket, options: SessionOptions = {}) {
     this.socket = socket;
@@ -78,6 +79,16 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
   /** True once either side sent GOAWAY: no new streams. */
   get goingAway(): boolean {
     return this.#goingAway;
+  }
+
+  /** True from the peer's HELLO until either side goes away or the connection closes: streams may open. */
+  get established(): boolean {
+    return this.#peerReady && !this.#closed && !this.#goingAway;
+  }
+
+  /** The GOAWAY the peer sent, if it sent one. */
+  get peerGoAway(): FrameError | undefined {
+    return this.#peerGoAway;
   }
 
   /** Open streams on this connection. */
@@ -231,7 +242,10 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
   protected receiveGoAway(payload: Buffer): void {
     if (payload.length < 8) return this.fail(ErrorCode.PROTOCOL_ERROR, 'GOAWAY payload shorter than 8 bytes');
     this.#goingAway = true;
-    this.onGoAway(payload.readUInt32BE(0), payload.readUInt32BE(4), payload.toString('utf8', 8));
+    const code = payload.readUInt32BE(4);
+    const message = payload.toString('utf8', 8);
+    this.#peerGoAway = { code, message };
+    this.onGoAway(payload.readUInt32BE(0), code, message);
     this.closeIfIdle();
   }
 

@@ -4,6 +4,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ClientSession, type ClientStream } from './client-session.js';
 import { ErrorCode, encodeFrame, FrameFlag, FrameType } from './frame-codec.js';
+import { listenRaw } from './raw-peer.test-helper.js';
 import { ServerSession } from './server-session.js';
 import type { RequestHead, StreamHandler } from './types.js';
 
@@ -253,6 +254,40 @@ async function serve(
     },
   };
 }
+
+describe('a session that cannot take a stream refuses it at once', () => {
+  test('request() after the webframe went away, or after close, hears REFUSED_STREAM and sends nothing', async () => {
+    const webframe = await listenRaw((raw) => {
+      raw.hello();
+      raw.goAway(0, 0, 'shutting down');
+    });
+    const c = new ClientSession(connect(webframe.port, '127.0.0.1'));
+    c.start();
+    await c.ready;
+    while (!c.goingAway) await c.ping().catch(() => {});
+    const refused = (session: ClientSession) =>
+      new Promise<number>((resolve) =>
+        session.request(head('GET', '/hi'), true, {
+          onHead() {},
+          onData() {},
+          onAbort: resolve,
+        }),
+      );
+    assert.equal(await refused(c), ErrorCode.REFUSED_STREAM);
+    const closed = await client();
+    const gone = new Promise((resolve) => {
+      closed.onClose = resolve;
+    });
+    closed.destroy();
+    await gone;
+    assert.equal(await refused(closed), ErrorCode.REFUSED_STREAM);
+    assert.equal(
+      webframe.connections[0]?.frames.some((f) => f.type === FrameType.HEAD),
+      false,
+    );
+    await webframe.close();
+  });
+});
 
 describe('one stream failing costs only that stream', () => {
   test('a ResponseEvents callback that throws aborts its stream; the others on the connection complete', async () => {
