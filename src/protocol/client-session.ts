@@ -113,7 +113,7 @@ export class ClientSession extends FrameSession<ClientStream> {
     this.#nextId += 2;
     const s = new ClientStream(this, id, this.peer.initialWindow, this.limits.initialWindow, events);
     this.streams.set(id, s);
-    this.write(encodeJsonFrame(FrameType.HEAD, end ? FrameFlag.END_STREAM : 0, id, head));
+    this.writeFlowControlled(encodeJsonFrame(FrameType.HEAD, end ? FrameFlag.END_STREAM : 0, id, head));
     if (end) s.localEnded = true;
     return s;
   }

@@ -15,7 +15,13 @@ import {
 import { FrameWriter } from './frame-writer.js';
 import { encodeHello, readHello } from './hello.js';
 import type { FrameSocket } from './stream-state.js';
-import { DEFAULT_LIMITS, type SessionLimits, type SessionOptions, type StreamState } from './stream-state.js';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_WRITE_BACKLOG,
+  type SessionLimits,
+  type SessionOptions,
+  type StreamState,
+} from './stream-state.js';
 
 /**
  * The connection level of a frame session: HELLO exchange, frame batching (all frames written in one
@@ -51,7 +57,11 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
       maxStreams: options.maxStreams ?? DEFAULT_LIMITS.maxStreams,
     };
     this.#decoder = new FrameDecoder(this.limits.maxFrameSize, { splitData: true });
-    this.#writer = new FrameWriter(socket);
+    // Stop reading a peer that does not read our replies (docs §8): its requests wait in its own socket.
+    this.#writer = new FrameWriter(socket, options.maxWriteBacklog ?? DEFAULT_WRITE_BACKLOG, (over) => {
+      if (over) socket.pause();
+      else socket.resume();
+    });
     this.#helloTimeout = options.helloTimeout ?? 10_000;
     let resolve!: () => void;
     let reject!: (e: Error) => void;
@@ -152,9 +162,18 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
     this.socket.destroy();
   }
 
-  /** Queues bytes; everything written in one event-loop turn leaves in one socket write (FrameWriter). */
+  /**
+   * Queues a frame made in reply to the peer (a PING ACK, WINDOW, ABORT, a response HEAD); everything written
+   * in one event-loop turn leaves in one socket write (FrameWriter). These count towards the write backlog:
+   * past `maxWriteBacklog` the connection stops reading until the peer has taken them.
+   */
   protected write(buf: Uint8Array): void {
-    this.#writer.write(buf);
+    this.#writer.write(buf, true);
+  }
+
+  /** Queues bytes that something else already bounds (DATA within credit, a request HEAD within maxStreams). */
+  protected writeFlowControlled(buf: Uint8Array): void {
+    this.#writer.write(buf, false);
   }
 
   /** True after the socket refused more until it drains (then onDrain runs): producers should wait. */

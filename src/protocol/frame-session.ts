@@ -40,8 +40,8 @@ export abstract class FrameSession<S extends StreamState = StreamState> extends 
       const last = offset + n === chunk.length;
       const header = Buffer.allocUnsafe(HEADER_SIZE);
       writeHeader(header, 0, n, FrameType.DATA, end && last ? FrameFlag.END_STREAM : 0, s.id);
-      this.write(header);
-      if (n > 0) this.write(chunk.subarray(offset, offset + n));
+      this.writeFlowControlled(header);
+      if (n > 0) this.writeFlowControlled(chunk.subarray(offset, offset + n));
       s.sendWindow -= n;
       offset += n;
     } while (offset < chunk.length);

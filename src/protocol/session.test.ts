@@ -371,3 +371,95 @@ describe('one stream failing costs only that stream', () => {
     srv.close();
   });
 });
+
+describe('a peer that does not read cannot grow the other end', () => {
+  const HELLO = encodeFrame(FrameType.HELLO, 0, 0, Buffer.from('{"protocol":"tandem","version":1}'));
+  const floods: Array<[string, (i: number) => Buffer, number]> = [
+    ['PINGs', () => encodeFrame(FrameType.PING, 0, 0, Buffer.alloc(8)), 32 << 20],
+    [
+      'HEADs',
+      (i) =>
+        encodeFrame(
+          FrameType.HEAD,
+          FrameFlag.END_STREAM,
+          2 * i + 1,
+          Buffer.from(JSON.stringify(head('GET', '/text'))),
+        ),
+      4 << 20,
+    ],
+  ];
+  for (const [name, frame, total] of floods) {
+    test(`a flood of ${name} whose replies are never read: the webframe stops reading, its backlog stays bounded`, async () => {
+      // Each /text reply is ten times the size of its request, so the replies outgrow any socket buffer.
+      const srv = await serve(async () => ({ status: 200, body: 'r'.repeat(1000) }), {
+        maxWriteBacklog: 256 * 1024,
+      });
+      const raw = connect(srv.port, '127.0.0.1');
+      raw.on('error', () => {});
+      raw.pause(); // never reads a reply
+      await new Promise((resolve) => raw.once('connect', resolve));
+      raw.write(HELLO);
+      let sent = 0;
+      let i = 0;
+      const paused = () => srv.sockets[0]?.isPaused() === true;
+      while (sent < total && !paused()) {
+        const batch: Buffer[] = [];
+        for (let n = 0; n < 256; n++) batch.push(frame(i++));
+        const bytes = Buffer.concat(batch);
+        sent += bytes.length;
+        if (!raw.write(bytes)) {
+          await new Promise<void>((resolve) => {
+            const check = setInterval(() => {
+              if (paused()) done();
+            }, 10);
+            const done = () => {
+              clearInterval(check);
+              raw.off('drain', done);
+              resolve();
+            };
+            raw.once('drain', done);
+          });
+        }
+      }
+      // Wait until the webframe either read all of it or stopped reading.
+      while (!paused() && (srv.sockets[0]?.bytesRead ?? 0) < sent + HELLO.length) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const socket = srv.sockets[0] as Socket;
+      assert.ok(socket.isPaused(), `the webframe read all ${sent} bytes and kept every reply`);
+      assert.ok(
+        socket.writableLength < 1 << 20,
+        `${socket.writableLength} bytes of replies queued for a peer that does not read`,
+      );
+      raw.destroy();
+      srv.close();
+    });
+  }
+});
+
+test('a fake webframe flooding PINGs it never reads the answers of: httpserver stops reading it', async () => {
+  let flooding = true;
+  const webframe = await listenRaw((raw) => {
+    raw.hello();
+    raw.socket.pause();
+    const batch = Buffer.concat(
+      Array.from({ length: 4096 }, () => encodeFrame(FrameType.PING, 0, 0, Buffer.alloc(8))),
+    );
+    const flood = () => {
+      while (flooding && raw.socket.write(batch)) {}
+      if (flooding) raw.socket.once('drain', flood);
+    };
+    flood();
+  });
+  const socket = connect(webframe.port, '127.0.0.1');
+  const c = new ClientSession(socket, { maxWriteBacklog: 256 * 1024 });
+  c.start();
+  await c.ready;
+  // Before the fix this end read on for ever; 300 turns of 10 ms are far more than the flood needs.
+  for (let i = 0; i < 300 && !socket.isPaused(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(socket.isPaused(), `still reading with ${socket.writableLength} bytes of PING ACKs queued`);
+  assert.ok(socket.writableLength < 1 << 20, `${socket.writableLength} bytes of PING ACKs queued`);
+  flooding = false;
+  c.destroy();
+  await webframe.close();
+});

@@ -17,7 +17,15 @@ export interface SessionLimits {
 export interface SessionOptions extends Partial<SessionLimits> {
   /** How long to wait for the peer's HELLO, in ms (default 10000). */
   helloTimeout?: number;
+  /**
+   * Bytes of frames sent in reply to the peer (PING ACKs, WINDOW, ABORT, response HEADs) that may wait for a
+   * peer that does not read before this end stops reading it (default DEFAULT_WRITE_BACKLOG).
+   */
+  maxWriteBacklog?: number;
 }
+
+/** The default `maxWriteBacklog`: 1 MiB. */
+export const DEFAULT_WRITE_BACKLOG = 1 << 20;
 
 /** The defaults of docs/protocol.md §4.1. */
 export const DEFAULT_LIMITS: Readonly<SessionLimits> = Object.freeze({
