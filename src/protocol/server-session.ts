@@ -24,6 +24,8 @@ const INLINE_DATA_LIMIT = 1024;
 
 class ServerStreamState extends StreamState {
   readonly body: InboundBody;
+  /** Fires after streamIdleTimeout without progress (docs §6). */
+  idleTimer: NodeJS.Timeout | undefined;
   #controller: AbortController | undefined;
   #abortReason: unknown;
   #aborted = false;
@@ -71,6 +73,7 @@ export interface ServerSessionOptions extends SessionOptions {
 export class ServerSession extends FrameSession<ServerStreamState> {
   readonly #handler: StreamHandler;
   readonly #onError: ServerErrorReporter | undefined;
+  readonly #streamIdleTimeout: number;
   #lastSeen = 0;
   readonly #consume = (s: ServerStreamState, n: number) => this.consumed(s, n);
 
@@ -78,6 +81,7 @@ export class ServerSession extends FrameSession<ServerStreamState> {
     super(socket, options);
     this.#handler = handler;
     this.#onError = options.onError;
+    this.#streamIdleTimeout = options.streamIdleTimeout ?? 60_000;
   }
 
   /** Graceful close: finish the streams already received, refuse new ones, then close. */
@@ -114,6 +118,8 @@ export class ServerSession extends FrameSession<ServerStreamState> {
     }
     const s = new ServerStreamState(id, this.peer.initialWindow, this.limits.initialWindow, this.#consume);
     this.streams.set(id, s);
+    s.idleTimer = setTimeout(() => this.#idle(s), this.#streamIdleTimeout);
+    s.idleTimer.unref();
     if ((frame.flags & FrameFlag.END_STREAM) !== 0) {
       s.remoteEnded = true;
       s.body.end();
@@ -147,6 +153,30 @@ export class ServerSession extends FrameSession<ServerStreamState> {
     const error = errors.PROTOCOL_STREAM_ABORTED(`${errorCodeName(code)}${reason ? `: ${reason}` : ''}`);
     s.body.fail(error);
     s.abort(error);
+  }
+
+  protected override onStreamProgress(s: ServerStreamState): void {
+    s.idleTimer?.refresh();
+  }
+
+  protected override onStreamClosed(s: ServerStreamState): void {
+    clearTimeout(s.idleTimer);
+  }
+
+  /**
+   * No progress for streamIdleTimeout: if the stream waits for httpserver — request body open while it has
+   * credit, or response waiting for WINDOW — it is aborted with TIMEOUT; if it waits for the view, it waits on.
+   */
+  #idle(s: ServerStreamState): void {
+    if (!this.streams.has(s.id)) return;
+    const waitsForPeer = (!s.remoteEnded && s.recvAllowed > 0) || s.pending !== undefined;
+    if (!waitsForPeer) {
+      s.idleTimer?.refresh();
+      return;
+    }
+    const reason = `no progress within ${this.#streamIdleTimeout} ms`;
+    this.sendAbort(s, ErrorCode.TIMEOUT, reason);
+    this.onStreamAbort(s, ErrorCode.TIMEOUT, reason);
   }
 
   protected onGoAway(): void {

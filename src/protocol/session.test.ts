@@ -463,3 +463,77 @@ test('a fake webframe flooding PINGs it never reads the answers of: httpserver s
   c.destroy();
   await webframe.close();
 });
+
+describe('streams that make no progress time out on the webframe end', () => {
+  test('a request body that never comes, and a response whose credit never comes: ABORT TIMEOUT', {
+    timeout: 10_000,
+  }, async () => {
+    const viewSaw: string[] = [];
+    const srv = await serve(
+      async (stream) => {
+        if (stream.head.info === '/upload') {
+          stream.signal.addEventListener('abort', () => viewSaw.push('signal'));
+          try {
+            for await (const _ of stream.body);
+          } catch (err) {
+            viewSaw.push((err as Error).message);
+            throw err;
+          }
+          return { status: 200, body: 'read it all' };
+        }
+        return { status: 200, body: Buffer.alloc(300_000, 1) };
+      },
+      { streamIdleTimeout: 300 },
+    );
+    const c = new ClientSession(connect(srv.port, '127.0.0.1'), { initialWindow: 65536 });
+    c.start();
+    await c.ready;
+    const aborted = (h: RequestHead, end: boolean) =>
+      new Promise<[number, string]>((resolve) =>
+        c.request(h, end, { onHead() {}, onData() {}, onAbort: (code, reason) => resolve([code, reason]) }),
+      );
+    // The body is announced (no END_STREAM) and never sent; the download is never consumed past one window.
+    const [upload, download] = await Promise.all([
+      aborted(head('POST', '/upload'), false),
+      aborted(head('GET', '/download'), true),
+    ]);
+    assert.deepEqual(upload, [ErrorCode.TIMEOUT, 'no progress within 300 ms']);
+    assert.deepEqual(download, [ErrorCode.TIMEOUT, 'no progress within 300 ms']);
+    assert.deepEqual(viewSaw.sort(), ['signal', 'stream aborted: TIMEOUT: no progress within 300 ms']);
+    c.destroy();
+    srv.close();
+  });
+
+  test('a body that keeps coming, however slowly, and a view that takes its time are not timed out', {
+    timeout: 10_000,
+  }, async () => {
+    const srv = await serve(
+      async (stream) => {
+        let bytes = 0;
+        for await (const chunk of stream.body) bytes += chunk.length;
+        await new Promise((resolve) => setTimeout(resolve, 1000)); // the view's own time is not the peer's
+        return { status: 200, body: String(bytes) };
+      },
+      { streamIdleTimeout: 400 },
+    );
+    const c = new ClientSession(connect(srv.port, '127.0.0.1'), { initialWindow: 65536 });
+    c.start();
+    await c.ready;
+    const answer = new Promise<string>((resolve, reject) => {
+      const s = c.request(head('POST', '/slow'), false, {
+        onHead: (h) => resolve(String(h.data)),
+        onData() {},
+        onAbort: (code, reason) => reject(new Error(`aborted ${code} ${reason}`)),
+      });
+      let sent = 0;
+      const tick = setInterval(() => {
+        sent++;
+        s.write(Buffer.from('x'), sent === 15);
+        if (sent === 15) clearInterval(tick);
+      }, 40);
+    });
+    assert.equal(await answer, '15');
+    c.destroy();
+    srv.close();
+  });
+});

@@ -22,6 +22,12 @@ export interface SessionOptions extends Partial<SessionLimits> {
    * peer that does not read before this end stops reading it (default DEFAULT_WRITE_BACKLOG).
    */
   maxWriteBacklog?: number;
+  /**
+   * The webframe end: a stream that makes no progress for this long, in ms, is aborted with TIMEOUT (default
+   * 60000): its request body is open and no DATA came while httpserver had credit, or its response waits
+   * for WINDOW credit.
+   */
+  streamIdleTimeout?: number;
 }
 
 /** The default `maxWriteBacklog`: 1 MiB. */
