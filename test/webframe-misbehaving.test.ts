@@ -52,4 +52,31 @@ for (const model of ['event', 'prefork']) {
       assert.equal(r.body, 'ok');
     });
   });
+
+  describe(`httpserver --model ${model} in front of a stuck webframe`, () => {
+    let webframe: RawListener;
+    let front: Running;
+    before(async () => {
+      webframe = await listenRaw((c) => c.hello({ maxStreams: 2 })); // and never answers a request
+      const file = config(`stuck-${model}`, { connections: 2, workers: 2, timeouts: { upstream: 1500 } });
+      front = await startHttpServer(webframe.port, ['--model', model, '--config', file]);
+    });
+    after(async () => {
+      await front?.stop();
+      await webframe?.close();
+    });
+
+    test('`connections` is a hard cap: requests beyond every stream wait for one and get 504', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 24 }, () => curl([`http://127.0.0.1:${front.port}/`])),
+      );
+      for (const r of results) assert.equal(r.status, 504);
+      // Each worker has its own pool: event runs one, prefork two (workers: 2).
+      const pools = model === 'event' ? 1 : 2;
+      assert.ok(
+        webframe.connections.length <= 2 * pools,
+        `${webframe.connections.length} connections for ${pools} pool(s) of connections: 2`,
+      );
+    });
+  });
 }

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
+import { FrameType } from '../protocol/frame-codec.js';
 import { answerEverything, listenRaw, type RawConnection } from '../protocol/raw-peer.test-helper.js';
+import type { RequestHead } from '../protocol/types.js';
 import { WebframePool, type WebframePoolOptions } from './webframe-pool.js';
 
 /** A pool on `port` whose log lines are kept in `lines`. */
@@ -18,7 +20,53 @@ function poolOn(port: number, options: Partial<WebframePoolOptions> = {}) {
   return { pool, lines };
 }
 
+/** Waits until `condition()` holds, polling; fails after `ms`. */
+async function until(condition: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms: ${condition}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const request: RequestHead = {
+  method: 'GET',
+  info: '/',
+  version: '1.1',
+  scheme: 'http',
+  client: { address: '127.0.0.1', port: 1 },
+  headers: {},
+};
+const ignore = { onHead() {}, onData() {}, onAbort() {} };
+
 describe('WebframePool', () => {
+  test('never more than `connections` connections: requests beyond every maxStreams wait for a stream', async () => {
+    const webframe = await listenRaw((c) => c.hello({ maxStreams: 2 })); // and never answers
+    const heads = (c: RawConnection) => c.frames.filter((f) => f.type === FrameType.HEAD);
+    const allHeads = () => webframe.connections.reduce((n, c) => n + heads(c).length, 0);
+    const { pool } = poolOn(webframe.port, { connections: 2 });
+    for (let i = 0; i < 10; i++) {
+      const [sent, waiting] = [allHeads(), pool.waiting];
+      pool
+        .session()
+        .then((s) => s.request(request, true, ignore))
+        .catch(() => {}); // the ones still waiting get 502 at close
+      // Sent on a connection, or (once both connections carry maxStreams streams) waiting in line.
+      await until(() => allHeads() > sent || (pool.waiting > waiting && allHeads() === 4));
+    }
+    assert.equal(webframe.connections.length, 2);
+    for (const c of webframe.connections) assert.equal(heads(c).length, 2);
+    assert.equal(pool.waiting, 6);
+    // One answer frees one stream: the first request in line takes it.
+    const first = webframe.connections[0] as RawConnection;
+    first.answer(heads(first)[0]?.stream ?? 0, 200, 'ok');
+    await until(() => heads(first).length === 3);
+    assert.equal(pool.waiting, 5);
+    assert.equal(webframe.connections.length, 2);
+    pool.close();
+    await webframe.close();
+  });
+
   test('a webframe that says GOAWAY right after HELLO: one fresh connection, then a 502 naming it', async () => {
     const webframe = await listenRaw((c) => {
       c.hello();

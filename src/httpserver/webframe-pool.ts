@@ -8,7 +8,7 @@ import { errorCodeName } from '../protocol/frame-codec.js';
 export interface WebframePoolOptions {
   host: string;
   port: number;
-  /** Persistent multiplexed connections to keep at most (default 2). */
+  /** Multiplexed connections to hold at most, open and connecting together (default 2). */
   connections?: number;
   /** How long a connect attempt may take, in ms (default 2000). */
   connectTimeout?: number;
@@ -23,16 +23,26 @@ export interface WebframePoolOptions {
 const MIN_BACKOFF = 100;
 const MAX_BACKOFF = 5000;
 
+/** A request waiting for a stream. */
+interface Waiter {
+  resolve(session: ClientSession): void;
+  reject(error: Error): void;
+}
+
 /**
  * A pool of persistent, multiplexed frame connections to the webframe. Requests go to the least busy
- * connection; lost connections are replaced on demand, with exponential backoff after failures so that a
+ * connection. The pool never holds more than `connections` connections, open and connecting together: a
+ * request that finds every stream taken waits in line for one to end (the proxy's upstream timeout bounds
+ * the wait). Lost connections are replaced on demand, with exponential backoff after failures so that a
  * webframe that is down gets 502s at once instead of a connect storm.
  */
 export class WebframePool {
   readonly #options: Required<Omit<WebframePoolOptions, 'log'>>;
   readonly #log: Logger | undefined;
   #sessions: ClientSession[] = [];
-  #connecting: Promise<ClientSession> | undefined;
+  #connecting = false;
+  #waiters: Waiter[] = [];
+  #reserveRetry: NodeJS.Immediate | undefined;
   #failures = 0;
   #retryAt = 0;
   #lastError = '';
@@ -55,42 +65,116 @@ export class WebframePool {
     return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   }
 
-  /** A ready connection that can take one more stream now, or undefined (then call `connect`). */
-  pick(): ClientSession | undefined {
-    let best: ClientSession | undefined;
-    for (const s of this.#sessions) {
-      if (s.available && (best === undefined || s.activeStreams < best.activeStreams)) best = s;
+  /** Connections held now, open and connecting. */
+  get size(): number {
+    return this.#sessions.length + (this.#connecting ? 1 : 0);
+  }
+
+  /** Requests waiting for a stream. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
+  /**
+   * A connection that can take one more stream: at once when one can, else once one is connected or a
+   * stream ends. Open the stream in the same turn as this resolves. Rejects with a 502 error when the webframe
+   * cannot be reached (or during the backoff after that) and no connection is left to wait for.
+   */
+  session(): Promise<ClientSession> {
+    if (this.#closed) return Promise.reject(errors.HTTP_BAD_GATEWAY('httpserver is shutting down'));
+    if (this.#waiters.length === 0) {
+      const best = this.#pick(new Map());
+      if (best !== undefined) {
+        if (best.activeStreams > 0) this.#grow(); // spread the load over a second connection
+        return Promise.resolve(best);
+      }
     }
-    if (best !== undefined && best.activeStreams > 0 && this.#sessions.length < this.#options.connections) {
-      void this.connect().catch(() => {}); // grow the pool in the background
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ resolve, reject });
+      this.#serve();
+    });
+  }
+
+  /** Closes every connection gracefully (GOAWAY; open streams finish); requests still waiting get 502. */
+  close(): void {
+    this.#closed = true;
+    for (const s of this.#sessions) s.close();
+    this.#rejectWaiters(errors.HTTP_BAD_GATEWAY('httpserver is shutting down'));
+  }
+
+  /** The least busy connection with a stream free beyond those `reserved` in this pass. */
+  #pick(reserved: Map<ClientSession, number>): ClientSession | undefined {
+    let best: ClientSession | undefined;
+    let bestBusy = 0;
+    for (const s of this.#sessions) {
+      const taken = reserved.get(s) ?? 0;
+      if (s.freeStreams - taken <= 0) continue;
+      const busy = s.activeStreams + taken;
+      if (best === undefined || busy < bestBusy) {
+        best = s;
+        bestBusy = busy;
+      }
     }
     return best;
   }
 
-  /** A connection for one more stream, connecting when none is available; rejects with a 502 error. */
-  async session(): Promise<ClientSession> {
-    return this.pick() ?? (await this.connect());
-  }
-
-  /** Opens one more connection (one at a time); rejects with HTTP_BAD_GATEWAY when the webframe cannot be reached. */
-  connect(): Promise<ClientSession> {
-    if (this.#closed) return Promise.reject(errors.HTTP_BAD_GATEWAY('httpserver is shutting down'));
-    if (this.#connecting !== undefined) return this.#connecting;
-    if (Date.now() < this.#retryAt) {
-      return Promise.reject(
-        errors.HTTP_BAD_GATEWAY(`webframe at ${this.address} is unreachable (${this.#lastError})`),
-      );
+  /** Hands free streams to the waiting requests in order; connects when there is room and a need. */
+  #serve(): void {
+    if (this.#waiters.length === 0) return;
+    const reserved = new Map<ClientSession, number>();
+    let granted = false;
+    while (this.#waiters.length > 0) {
+      const best = this.#pick(reserved);
+      if (best === undefined) break;
+      reserved.set(best, (reserved.get(best) ?? 0) + 1);
+      (this.#waiters.shift() as Waiter).resolve(best);
+      granted = true;
     }
-    this.#connecting = this.#openUsable().finally(() => {
-      this.#connecting = undefined;
-    });
-    return this.#connecting;
+    if (granted && this.#waiters.length > 0 && this.#reserveRetry === undefined) {
+      // A request that gave up (its client left) does not use its grant: look again once all have run.
+      this.#reserveRetry = setImmediate(() => {
+        this.#reserveRetry = undefined;
+        this.#serve();
+      });
+    }
+    if (this.#waiters.length === 0 || this.#connecting || this.size >= this.#options.connections) return;
+    if (Date.now() < this.#retryAt) {
+      // Nothing to wait for: no connection that a stream could end on. Fail now rather than storm.
+      if (this.#sessions.length === 0) this.#rejectWaiters(this.#unreachable());
+      return;
+    }
+    this.#connect();
   }
 
-  /** Closes every connection gracefully (GOAWAY; open streams finish). */
-  close(): void {
-    this.#closed = true;
-    for (const s of this.#sessions) s.close();
+  /** Opens one more connection in the background when there is room and no backoff. */
+  #grow(): void {
+    if (this.#connecting || this.size >= this.#options.connections || Date.now() < this.#retryAt) return;
+    this.#connect();
+  }
+
+  #connect(): void {
+    this.#connecting = true;
+    this.#openUsable().then(
+      () => {
+        this.#connecting = false;
+        this.#serve();
+      },
+      (err: Error) => {
+        this.#connecting = false;
+        if (this.#sessions.length === 0) this.#rejectWaiters(err);
+        else this.#serve();
+      },
+    );
+  }
+
+  #rejectWaiters(error: Error): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.reject(error);
+  }
+
+  #unreachable(): Error {
+    return errors.HTTP_BAD_GATEWAY(`webframe at ${this.address} is unreachable (${this.#lastError})`);
   }
 
   /**
@@ -150,7 +234,7 @@ export class WebframePool {
       // The socket's own error (ECONNREFUSED, the connect timeout) when there was one, else the frame
       // connection's: a bad HELLO is named as such, not as the timeout that would have followed it.
       this.#failed(failure || (err as Error).message);
-      throw errors.HTTP_BAD_GATEWAY(`webframe at ${this.address} is unreachable (${this.#lastError})`);
+      throw this.#unreachable();
     } finally {
       clearTimeout(timer);
     }
@@ -161,10 +245,12 @@ export class WebframePool {
     socket.setTimeout(idleTimeout, () => {
       if (session.activeStreams === 0) session.close();
     });
+    session.onStreamEnded = () => this.#serve();
     session.onClose = (error) => {
       this.#sessions = this.#sessions.filter((s) => s !== session);
       if (error !== undefined)
         this.#log?.warn({ webframe: this.address, ...error }, 'webframe connection closed');
+      this.#serve();
     };
     if (this.#closed) session.close();
     return session;

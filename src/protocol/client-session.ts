@@ -94,6 +94,18 @@ export class ClientSession extends FrameSession<ClientStream> {
     return this.established && this.streams.size < this.peer.maxStreams;
   }
 
+  /** Streams that may be opened now (0 when not `available`). */
+  get freeStreams(): number {
+    return this.established ? Math.max(0, this.peer.maxStreams - this.streams.size) : 0;
+  }
+
+  /** Called after a stream ended, when it may have made room for another. */
+  onStreamEnded: (() => void) | undefined;
+
+  protected override onStreamClosed(): void {
+    this.onStreamEnded?.();
+  }
+
   /**
    * Opens a stream with the request head; `end` true means the request has no body. On a session that is not
    * `available` nothing is sent: `events.onAbort` hears REFUSED_STREAM (in a microtask), so the caller may
