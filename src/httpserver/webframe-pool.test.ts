@@ -40,6 +40,31 @@ const request: RequestHead = {
 const ignore = { onHead() {}, onData() {}, onAbort() {} };
 
 describe('WebframePool', () => {
+  test('a webframe that comes back after failures is probed and used without waiting for the backoff', async () => {
+    let up = false;
+    const webframe = await listenRaw((c) => (up ? answerEverything(c) : c.socket.destroy()));
+    const { pool } = poolOn(webframe.port);
+    // Five failed attempts: the backoff has grown to its cap.
+    while (webframe.connections.length < 5) {
+      await pool.session().then(
+        () => assert.fail('the webframe is down'),
+        () => new Promise((resolve) => setTimeout(resolve, 10)),
+      );
+    }
+    up = true;
+    const attempts = webframe.connections.length;
+    // Refused by the backoff (no attempt is made for it), but it tells the pool that requests are waiting.
+    // (On a machine slow enough for the backoff to have passed already, it connects at once instead.)
+    await pool.session().catch((err: Error) => assert.match(err.message, /is unreachable/));
+    await until(() => webframe.connections.length > attempts, 3000);
+    await until(() => pool.size === 1 && webframe.connections.at(-1)?.frames.length === 1);
+    const session = await pool.session();
+    assert.equal(session.available, true);
+    assert.equal(webframe.connections.length, attempts + 1);
+    pool.close();
+    await webframe.close();
+  });
+
   test('never more than `connections` connections: requests beyond every maxStreams wait for a stream', async () => {
     const webframe = await listenRaw((c) => c.hello({ maxStreams: 2 })); // and never answers
     const heads = (c: RawConnection) => c.frames.filter((f) => f.type === FrameType.HEAD);

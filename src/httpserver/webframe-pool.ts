@@ -20,8 +20,15 @@ export interface WebframePoolOptions {
   log?: Logger;
 }
 
-const MIN_BACKOFF = 100;
-const MAX_BACKOFF = 5000;
+/*
+ * After a failed attempt no new one is made for a backoff of 50 ms doubling up to 500 ms; meanwhile requests
+ * that have no connection to wait for get 502 at once, and the pool probes the webframe itself when the
+ * backoff ends if a request was refused. So a webframe that comes back is in use within about 500 ms without
+ * waiting for a lucky request, and a webframe that is down sees at most two attempts a second per pool, and
+ * none while no request wants it.
+ */
+const MIN_BACKOFF = 50;
+const MAX_BACKOFF = 500;
 
 /** A request waiting for a stream. */
 interface Waiter {
@@ -33,8 +40,8 @@ interface Waiter {
  * A pool of persistent, multiplexed frame connections to the webframe. Requests go to the least busy
  * connection. The pool never holds more than `connections` connections, open and connecting together: a
  * request that finds every stream taken waits in line for one to end (the proxy's upstream timeout bounds
- * the wait). Lost connections are replaced on demand, with exponential backoff after failures so that a
- * webframe that is down gets 502s at once instead of a connect storm.
+ * the wait). Lost connections are replaced on demand, with a short exponential backoff after failures so that a
+ * webframe that is down gets 502s at once instead of a connect storm, and a probe when the backoff ends.
  */
 export class WebframePool {
   readonly #options: Required<Omit<WebframePoolOptions, 'log'>>;
@@ -45,6 +52,8 @@ export class WebframePool {
   #reserveRetry: NodeJS.Immediate | undefined;
   #failures = 0;
   #retryAt = 0;
+  /** A request was refused during the backoff: probe the webframe when the backoff ends. */
+  #probe: NodeJS.Timeout | undefined;
   #lastError = '';
   #closed = false;
 
@@ -98,6 +107,7 @@ export class WebframePool {
   /** Closes every connection gracefully (GOAWAY; open streams finish); requests still waiting get 502. */
   close(): void {
     this.#closed = true;
+    clearTimeout(this.#probe);
     for (const s of this.#sessions) s.close();
     this.#rejectWaiters(errors.HTTP_BAD_GATEWAY('httpserver is shutting down'));
   }
@@ -140,7 +150,10 @@ export class WebframePool {
     if (this.#waiters.length === 0 || this.#connecting || this.size >= this.#options.connections) return;
     if (Date.now() < this.#retryAt) {
       // Nothing to wait for: no connection that a stream could end on. Fail now rather than storm.
-      if (this.#sessions.length === 0) this.#rejectWaiters(this.#unreachable());
+      if (this.#sessions.length === 0) {
+        this.#rejectWaiters(this.#unreachable());
+        this.#probeLater();
+      }
       return;
     }
     this.#connect();
@@ -161,10 +174,25 @@ export class WebframePool {
       },
       (err: Error) => {
         this.#connecting = false;
-        if (this.#sessions.length === 0) this.#rejectWaiters(err);
-        else this.#serve();
+        if (this.#sessions.length === 0 && this.#waiters.length > 0) {
+          this.#rejectWaiters(err);
+          this.#probeLater();
+        } else this.#serve();
       },
     );
+  }
+
+  /** Tries the webframe again, without a request, once the backoff has passed (one timer at a time). */
+  #probeLater(): void {
+    if (this.#probe !== undefined || this.#closed) return;
+    this.#probe = setTimeout(
+      () => {
+        this.#probe = undefined;
+        if (!this.#closed) this.#grow();
+      },
+      Math.max(0, this.#retryAt - Date.now()),
+    );
+    this.#probe.unref();
   }
 
   #rejectWaiters(error: Error): void {
