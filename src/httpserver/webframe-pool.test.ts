@@ -40,6 +40,30 @@ const request: RequestHead = {
 const ignore = { onHead() {}, onData() {}, onAbort() {} };
 
 describe('WebframePool', () => {
+  test('two requests in one turn are not both handed the last free stream of a connection', async () => {
+    const webframe = await listenRaw((c) => answerEverything(c, { maxStreams: 1 }));
+    const { pool } = poolOn(webframe.port, { connections: 1 });
+    await pool.session(); // connected, its one stream free
+    const answers = [1, 2].map(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          pool.session().then(
+            (s) =>
+              s.request(request, true, {
+                onHead: (head) => resolve(head.status),
+                onData() {},
+                onAbort: (code, reason) => reject(new Error(`aborted ${code} ${reason}`)),
+              }),
+            reject,
+          );
+        }),
+    );
+    assert.deepEqual(await Promise.all(answers), [200, 200]);
+    assert.equal(webframe.connections.length, 1);
+    pool.close();
+    await webframe.close();
+  });
+
   test('a webframe that comes back after failures is probed and used without waiting for the backoff', async () => {
     let up = false;
     const webframe = await listenRaw((c) => (up ? answerEverything(c) : c.socket.destroy()));

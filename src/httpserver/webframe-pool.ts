@@ -49,7 +49,9 @@ export class WebframePool {
   #sessions: ClientSession[] = [];
   #connecting = false;
   #waiters: Waiter[] = [];
-  #reserveRetry: NodeJS.Immediate | undefined;
+  /** Streams handed out this turn whose requests have not opened them yet. */
+  readonly #reserved = new Map<ClientSession, number>();
+  #reservedUntil: NodeJS.Immediate | undefined;
   #failures = 0;
   #retryAt = 0;
   /** A request was refused during the backoff: probe the webframe when the backoff ends. */
@@ -92,8 +94,9 @@ export class WebframePool {
   session(): Promise<ClientSession> {
     if (this.#closed) return Promise.reject(errors.HTTP_BAD_GATEWAY('httpserver is shutting down'));
     if (this.#waiters.length === 0) {
-      const best = this.#pick(new Map());
+      const best = this.#pick();
       if (best !== undefined) {
+        this.#reserve(best);
         if (best.activeStreams > 0) this.#grow(); // spread the load over a second connection
         return Promise.resolve(best);
       }
@@ -112,12 +115,12 @@ export class WebframePool {
     this.#rejectWaiters(errors.HTTP_BAD_GATEWAY('httpserver is shutting down'));
   }
 
-  /** The least busy connection with a stream free beyond those `reserved` in this pass. */
-  #pick(reserved: Map<ClientSession, number>): ClientSession | undefined {
+  /** The least busy connection with a stream free beyond those reserved this turn. */
+  #pick(): ClientSession | undefined {
     let best: ClientSession | undefined;
     let bestBusy = 0;
     for (const s of this.#sessions) {
-      const taken = reserved.get(s) ?? 0;
+      const taken = this.#reserved.get(s) ?? 0;
       if (s.freeStreams - taken <= 0) continue;
       const busy = s.activeStreams + taken;
       if (best === undefined || busy < bestBusy) {
@@ -128,24 +131,28 @@ export class WebframePool {
     return best;
   }
 
+  /**
+   * Counts a stream handed out until the turn ends: its request opens it in a promise continuation, so two
+   * requests in one turn must not both be given the last free stream of a connection. Next turn the count is
+   * dropped (opened streams count themselves) and the line is served again, which also hands on a stream
+   * that a request which gave up (its client left) did not take.
+   */
+  #reserve(session: ClientSession): void {
+    this.#reserved.set(session, (this.#reserved.get(session) ?? 0) + 1);
+    this.#reservedUntil ??= setImmediate(() => {
+      this.#reservedUntil = undefined;
+      this.#reserved.clear();
+      this.#serve();
+    });
+  }
+
   /** Hands free streams to the waiting requests in order; connects when there is room and a need. */
   #serve(): void {
-    if (this.#waiters.length === 0) return;
-    const reserved = new Map<ClientSession, number>();
-    let granted = false;
     while (this.#waiters.length > 0) {
-      const best = this.#pick(reserved);
+      const best = this.#pick();
       if (best === undefined) break;
-      reserved.set(best, (reserved.get(best) ?? 0) + 1);
+      this.#reserve(best);
       (this.#waiters.shift() as Waiter).resolve(best);
-      granted = true;
-    }
-    if (granted && this.#waiters.length > 0 && this.#reserveRetry === undefined) {
-      // A request that gave up (its client left) does not use its grant: look again once all have run.
-      this.#reserveRetry = setImmediate(() => {
-        this.#reserveRetry = undefined;
-        this.#serve();
-      });
     }
     if (this.#waiters.length === 0 || this.#connecting || this.size >= this.#options.connections) return;
     if (Date.now() < this.#retryAt) {
@@ -188,7 +195,9 @@ export class WebframePool {
     this.#probe = setTimeout(
       () => {
         this.#probe = undefined;
-        if (!this.#closed) this.#grow();
+        if (Date.now() < this.#retryAt)
+          this.#probeLater(); // a timer may fire a millisecond early
+        else this.#grow();
       },
       Math.max(0, this.#retryAt - Date.now()),
     );

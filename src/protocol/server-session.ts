@@ -150,6 +150,7 @@ export class ServerSession extends FrameSession<ServerStreamState> {
   }
 
   protected onStreamAbort(s: ServerStreamState, code: number, reason: string): void {
+    clearTimeout(s.idleTimer); // a lost connection drops its streams without onStreamClosed
     const error = errors.PROTOCOL_STREAM_ABORTED(`${errorCodeName(code)}${reason ? `: ${reason}` : ''}`);
     s.body.fail(error);
     s.abort(error);
