@@ -137,10 +137,8 @@ export class ServerSession extends FrameSession<ServerStreamState> {
     } catch (err) {
       // One stream's failure is that stream's: the connection and its other streams go on.
       this.#report(err, head);
-      const error = errors.PROTOCOL_STREAM_ABORTED('INTERNAL_ERROR: the handler failed');
-      this.sendAbort(s, ErrorCode.INTERNAL_ERROR, 'internal error');
-      s.body.fail(error);
-      s.abort(error);
+      this.sendAbort(s, ErrorCode.INTERNAL_ERROR, 'the handler failed');
+      this.onStreamAbort(s, ErrorCode.INTERNAL_ERROR, 'the handler failed');
     }
   }
 
