@@ -103,18 +103,21 @@ class ProxiedRequest implements ResponseEvents {
     this.#send();
   }
 
-  /** Sends the request on a pooled connection: at once when one is ready, else once one is connected. */
+  /**
+   * Sends the request on a pooled connection once the pool has a stream for it. The upstream timeout runs from
+   * here, so it also bounds the wait for a connection or a free stream.
+   */
   #send(): void {
-    const session = this.#o.pool.pick();
-    if (session !== undefined) {
-      this.#sendOn(session);
-      return;
-    }
-    this.#o.pool.connect().then(
-      (connected) => {
-        if (!this.#res.destroyed) this.#sendOn(connected);
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#onTimeout(), this.#o.upstreamTimeout);
+    this.#o.pool.session().then(
+      (session) => {
+        if (!this.#res.destroyed && !this.#res.writableEnded) this.#sendOn(session);
       },
-      (err: unknown) => sendError(this.#res, err as TandemError),
+      (err: unknown) => {
+        clearTimeout(this.#timer);
+        sendError(this.#res, err as TandemError);
+      },
     );
   }
 
@@ -133,7 +136,6 @@ class ProxiedRequest implements ResponseEvents {
       headers: requestHeadersForUpstream(req, 'http'),
     };
     this.#stream = session.request(head, !hasBody, this);
-    this.#timer = setTimeout(() => this.#onTimeout(), this.#o.upstreamTimeout);
     if (hasBody) this.#pumpBody();
   }
 

@@ -2,12 +2,13 @@ import { connect } from 'node:net';
 import { errors } from '../errors/catalogue.js';
 import type { Logger } from '../log/logger.js';
 import { ClientSession } from '../protocol/client-session.js';
+import { errorCodeName } from '../protocol/frame-codec.js';
 
 /** Options of the pool of connections to one webframe. */
 export interface WebframePoolOptions {
   host: string;
   port: number;
-  /** Persistent multiplexed connections to keep at most (default 2). */
+  /** Multiplexed connections to hold at most, open and connecting together (default 2). */
   connections?: number;
   /** How long a connect attempt may take, in ms (default 2000). */
   connectTimeout?: number;
@@ -26,21 +27,42 @@ export interface WebframePoolOptions {
  */
 const RESPONSE_WINDOW = 256 * 1024;
 
-const MIN_BACKOFF = 100;
-const MAX_BACKOFF = 5000;
+/*
+ * After a failed attempt no new one is made for a backoff of 50 ms doubling up to 500 ms; meanwhile requests
+ * that have no connection to wait for get 502 at once, and the pool probes the webframe itself when the
+ * backoff ends if a request was refused. So a webframe that comes back is in use within about 500 ms without
+ * waiting for a lucky request, and a webframe that is down sees at most two attempts a second per pool, and
+ * none while no request wants it.
+ */
+const MIN_BACKOFF = 50;
+const MAX_BACKOFF = 500;
+
+/** A request waiting for a stream. */
+interface Waiter {
+  resolve(session: ClientSession): void;
+  reject(error: Error): void;
+}
 
 /**
  * A pool of persistent, multiplexed frame connections to the webframe. Requests go to the least busy
- * connection; lost connections are replaced on demand, with exponential backoff after failures so that a
- * webframe that is down gets 502s at once instead of a connect storm.
+ * connection. The pool never holds more than `connections` connections, open and connecting together: a
+ * request that finds every stream taken waits in line for one to end (the proxy's upstream timeout bounds
+ * the wait). Lost connections are replaced on demand, with a short exponential backoff after failures so that a
+ * webframe that is down gets 502s at once instead of a connect storm, and a probe when the backoff ends.
  */
 export class WebframePool {
   readonly #options: Required<Omit<WebframePoolOptions, 'log'>>;
   readonly #log: Logger | undefined;
   #sessions: ClientSession[] = [];
-  #connecting: Promise<ClientSession> | undefined;
+  #connecting = false;
+  #waiters: Waiter[] = [];
+  /** Streams handed out this turn whose requests have not opened them yet. */
+  readonly #reserved = new Map<ClientSession, number>();
+  #reservedUntil: NodeJS.Immediate | undefined;
   #failures = 0;
   #retryAt = 0;
+  /** A request was refused during the backoff: probe the webframe when the backoff ends. */
+  #probe: NodeJS.Timeout | undefined;
   #lastError = '';
   #closed = false;
 
@@ -61,48 +83,187 @@ export class WebframePool {
     return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   }
 
-  /** A ready connection that can take one more stream now, or undefined (then call `connect`). */
-  pick(): ClientSession | undefined {
-    let best: ClientSession | undefined;
-    for (const s of this.#sessions) {
-      if (s.available && (best === undefined || s.activeStreams < best.activeStreams)) best = s;
+  /** Connections held now, open and connecting. */
+  get size(): number {
+    return this.#sessions.length + (this.#connecting ? 1 : 0);
+  }
+
+  /** Requests waiting for a stream. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
+  /**
+   * A connection that can take one more stream: at once when one can, else once one is connected or a
+   * stream ends. Open the stream in the same turn as this resolves. Rejects with a 502 error when the webframe
+   * cannot be reached (or during the backoff after that) and no connection is left to wait for.
+   */
+  session(): Promise<ClientSession> {
+    if (this.#closed) return Promise.reject(errors.HTTP_BAD_GATEWAY('httpserver is shutting down'));
+    if (this.#waiters.length === 0) {
+      const best = this.#pick();
+      if (best !== undefined) {
+        this.#reserve(best);
+        if (best.activeStreams > 0) this.#grow(); // spread the load over a second connection
+        return Promise.resolve(best);
+      }
     }
-    if (best !== undefined && best.activeStreams > 0 && this.#sessions.length < this.#options.connections) {
-      void this.connect().catch(() => {}); // grow the pool in the background
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ resolve, reject });
+      this.#serve();
+    });
+  }
+
+  /** Closes every connection gracefully (GOAWAY; open streams finish); requests still waiting get 502. */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#probe);
+    for (const s of this.#sessions) s.close();
+    this.#rejectWaiters(errors.HTTP_BAD_GATEWAY('httpserver is shutting down'));
+  }
+
+  /** The least busy connection with a stream free beyond those reserved this turn. */
+  #pick(): ClientSession | undefined {
+    let best: ClientSession | undefined;
+    let bestBusy = 0;
+    for (const s of this.#sessions) {
+      const taken = this.#reserved.get(s) ?? 0;
+      if (s.freeStreams - taken <= 0) continue;
+      const busy = s.activeStreams + taken;
+      if (best === undefined || busy < bestBusy) {
+        best = s;
+        bestBusy = busy;
+      }
     }
     return best;
   }
 
-  /** A connection for one more stream, connecting when none is available; rejects with a 502 error. */
-  async session(): Promise<ClientSession> {
-    return this.pick() ?? (await this.connect());
-  }
-
-  /** Opens one more connection (one at a time); rejects with HTTP_BAD_GATEWAY when the webframe cannot be reached. */
-  connect(): Promise<ClientSession> {
-    if (this.#closed) return Promise.reject(errors.HTTP_BAD_GATEWAY('httpserver is shutting down'));
-    if (this.#connecting !== undefined) return this.#connecting;
-    if (Date.now() < this.#retryAt) {
-      return Promise.reject(
-        errors.HTTP_BAD_GATEWAY(`webframe at ${this.address} is unreachable (${this.#lastError})`),
-      );
-    }
-    this.#connecting = this.#open().finally(() => {
-      this.#connecting = undefined;
+  /**
+   * Counts a stream handed out until the turn ends: its request opens it in a promise continuation, so two
+   * requests in one turn must not both be given the last free stream of a connection. Next turn the count is
+   * dropped (opened streams count themselves) and the line is served again, which also hands on a stream
+   * that a request which gave up (its client left) did not take.
+   */
+  #reserve(session: ClientSession): void {
+    this.#reserved.set(session, (this.#reserved.get(session) ?? 0) + 1);
+    this.#reservedUntil ??= setImmediate(() => {
+      this.#reservedUntil = undefined;
+      this.#reserved.clear();
+      this.#serve();
     });
-    return this.#connecting;
   }
 
-  /** Closes every connection gracefully (GOAWAY; open streams finish). */
-  close(): void {
-    this.#closed = true;
-    for (const s of this.#sessions) s.close();
+  /** Hands free streams to the waiting requests in order; connects when there is room and a need. */
+  #serve(): void {
+    while (this.#waiters.length > 0) {
+      const best = this.#pick();
+      if (best === undefined) break;
+      this.#reserve(best);
+      (this.#waiters.shift() as Waiter).resolve(best);
+    }
+    if (this.#waiters.length === 0 || this.#connecting || this.size >= this.#options.connections) return;
+    if (Date.now() < this.#retryAt) {
+      // Nothing to wait for: no connection that a stream could end on. Fail now rather than storm.
+      if (this.#sessions.length === 0) {
+        this.#rejectWaiters(this.#unreachable());
+        this.#probeLater();
+      }
+      return;
+    }
+    this.#connect();
+  }
+
+  /** Opens one more connection in the background when there is room and no backoff. */
+  #grow(): void {
+    if (this.#connecting || this.size >= this.#options.connections || Date.now() < this.#retryAt) return;
+    this.#connect();
+  }
+
+  #connect(): void {
+    this.#connecting = true;
+    this.#openUsable().then(
+      () => {
+        this.#connecting = false;
+        this.#serve();
+      },
+      (err: Error) => {
+        this.#connecting = false;
+        if (this.#sessions.length === 0 && this.#waiters.length > 0) {
+          this.#rejectWaiters(err);
+          this.#probeLater();
+        } else this.#serve();
+      },
+    );
+  }
+
+  /** Tries the webframe again, without a request, once the backoff has passed (one timer at a time). */
+  #probeLater(): void {
+    if (this.#probe !== undefined || this.#closed) return;
+    this.#probe = setTimeout(
+      () => {
+        this.#probe = undefined;
+        if (Date.now() < this.#retryAt)
+          this.#probeLater(); // a timer may fire a millisecond early
+        else this.#grow();
+      },
+      Math.max(0, this.#retryAt - Date.now()),
+    );
+    this.#probe.unref();
+  }
+
+  #rejectWaiters(error: Error): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.reject(error);
+  }
+
+  #unreachable(): Error {
+    return errors.HTTP_BAD_GATEWAY(`webframe at ${this.address} is unreachable (${this.#lastError})`);
+  }
+
+  /**
+   * A connection that can take a stream. A webframe that says GOAWAY right after its HELLO (it is shutting
+   * down, or refuses new streams) gets one fresh connection; if that one goes away too, the pool rejects
+   * instead of handing out a session that would leave its request waiting for the upstream timeout.
+   */
+  async #openUsable(): Promise<ClientSession> {
+    for (let attempt = 1; ; attempt++) {
+      const session = await this.#open();
+      if (session.available) return session;
+      session.close();
+      const goAway = session.peerGoAway;
+      const why =
+        goAway === undefined
+          ? ''
+          : ` (GOAWAY ${errorCodeName(goAway.code)}${goAway.message ? `: ${goAway.message}` : ''})`;
+      if (attempt === 2) {
+        this.#failed(`the webframe closed the connection right after HELLO${why}`);
+        throw errors.HTTP_BAD_GATEWAY(
+          `webframe at ${this.address} closed the connection right after HELLO${why}`,
+        );
+      }
+    }
+  }
+
+  /** Counts a failed attempt: no new attempt before the backoff has passed. */
+  #failed(error: string): void {
+    this.#failures++;
+    this.#retryAt = Date.now() + Math.min(MAX_BACKOFF, MIN_BACKOFF * 2 ** (this.#failures - 1));
+    this.#lastError = error;
+    this.#log?.warn({ webframe: this.address, error }, 'webframe connection failed');
   }
 
   async #open(): Promise<ClientSession> {
     const { host, port, connectTimeout, idleTimeout } = this.#options;
     const socket = connect({ host, port });
-    const session = new ClientSession(socket, { initialWindow: RESPONSE_WINDOW });
+    const session = new ClientSession(socket, {
+      initialWindow: RESPONSE_WINDOW,
+      onError: (err, stream) =>
+        this.#log?.error(
+          { err, webframe: this.address, stream },
+          'request failed while handling its response',
+        ),
+    });
     const timer = setTimeout(
       () => socket.destroy(new Error(`no HELLO within ${connectTimeout} ms`)),
       connectTimeout,
@@ -114,25 +275,27 @@ export class WebframePool {
     session.start();
     try {
       await session.ready;
-    } catch {
-      this.#failures++;
-      this.#retryAt = Date.now() + Math.min(MAX_BACKOFF, MIN_BACKOFF * 2 ** (this.#failures - 1));
-      this.#lastError = failure || 'connection closed';
-      this.#log?.warn({ webframe: this.address, error: this.#lastError }, 'webframe connection failed');
-      throw errors.HTTP_BAD_GATEWAY(`webframe at ${this.address} is unreachable (${this.#lastError})`);
+    } catch (err) {
+      // The socket's own error (ECONNREFUSED, the connect timeout) when there was one, else the frame
+      // connection's: a bad HELLO is named as such, not as the timeout that would have followed it.
+      this.#failed(failure || (err as Error).message);
+      throw this.#unreachable();
     } finally {
       clearTimeout(timer);
     }
+    if (!session.available) return session; // gone away already: #openUsable decides
     this.#failures = 0;
     this.#retryAt = 0;
     this.#sessions.push(session);
     socket.setTimeout(idleTimeout, () => {
       if (session.activeStreams === 0) session.close();
     });
+    session.onStreamEnded = () => this.#serve();
     session.onClose = (error) => {
       this.#sessions = this.#sessions.filter((s) => s !== session);
       if (error !== undefined)
         this.#log?.warn({ webframe: this.address, ...error }, 'webframe connection closed');
+      this.#serve();
     };
     if (this.#closed) session.close();
     return session;

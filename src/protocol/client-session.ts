@@ -63,33 +63,69 @@ export class ClientStream extends StreamState {
   #writable(): void {
     if (this.localEnded) return;
     this.onWritable = () => this.#writable();
-    this.events.onWritable?.();
+    this.#session.notify(this, false, () => this.events.onWritable?.());
   }
+}
+
+/** Reports an exception thrown by one stream's ResponseEvents callback (that stream was aborted). */
+export type ClientErrorReporter = (error: unknown, streamId: number) => void;
+
+/** Options of the httpserver end of a connection. */
+export interface ClientSessionOptions extends SessionOptions {
+  onError?: ClientErrorReporter;
 }
 
 /**
  * The httpserver end of a frame connection: opens one stream per request, writes the request body within
- * the stream's credit and reports the response through ResponseEvents.
+ * the stream's credit and reports the response through ResponseEvents. A callback that throws costs only its
+ * own stream: it is aborted with INTERNAL_ERROR and every other stream on the connection goes on.
  */
 export class ClientSession extends FrameSession<ClientStream> {
   #nextId = 1;
+  readonly #onError: ClientErrorReporter | undefined;
 
-  constructor(socket: FrameSocket, options: SessionOptions = {}) {
+  constructor(socket: FrameSocket, options: ClientSessionOptions = {}) {
     super(socket, options);
+    this.#onError = options.onError;
   }
 
-  /** True when another stream may be opened now. */
+  /** True when another stream may be opened now: HELLO exchanged, not going away, below maxStreams. */
   get available(): boolean {
-    return !this.closed && !this.goingAway && this.streams.size < this.peer.maxStreams;
+    return this.established && this.streams.size < this.peer.maxStreams;
   }
 
-  /** Opens a stream with the request head; `end` true means the request has no body. */
+  /** Streams that may be opened now (0 when not `available`). */
+  get freeStreams(): number {
+    return this.established ? Math.max(0, this.peer.maxStreams - this.streams.size) : 0;
+  }
+
+  /** Called after a stream ended, when it may have made room for another. */
+  onStreamEnded: (() => void) | undefined;
+
+  protected override onStreamClosed(): void {
+    this.onStreamEnded?.();
+  }
+
+  /**
+   * Opens a stream with the request head; `end` true means the request has no body. On a session that is not
+   * `available` nothing is sent: `events.onAbort` hears REFUSED_STREAM (in a microtask), so the caller may
+   * retry elsewhere as for a stream the webframe refused.
+   */
   request(head: RequestHead, end: boolean, events: ResponseEvents): ClientStream {
+    if (!this.available) {
+      const refused = new ClientStream(this, 0, 0, 0, events);
+      refused.localEnded = true;
+      const reason = this.closed ? 'connection closed' : this.goingAway ? 'going away' : 'no free stream';
+      queueMicrotask(() =>
+        this.notify(refused, true, () => events.onAbort(ErrorCode.REFUSED_STREAM, reason)),
+      );
+      return refused;
+    }
     const id = this.#nextId;
     this.#nextId += 2;
     const s = new ClientStream(this, id, this.peer.initialWindow, this.limits.initialWindow, events);
     this.streams.set(id, s);
-    this.write(encodeJsonFrame(FrameType.HEAD, end ? FrameFlag.END_STREAM : 0, id, head));
+    this.writeFlowControlled(encodeJsonFrame(FrameType.HEAD, end ? FrameFlag.END_STREAM : 0, id, head));
     if (end) s.localEnded = true;
     return s;
   }
@@ -138,24 +174,53 @@ export class ClientSession extends FrameSession<ClientStream> {
       return this.fail(ErrorCode.PROTOCOL_ERROR, `response head on stream ${s.id}: ${head}`);
     s.headReceived = true;
     if (end) s.remoteEnded = true;
-    s.events.onHead(head, end);
+    this.notify(s, false, () => s.events.onHead(head, end));
     if (end) this.endStreamIfDone(s);
   }
 
   protected onStreamData(s: ClientStream, chunk: Buffer, end: boolean): void {
     if (!s.headReceived) return this.fail(ErrorCode.PROTOCOL_ERROR, `DATA before HEAD on stream ${s.id}`);
-    s.events.onData(chunk, end);
+    this.notify(s, false, () => s.events.onData(chunk, end));
   }
 
   protected onStreamAbort(s: ClientStream, code: number, reason: string): void {
-    s.events.onAbort(code, reason);
+    this.notify(s, true, () => s.events.onAbort(code, reason));
   }
 
   protected onGoAway(lastStreamId: number): void {
     for (const s of [...this.streams.values()]) {
       if (s.id <= lastStreamId) continue;
       this.removeStream(s);
-      s.events.onAbort(ErrorCode.REFUSED_STREAM, 'webframe is going away');
+      this.onStreamAbort(s, ErrorCode.REFUSED_STREAM, 'webframe is going away');
+    }
+  }
+
+  /**
+   * Runs one of `s`'s callbacks (`isAbort`: it is onAbort). If it throws, the error is reported and only `s`
+   * ends: ABORT INTERNAL_ERROR to the webframe and onAbort with that code, unless onAbort is what threw.
+   */
+  notify(s: ClientStream, isAbort: boolean, callback: () => void): void {
+    try {
+      callback();
+    } catch (error) {
+      this.#report(error, s.id);
+      // Already ended (onAbort threw, or a nested callback ended it): onAbort was told once, not again.
+      if (isAbort || !this.streams.has(s.id)) return;
+      const reason = `response handler failed: ${error instanceof Error ? error.message : String(error)}`;
+      this.sendAbort(s, ErrorCode.INTERNAL_ERROR, reason);
+      try {
+        s.events.onAbort(ErrorCode.INTERNAL_ERROR, reason);
+      } catch (again) {
+        this.#report(again, s.id);
+      }
+    }
+  }
+
+  #report(error: unknown, streamId: number): void {
+    try {
+      this.#onError?.(error, streamId);
+    } catch {
+      // a failing reporter must not cost the connection either
     }
   }
 }

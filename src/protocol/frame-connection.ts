@@ -1,3 +1,4 @@
+import { errors } from '../errors/catalogue.js';
 import {
   ErrorCode,
   encodeCodeFrame,
@@ -14,7 +15,13 @@ import {
 import { FrameWriter } from './frame-writer.js';
 import { encodeHello, readHello } from './hello.js';
 import type { FrameSocket } from './stream-state.js';
-import { DEFAULT_LIMITS, type SessionLimits, type SessionOptions, type StreamState } from './stream-state.js';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_WRITE_BACKLOG,
+  type SessionLimits,
+  type SessionOptions,
+  type StreamState,
+} from './stream-state.js';
 
 /**
  * The connection level of a frame session: HELLO exchange, frame batching (all frames written in one
@@ -40,6 +47,7 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
   #pingSeq = 0;
   #closed = false;
   #goingAway = false;
+  #peerGoAway: FrameError | undefined;
 
   constructor(socket: FrameSocket, options: SessionOptions = {}) {
     this.socket = socket;
@@ -49,7 +57,11 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
       maxStreams: options.maxStreams ?? DEFAULT_LIMITS.maxStreams,
     };
     this.#decoder = new FrameDecoder(this.limits.maxFrameSize, { splitData: true });
-    this.#writer = new FrameWriter(socket);
+    // Stop reading a peer that does not read our replies (docs §8): its requests wait in its own socket.
+    this.#writer = new FrameWriter(socket, options.maxWriteBacklog ?? DEFAULT_WRITE_BACKLOG, (over) => {
+      if (over) socket.pause();
+      else socket.resume();
+    });
     this.#helloTimeout = options.helloTimeout ?? 10_000;
     let resolve!: () => void;
     let reject!: (e: Error) => void;
@@ -61,7 +73,10 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
     this.#ready = { promise, resolve, reject };
   }
 
-  /** Resolves once the peer's HELLO arrived; rejects if the connection ends first. */
+  /**
+   * Resolves once the peer's HELLO arrived; rejects if the connection ends first, with the connection error
+   * that ended it (a bad HELLO, a timeout) or, when the socket just closed, with that.
+   */
   get ready(): Promise<void> {
     return this.#ready.promise;
   }
@@ -74,6 +89,16 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
   /** True once either side sent GOAWAY: no new streams. */
   get goingAway(): boolean {
     return this.#goingAway;
+  }
+
+  /** True from the peer's HELLO until either side goes away or the connection closes: streams may open. */
+  get established(): boolean {
+    return this.#peerReady && !this.#closed && !this.#goingAway;
+  }
+
+  /** The GOAWAY the peer sent, if it sent one. */
+  get peerGoAway(): FrameError | undefined {
+    return this.#peerGoAway;
   }
 
   /** Open streams on this connection. */
@@ -137,9 +162,18 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
     this.socket.destroy();
   }
 
-  /** Queues bytes; everything written in one event-loop turn leaves in one socket write (FrameWriter). */
+  /**
+   * Queues a frame made in reply to the peer (a PING ACK, WINDOW, ABORT, a response HEAD); everything written
+   * in one event-loop turn leaves in one socket write (FrameWriter). These count towards the write backlog:
+   * past `maxWriteBacklog` the connection stops reading until the peer has taken them.
+   */
   protected write(buf: Uint8Array): void {
-    this.#writer.write(buf);
+    this.#writer.write(buf, true);
+  }
+
+  /** Queues bytes that something else already bounds (DATA within credit, a request HEAD within maxStreams). */
+  protected writeFlowControlled(buf: Uint8Array): void {
+    this.#writer.write(buf, false);
   }
 
   /** True after the socket refused more until it drains (then onDrain runs): producers should wait. */
@@ -227,7 +261,10 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
   protected receiveGoAway(payload: Buffer): void {
     if (payload.length < 8) return this.fail(ErrorCode.PROTOCOL_ERROR, 'GOAWAY payload shorter than 8 bytes');
     this.#goingAway = true;
-    this.onGoAway(payload.readUInt32BE(0), payload.readUInt32BE(4), payload.toString('utf8', 8));
+    const code = payload.readUInt32BE(4);
+    const message = payload.toString('utf8', 8);
+    this.#peerGoAway = { code, message };
+    this.onGoAway(payload.readUInt32BE(0), code, message);
     this.closeIfIdle();
   }
 
@@ -246,6 +283,9 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
   #shutdown(error: FrameError | undefined): void {
     this.#closed = true;
     clearTimeout(this.#helloTimer);
+    if (error !== undefined) {
+      this.#ready.reject(errors.PROTOCOL_CONNECTION_CLOSED(`${errorCodeName(error.code)}: ${error.message}`));
+    }
     this.#writer.flush();
     this.socket.end();
     const timer = setTimeout(() => this.socket.destroy(), 2000);
@@ -259,7 +299,7 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
       clearTimeout(this.#helloTimer);
       this.#abortAll({ code: ErrorCode.INTERNAL_ERROR, message: 'connection lost' });
     }
-    this.#ready.reject(new Error('connection closed before HELLO'));
+    this.#ready.reject(errors.PROTOCOL_CONNECTION_CLOSED("the socket closed before the peer's HELLO"));
     const onClose = this.onClose;
     this.onClose = undefined;
     onClose?.(this.#lastError);

@@ -39,13 +39,14 @@ export abstract class FrameSession<S extends StreamState = StreamState> extends 
       if (n === 0 && offset < chunk.length) {
         s.pending = chunk.subarray(offset);
         s.pendingEnd = end;
+        this.onStreamProgress(s); // from now on it waits for the peer's credit
         return false;
       }
       const last = offset + n === chunk.length;
       const header = Buffer.allocUnsafe(HEADER_SIZE);
       writeHeader(header, 0, n, FrameType.DATA, end && last ? FrameFlag.END_STREAM : 0, s.id);
-      this.write(header);
-      if (n > 0) this.write(chunk.subarray(offset, offset + n));
+      this.writeFlowControlled(header);
+      if (n > 0) this.writeFlowControlled(chunk.subarray(offset, offset + n));
       s.sendWindow -= n;
       offset += n;
     } while (offset < chunk.length);
@@ -67,6 +68,7 @@ export abstract class FrameSession<S extends StreamState = StreamState> extends 
     s.recvAllowed += s.recvUnacked;
     this.write(encodeCodeFrame(FrameType.WINDOW, s.id, [s.recvUnacked]));
     s.recvUnacked = 0;
+    this.onStreamProgress(s); // the peer has credit again from now on
   }
 
   /** Sends ABORT for `s` and forgets it. */
@@ -98,6 +100,8 @@ export abstract class FrameSession<S extends StreamState = StreamState> extends 
   protected abstract onStreamData(s: S, chunk: Buffer, end: boolean): void;
   /** A stream was forgotten. */
   protected onStreamClosed(_s: S): void {}
+  /** Something moved on a stream: DATA or WINDOW arrived, credit was granted, or it began to wait for credit. */
+  protected onStreamProgress(_s: S): void {}
 
   /** Routes a frame that arrived after the peer's HELLO, on a connection not closed. */
   protected dispatch(frame: Frame): void {
@@ -139,6 +143,7 @@ export abstract class FrameSession<S extends StreamState = StreamState> extends 
       );
     }
     s.recvAllowed -= length;
+    this.onStreamProgress(s);
     const end = (frame.flags & FrameFlag.END_STREAM) !== 0;
     if (end) s.remoteEnded = true;
     this.onStreamData(s, frame.payload, end);
@@ -155,6 +160,7 @@ export abstract class FrameSession<S extends StreamState = StreamState> extends 
       );
     }
     s.sendWindow += increment;
+    this.onStreamProgress(s);
     const pending = s.pending;
     if (pending === undefined) {
       // A producer that spent the credit waits for it; with the socket full, for the drain as well.

@@ -55,6 +55,21 @@ describe('FrameWriter', () => {
     assert.equal(writer.blocked, false);
   });
 
+  test('counted bytes past maxBacklog report over until the socket has taken them; uncounted never do', async () => {
+    const socket = recorder(1 << 20);
+    const heard: boolean[] = [];
+    const writer = new FrameWriter(socket, 100, (over) => heard.push(over));
+    writer.write(Buffer.alloc(500)); // DATA within credit: not a reply, not counted
+    writer.write(Buffer.alloc(60), true);
+    assert.deepEqual(heard, []);
+    writer.write(Buffer.alloc(60), true);
+    assert.deepEqual(heard, [true]);
+    assert.equal(writer.backlog, 120);
+    while (heard.length < 2) await nextTurn();
+    assert.deepEqual(heard, [true, false]);
+    assert.equal(writer.backlog, 0);
+  });
+
   test('flush() writes at once (before a close) and nothing is written to a destroyed socket', async () => {
     const socket = recorder();
     const writer = new FrameWriter(socket);

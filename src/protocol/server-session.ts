@@ -24,6 +24,8 @@ const INLINE_DATA_LIMIT = 1024;
 
 class ServerStreamState extends StreamState {
   readonly body: InboundBody;
+  /** Fires after streamIdleTimeout without progress (docs §6). */
+  idleTimer: NodeJS.Timeout | undefined;
   #controller: AbortController | undefined;
   #abortReason: unknown;
   #aborted = false;
@@ -71,6 +73,7 @@ export interface ServerSessionOptions extends SessionOptions {
 export class ServerSession extends FrameSession<ServerStreamState> {
   readonly #handler: StreamHandler;
   readonly #onError: ServerErrorReporter | undefined;
+  readonly #streamIdleTimeout: number;
   #lastSeen = 0;
   readonly #consume = (s: ServerStreamState, n: number) => this.consumed(s, n);
 
@@ -78,6 +81,7 @@ export class ServerSession extends FrameSession<ServerStreamState> {
     super(socket, options);
     this.#handler = handler;
     this.#onError = options.onError;
+    this.#streamIdleTimeout = options.streamIdleTimeout ?? 60_000;
   }
 
   /** Graceful close: finish the streams already received, refuse new ones, then close. */
@@ -114,6 +118,8 @@ export class ServerSession extends FrameSession<ServerStreamState> {
     }
     const s = new ServerStreamState(id, this.peer.initialWindow, this.limits.initialWindow, this.#consume);
     this.streams.set(id, s);
+    s.idleTimer = setTimeout(() => this.#idle(s), this.#streamIdleTimeout);
+    s.idleTimer.unref();
     if ((frame.flags & FrameFlag.END_STREAM) !== 0) {
       s.remoteEnded = true;
       s.body.end();
@@ -126,7 +132,14 @@ export class ServerSession extends FrameSession<ServerStreamState> {
         return s.signal;
       },
     };
-    this.#run(s, stream);
+    try {
+      this.#run(s, stream);
+    } catch (err) {
+      // One stream's failure is that stream's: the connection and its other streams go on.
+      this.#report(err, head);
+      this.sendAbort(s, ErrorCode.INTERNAL_ERROR, 'the handler failed');
+      this.onStreamAbort(s, ErrorCode.INTERNAL_ERROR, 'the handler failed');
+    }
   }
 
   protected onStreamData(s: ServerStreamState, chunk: Buffer, end: boolean): void {
@@ -135,9 +148,34 @@ export class ServerSession extends FrameSession<ServerStreamState> {
   }
 
   protected onStreamAbort(s: ServerStreamState, code: number, reason: string): void {
+    clearTimeout(s.idleTimer); // a lost connection drops its streams without onStreamClosed
     const error = errors.PROTOCOL_STREAM_ABORTED(`${errorCodeName(code)}${reason ? `: ${reason}` : ''}`);
     s.body.fail(error);
     s.abort(error);
+  }
+
+  protected override onStreamProgress(s: ServerStreamState): void {
+    s.idleTimer?.refresh();
+  }
+
+  protected override onStreamClosed(s: ServerStreamState): void {
+    clearTimeout(s.idleTimer);
+  }
+
+  /**
+   * No progress for streamIdleTimeout: if the stream waits for httpserver — request body open while it has
+   * credit, or response waiting for WINDOW — it is aborted with TIMEOUT; if it waits for the view, it waits on.
+   */
+  #idle(s: ServerStreamState): void {
+    if (!this.streams.has(s.id)) return;
+    const waitsForPeer = (!s.remoteEnded && s.recvAllowed > 0) || s.pending !== undefined;
+    if (!waitsForPeer) {
+      s.idleTimer?.refresh();
+      return;
+    }
+    const reason = `no progress within ${this.#streamIdleTimeout} ms`;
+    this.sendAbort(s, ErrorCode.TIMEOUT, reason);
+    this.onStreamAbort(s, ErrorCode.TIMEOUT, reason);
   }
 
   protected onGoAway(): void {
@@ -162,8 +200,17 @@ export class ServerSession extends FrameSession<ServerStreamState> {
   }
 
   #failed(err: unknown, stream: ServerStream): Reply {
-    this.#onError?.(err, stream.head);
+    this.#report(err, stream.head);
     return INTERNAL_ERROR_REPLY;
+  }
+
+  /** Reports `err`; a reporter that throws costs nothing more. */
+  #report(err: unknown, head: ServerStream['head']): void {
+    try {
+      this.#onError?.(err, head);
+    } catch {
+      // the stream it was about is answered or aborted all the same
+    }
   }
 
   /** Writes the reply: in this turn when its body is in memory, else by pulling its stream. */
@@ -172,7 +219,7 @@ export class ServerSession extends FrameSession<ServerStreamState> {
     try {
       this.#write(s, stream, reply);
     } catch (err) {
-      this.#onError?.(err, stream.head);
+      this.#report(err, stream.head);
       this.sendAbort(s, ErrorCode.INTERNAL_ERROR, 'response could not be written');
     }
   }
@@ -198,7 +245,7 @@ export class ServerSession extends FrameSession<ServerStreamState> {
       this.#pull(s, body, typeof declared === 'number' ? declared : undefined).then(
         () => this.#completed(s),
         (err: unknown) => {
-          this.#onError?.(err, stream.head);
+          this.#report(err, stream.head);
           const reason = isError(err, errors.RESPONSE_LENGTH_MISMATCH) ? err.message : 'response body failed';
           this.sendAbort(s, ErrorCode.INTERNAL_ERROR, reason);
         },

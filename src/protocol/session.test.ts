@@ -4,6 +4,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ClientSession, type ClientStream } from './client-session.js';
 import { ErrorCode, encodeFrame, FrameFlag, FrameType } from './frame-codec.js';
+import { listenRaw } from './raw-peer.test-helper.js';
 import { ServerSession } from './server-session.js';
 import type { RequestHead, StreamHandler } from './types.js';
 
@@ -226,5 +227,313 @@ describe('frame sessions over loopback TCP', () => {
     assert.equal(JSON.parse(r.body.toString()).bytes, 200_000);
     await closed;
     assert.equal(c.available, false);
+  });
+});
+
+/** A ServerSession listener of its own, for tests that need other options; `close` ends it. */
+async function serve(
+  h: StreamHandler,
+  options: ConstructorParameters<typeof ServerSession>[2] = {},
+): Promise<{ port: number; sessions: ServerSession[]; sockets: Socket[]; close(): void }> {
+  const sessions: ServerSession[] = [];
+  const sockets: Socket[] = [];
+  const srv = createServer((socket) => {
+    const session = new ServerSession(socket, h, { initialWindow: 65536, ...options });
+    sessions.push(session);
+    sockets.push(socket);
+    session.start();
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (srv.address() as { port: number }).port,
+    sessions,
+    sockets,
+    close() {
+      for (const s of sessions) s.destroy();
+      srv.close();
+    },
+  };
+}
+
+describe('a session that cannot take a stream refuses it at once', () => {
+  test('request() after the webframe went away, or after close, hears REFUSED_STREAM and sends nothing', async () => {
+    const webframe = await listenRaw((raw) => {
+      raw.hello();
+      raw.goAway(0, 0, 'shutting down');
+    });
+    const c = new ClientSession(connect(webframe.port, '127.0.0.1'));
+    c.start();
+    await c.ready;
+    while (!c.goingAway) await c.ping().catch(() => {});
+    const refused = (session: ClientSession) =>
+      new Promise<number>((resolve) =>
+        session.request(head('GET', '/hi'), true, {
+          onHead() {},
+          onData() {},
+          onAbort: resolve,
+        }),
+      );
+    assert.equal(await refused(c), ErrorCode.REFUSED_STREAM);
+    const closed = await client();
+    const gone = new Promise((resolve) => {
+      closed.onClose = resolve;
+    });
+    closed.destroy();
+    await gone;
+    assert.equal(await refused(closed), ErrorCode.REFUSED_STREAM);
+    assert.equal(
+      webframe.connections[0]?.frames.some((f) => f.type === FrameType.HEAD),
+      false,
+    );
+    await webframe.close();
+  });
+});
+
+describe('one stream failing costs only that stream', () => {
+  test('a ResponseEvents callback that throws aborts its stream; the others on the connection complete', async () => {
+    const reported: unknown[] = [];
+    const c = await client({ onError: (error: unknown) => reported.push(error) });
+    const others = Array.from({ length: 10 }, () => send(c, head('GET', `/big/${300_000}`)));
+    const heard: Array<[string, number]> = [];
+    const throwing = (where: 'onHead' | 'onData') =>
+      new Promise<void>((resolve) => {
+        c.request(head('GET', where === 'onHead' ? '/hi' : `/big/${300_000}`), true, {
+          onHead() {
+            if (where === 'onHead') throw new Error('onHead failed on purpose');
+          },
+          onData() {
+            throw new Error('onData failed on purpose');
+          },
+          onAbort(code) {
+            heard.push([where, code]);
+            resolve();
+          },
+        });
+      });
+    await Promise.all([throwing('onHead'), throwing('onData')]);
+    const results = await Promise.all(others);
+    for (const r of results) assert.equal(r.body.length, 300_000);
+    assert.deepEqual(heard.sort(), [
+      ['onData', ErrorCode.INTERNAL_ERROR],
+      ['onHead', ErrorCode.INTERNAL_ERROR],
+    ]);
+    assert.deepEqual(reported.map((e) => (e as Error).message).sort(), [
+      'onData failed on purpose',
+      'onHead failed on purpose',
+    ]);
+    assert.equal((await send(c, head('GET', '/hi'))).body.toString(), 'hi');
+    c.destroy();
+  });
+
+  test('an onAbort that throws during a lost connection does not keep the other streams from hearing it', async () => {
+    const c = await client({ onError: () => {} });
+    const heard: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      c.request(head('GET', '/hang'), true, {
+        onHead() {},
+        onData() {},
+        onAbort(code) {
+          heard.push(code);
+          if (i === 0) throw new Error('onAbort failed on purpose');
+        },
+      });
+    }
+    await c.ping();
+    const closed = new Promise<void>((resolve) => {
+      c.onClose = () => resolve();
+    });
+    c.destroy();
+    await closed;
+    assert.equal(heard.length, 3);
+  });
+
+  test('a webframe whose error reporter throws still answers that stream 500 and keeps the others', async () => {
+    const srv = await serve(
+      async (stream) => {
+        if (stream.head.info === '/throw') throw new Error('view failed on purpose');
+        return { status: 200, body: Buffer.alloc(200_000, 1) };
+      },
+      {
+        onError: () => {
+          throw new Error('reporter failed on purpose');
+        },
+      },
+    );
+    const socket = connect(srv.port, '127.0.0.1');
+    const c = new ClientSession(socket, { initialWindow: 65536 });
+    c.start();
+    await c.ready;
+    const others = Array.from({ length: 5 }, () => send(c, head('GET', '/ok')));
+    const failed = await send(c, head('GET', '/throw'));
+    assert.equal(failed.status, 500);
+    for (const r of await Promise.all(others)) assert.equal(r.body.length, 200_000);
+    c.destroy();
+    srv.close();
+  });
+});
+
+describe('a peer that does not read cannot grow the other end', () => {
+  const HELLO = encodeFrame(FrameType.HELLO, 0, 0, Buffer.from('{"protocol":"tandem","version":1}'));
+  const floods: Array<[string, (i: number) => Buffer, number]> = [
+    ['PINGs', () => encodeFrame(FrameType.PING, 0, 0, Buffer.alloc(8)), 32 << 20],
+    [
+      'HEADs',
+      (i) =>
+        encodeFrame(
+          FrameType.HEAD,
+          FrameFlag.END_STREAM,
+          2 * i + 1,
+          Buffer.from(JSON.stringify(head('GET', '/text'))),
+        ),
+      4 << 20,
+    ],
+  ];
+  for (const [name, frame, total] of floods) {
+    test(`a flood of ${name} whose replies are never read: the webframe stops reading, its backlog stays bounded`, async () => {
+      // Each /text reply is ten times the size of its request, so the replies outgrow any socket buffer.
+      const srv = await serve(async () => ({ status: 200, body: 'r'.repeat(1000) }), {
+        maxWriteBacklog: 256 * 1024,
+      });
+      const raw = connect(srv.port, '127.0.0.1');
+      raw.on('error', () => {});
+      raw.pause(); // never reads a reply
+      await new Promise((resolve) => raw.once('connect', resolve));
+      raw.write(HELLO);
+      let sent = 0;
+      let i = 0;
+      const paused = () => srv.sockets[0]?.isPaused() === true;
+      while (sent < total && !paused()) {
+        const batch: Buffer[] = [];
+        for (let n = 0; n < 256; n++) batch.push(frame(i++));
+        const bytes = Buffer.concat(batch);
+        sent += bytes.length;
+        if (!raw.write(bytes)) {
+          await new Promise<void>((resolve) => {
+            const check = setInterval(() => {
+              if (paused()) done();
+            }, 10);
+            const done = () => {
+              clearInterval(check);
+              raw.off('drain', done);
+              resolve();
+            };
+            raw.once('drain', done);
+          });
+        }
+      }
+      // Wait until the webframe either read all of it or stopped reading.
+      while (!paused() && (srv.sockets[0]?.bytesRead ?? 0) < sent + HELLO.length) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const socket = srv.sockets[0] as Socket;
+      assert.ok(socket.isPaused(), `the webframe read all ${sent} bytes and kept every reply`);
+      assert.ok(
+        socket.writableLength < 1 << 20,
+        `${socket.writableLength} bytes of replies queued for a peer that does not read`,
+      );
+      raw.destroy();
+      srv.close();
+    });
+  }
+});
+
+test('a fake webframe flooding PINGs it never reads the answers of: httpserver stops reading it', async () => {
+  let flooding = true;
+  const webframe = await listenRaw((raw) => {
+    raw.hello();
+    raw.socket.pause();
+    const batch = Buffer.concat(
+      Array.from({ length: 4096 }, () => encodeFrame(FrameType.PING, 0, 0, Buffer.alloc(8))),
+    );
+    const flood = () => {
+      while (flooding && raw.socket.write(batch)) {}
+      if (flooding) raw.socket.once('drain', flood);
+    };
+    flood();
+  });
+  const socket = connect(webframe.port, '127.0.0.1');
+  const c = new ClientSession(socket, { maxWriteBacklog: 256 * 1024 });
+  c.start();
+  await c.ready;
+  // Before the fix this end read on for ever; 300 turns of 10 ms are far more than the flood needs.
+  for (let i = 0; i < 300 && !socket.isPaused(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(socket.isPaused(), `still reading with ${socket.writableLength} bytes of PING ACKs queued`);
+  assert.ok(socket.writableLength < 1 << 20, `${socket.writableLength} bytes of PING ACKs queued`);
+  flooding = false;
+  c.destroy();
+  await webframe.close();
+});
+
+describe('streams that make no progress time out on the webframe end', () => {
+  test('a request body that never comes, and a response whose credit never comes: ABORT TIMEOUT', {
+    timeout: 10_000,
+  }, async () => {
+    const viewSaw: string[] = [];
+    const srv = await serve(
+      async (stream) => {
+        if (stream.head.info === '/upload') {
+          stream.signal.addEventListener('abort', () => viewSaw.push('signal'));
+          try {
+            for await (const _ of stream.body);
+          } catch (err) {
+            viewSaw.push((err as Error).message);
+            throw err;
+          }
+          return { status: 200, body: 'read it all' };
+        }
+        return { status: 200, body: Buffer.alloc(300_000, 1) };
+      },
+      { streamIdleTimeout: 300 },
+    );
+    const c = new ClientSession(connect(srv.port, '127.0.0.1'), { initialWindow: 65536 });
+    c.start();
+    await c.ready;
+    const aborted = (h: RequestHead, end: boolean) =>
+      new Promise<[number, string]>((resolve) =>
+        c.request(h, end, { onHead() {}, onData() {}, onAbort: (code, reason) => resolve([code, reason]) }),
+      );
+    // The body is announced (no END_STREAM) and never sent; the download is never consumed past one window.
+    const [upload, download] = await Promise.all([
+      aborted(head('POST', '/upload'), false),
+      aborted(head('GET', '/download'), true),
+    ]);
+    assert.deepEqual(upload, [ErrorCode.TIMEOUT, 'no progress within 300 ms']);
+    assert.deepEqual(download, [ErrorCode.TIMEOUT, 'no progress within 300 ms']);
+    assert.deepEqual(viewSaw.sort(), ['signal', 'stream aborted: TIMEOUT: no progress within 300 ms']);
+    c.destroy();
+    srv.close();
+  });
+
+  test('a body that keeps coming, however slowly, and a view that takes its time are not timed out', {
+    timeout: 10_000,
+  }, async () => {
+    const srv = await serve(
+      async (stream) => {
+        let bytes = 0;
+        for await (const chunk of stream.body) bytes += chunk.length;
+        await new Promise((resolve) => setTimeout(resolve, 1000)); // the view's own time is not the peer's
+        return { status: 200, body: String(bytes) };
+      },
+      { streamIdleTimeout: 400 },
+    );
+    const c = new ClientSession(connect(srv.port, '127.0.0.1'), { initialWindow: 65536 });
+    c.start();
+    await c.ready;
+    const answer = new Promise<string>((resolve, reject) => {
+      const s = c.request(head('POST', '/slow'), false, {
+        onHead: (h) => resolve(String(h.data)),
+        onData() {},
+        onAbort: (code, reason) => reject(new Error(`aborted ${code} ${reason}`)),
+      });
+      let sent = 0;
+      const tick = setInterval(() => {
+        sent++;
+        s.write(Buffer.from('x'), sent === 15);
+        if (sent === 15) clearInterval(tick);
+      }, 40);
+    });
+    assert.equal(await answer, '15');
+    c.destroy();
+    srv.close();
   });
 });

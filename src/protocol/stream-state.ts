@@ -17,7 +17,21 @@ export interface SessionLimits {
 export interface SessionOptions extends Partial<SessionLimits> {
   /** How long to wait for the peer's HELLO, in ms (default 10000). */
   helloTimeout?: number;
+  /**
+   * Bytes of frames sent in reply to the peer (PING ACKs, WINDOW, ABORT, response HEADs) that may wait for a
+   * peer that does not read before this end stops reading it (default DEFAULT_WRITE_BACKLOG).
+   */
+  maxWriteBacklog?: number;
+  /**
+   * The webframe end: a stream that makes no progress for this long, in ms, is aborted with TIMEOUT (default
+   * 60000): its request body is open and no DATA came while httpserver had credit, or its response waits
+   * for WINDOW credit.
+   */
+  streamIdleTimeout?: number;
 }
+
+/** The default `maxWriteBacklog`: 1 MiB. */
+export const DEFAULT_WRITE_BACKLOG = 1 << 20;
 
 /** The defaults of docs/protocol.md §4.1. */
 export const DEFAULT_LIMITS: Readonly<SessionLimits> = Object.freeze({

@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { describe, test } from 'node:test';
+import { pino } from 'pino';
+import { FrameType } from '../protocol/frame-codec.js';
+import { answerEverything, listenRaw, type RawConnection } from '../protocol/raw-peer.test-helper.js';
+import type { RequestHead } from '../protocol/types.js';
+import { WebframePool, type WebframePoolOptions } from './webframe-pool.js';
+
+/** A pool on `port` whose log lines are kept in `lines`. */
+function poolOn(port: number, options: Partial<WebframePoolOptions> = {}) {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const pool = new WebframePool({ host: '127.0.0.1', port, log: pino({}, sink), ...options });
+  return { pool, lines };
+}
+
+/** Waits until `condition()` holds, polling; fails after `ms`. */
+async function until(condition: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms: ${condition}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const request: RequestHead = {
+  method: 'GET',
+  info: '/',
+  version: '1.1',
+  scheme: 'http',
+  client: { address: '127.0.0.1', port: 1 },
+  headers: {},
+};
+const ignore = { onHead() {}, onData() {}, onAbort() {} };
+
+describe('WebframePool', () => {
+  test('two requests in one turn are not both handed the last free stream of a connection', async () => {
+    const webframe = await listenRaw((c) => answerEverything(c, { maxStreams: 1 }));
+    const { pool } = poolOn(webframe.port, { connections: 1 });
+    await pool.session(); // connected, its one stream free
+    const answers = [1, 2].map(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          pool.session().then(
+            (s) =>
+              s.request(request, true, {
+                onHead: (head) => resolve(head.status),
+                onData() {},
+                onAbort: (code, reason) => reject(new Error(`aborted ${code} ${reason}`)),
+              }),
+            reject,
+          );
+        }),
+    );
+    assert.deepEqual(await Promise.all(answers), [200, 200]);
+    assert.equal(webframe.connections.length, 1);
+    pool.close();
+    await webframe.close();
+  });
+
+  test('a webframe that comes back after failures is probed and used without waiting for the backoff', async () => {
+    let up = false;
+    const webframe = await listenRaw((c) => (up ? answerEverything(c) : c.socket.destroy()));
+    const { pool } = poolOn(webframe.port);
+    // Five failed attempts: the backoff has grown to its cap.
+    while (webframe.connections.length < 5) {
+      await pool.session().then(
+        () => assert.fail('the webframe is down'),
+        () => new Promise((resolve) => setTimeout(resolve, 10)),
+      );
+    }
+    up = true;
+    const attempts = webframe.connections.length;
+    // Refused by the backoff (no attempt is made for it), but it tells the pool that requests are waiting.
+    // (On a machine slow enough for the backoff to have passed already, it connects at once instead.)
+    await pool.session().catch((err: Error) => assert.match(err.message, /is unreachable/));
+    await until(() => webframe.connections.length > attempts, 3000);
+    await until(() => pool.size === 1 && webframe.connections.at(-1)?.frames.length === 1);
+    const session = await pool.session();
+    assert.equal(session.available, true);
+    assert.equal(webframe.connections.length, attempts + 1);
+    pool.close();
+    await webframe.close();
+  });
+
+  test('never more than `connections` connections: requests beyond every maxStreams wait for a stream', async () => {
+    const webframe = await listenRaw((c) => c.hello({ maxStreams: 2 })); // and never answers
+    const heads = (c: RawConnection) => c.frames.filter((f) => f.type === FrameType.HEAD);
+    const allHeads = () => webframe.connections.reduce((n, c) => n + heads(c).length, 0);
+    const { pool } = poolOn(webframe.port, { connections: 2 });
+    for (let i = 0; i < 10; i++) {
+      const [sent, waiting] = [allHeads(), pool.waiting];
+      pool
+        .session()
+        .then((s) => s.request(request, true, ignore))
+        .catch(() => {}); // the ones still waiting get 502 at close
+      // Sent on a connection, or (once both connections carry maxStreams streams) waiting in line.
+      await until(() => allHeads() > sent || (pool.waiting > waiting && allHeads() === 4));
+    }
+    assert.equal(webframe.connections.length, 2);
+    for (const c of webframe.connections) assert.equal(heads(c).length, 2);
+    assert.equal(pool.waiting, 6);
+    // One answer frees one stream: the first request in line takes it.
+    const first = webframe.connections[0] as RawConnection;
+    first.answer(heads(first)[0]?.stream ?? 0, 200, 'ok');
+    await until(() => heads(first).length === 3);
+    assert.equal(pool.waiting, 5);
+    assert.equal(webframe.connections.length, 2);
+    pool.close();
+    await webframe.close();
+  });
+
+  test('a webframe that says GOAWAY right after HELLO: one fresh connection, then a 502 naming it', async () => {
+    const webframe = await listenRaw((c) => {
+      c.hello();
+      c.goAway(0, 0, 'shutting down');
+    });
+    const { pool } = poolOn(webframe.port);
+    await assert.rejects(pool.session(), (err: Error & { status?: number }) => {
+      assert.equal(err.status, 502);
+      assert.match(err.message, /closed the connection right after HELLO \(GOAWAY NO_ERROR: shutting down\)/);
+      return true;
+    });
+    assert.equal(webframe.connections.length, 2);
+    pool.close();
+    await webframe.close();
+  });
+
+  test('a webframe whose first connection goes away right after HELLO is used on the next one', async () => {
+    const webframe = await listenRaw((c) => {
+      if (webframe.connections.length === 1) {
+        c.hello();
+        c.goAway();
+      } else answerEverything(c);
+    });
+    const { pool } = poolOn(webframe.port);
+    const session = await pool.session();
+    assert.equal(session.available, true);
+    assert.equal(webframe.connections.length, 2);
+    pool.close();
+    await webframe.close();
+  });
+
+  test('a HELLO with an out-of-range limit is named in the 502 and the log line, not as a timeout', async () => {
+    const webframe = await listenRaw((c: RawConnection) => c.hello({ maxStreams: 0 }));
+    const { pool, lines } = poolOn(webframe.port, { connectTimeout: 30_000 });
+    await assert.rejects(pool.session(), (err: Error & { status?: number }) => {
+      assert.equal(err.status, 502);
+      assert.match(err.message, /HELLO maxStreams must be an integer from 1 to 2147483647/);
+      return true;
+    });
+    const logged = lines.find((l) => l.msg === 'webframe connection failed');
+    assert.match(String(logged?.error), /HELLO maxStreams must be an integer from 1 to 2147483647/);
+    pool.close();
+    await webframe.close();
+  });
+});

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { answerEverything, listenRaw, type RawListener } from '../src/protocol/raw-peer.test-helper.js';
+import { curl } from './support/http-client.js';
+import { type Running, startHttpServer } from './support/processes.js';
+
+/** A config file for httpserver: a short upstream timeout, so that a request left hanging fails the test fast. */
+function config(name: string, extra: Record<string, unknown> = {}): string {
+  const file = join(tmpdir(), `tandem-${process.pid}-${name}.json`);
+  writeFileSync(file, JSON.stringify({ timeouts: { upstream: 5000 }, ...extra }));
+  return file;
+}
+
+for (const model of ['event', 'prefork']) {
+  describe(`httpserver --model ${model} in front of a misbehaving webframe`, () => {
+    let webframe: RawListener;
+    let front: Running;
+    let mode: 'goaway-always' | 'goaway-first' = 'goaway-always';
+    before(async () => {
+      webframe = await listenRaw((c) => {
+        if (mode === 'goaway-always' || webframe.connections.length === 1) {
+          c.hello();
+          c.goAway(0, 0, 'shutting down');
+        } else answerEverything(c);
+      });
+      front = await startHttpServer(webframe.port, ['--model', model, '--config', config(`goaway-${model}`)]);
+    });
+    after(async () => {
+      await front?.stop();
+      await webframe?.close();
+    });
+
+    test('GOAWAY right after every HELLO: 502 at once naming it, not 504 after the upstream timeout', async () => {
+      const r = await curl([`http://127.0.0.1:${front.port}/`]);
+      assert.equal(r.status, 502);
+      assert.match(r.body, /closed the connection right after HELLO \(GOAWAY NO_ERROR: shutting down\)/);
+    });
+
+    test('GOAWAY right after the first HELLO only: the request is answered on a fresh connection', async () => {
+      mode = 'goaway-first';
+      webframe.connections.length = 0;
+      let r = await curl([`http://127.0.0.1:${front.port}/`]);
+      // Refused by the backoff the test before left (no connection attempted): ask again once it passed.
+      for (let i = 0; i < 100 && r.status === 502 && webframe.connections.length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        r = await curl([`http://127.0.0.1:${front.port}/`]);
+      }
+      assert.equal(r.status, 200);
+      assert.equal(r.body, 'ok');
+    });
+  });
+
+  describe(`httpserver --model ${model} in front of a stuck webframe`, () => {
+    let webframe: RawListener;
+    let front: Running;
+    before(async () => {
+      webframe = await listenRaw((c) => c.hello({ maxStreams: 2 })); // and never answers a request
+      const file = config(`stuck-${model}`, { connections: 2, workers: 2, timeouts: { upstream: 1500 } });
+      front = await startHttpServer(webframe.port, ['--model', model, '--config', file]);
+    });
+    after(async () => {
+      await front?.stop();
+      await webframe?.close();
+    });
+
+    test('`connections` is a hard cap: requests beyond every stream wait for one and get 504', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 24 }, () => curl([`http://127.0.0.1:${front.port}/`])),
+      );
+      for (const r of results) assert.equal(r.status, 504);
+      // Each worker has its own pool: event runs one, prefork two (workers: 2).
+      const pools = model === 'event' ? 1 : 2;
+      assert.ok(
+        webframe.connections.length <= 2 * pools,
+        `${webframe.connections.length} connections for ${pools} pool(s) of connections: 2`,
+      );
+    });
+  });
+}
