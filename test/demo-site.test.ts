@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { curl, rawExchange } from './support/http-client.js';
 import { startStack } from './support/processes.js';
+import { waitFor } from './support/wait-for.js';
 
 let stack: Awaited<ReturnType<typeof startStack>>;
 
@@ -107,16 +108,16 @@ describe('demo site through httpserver → frame protocol → webframe', () => {
       received += d.toString();
     });
     socket.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');
-    await waitFor(() => received.includes('100 Continue'));
+    await waitFor(() => received.includes('100 Continue'), 'the 100 Continue');
     assert.doesNotMatch(received, /200 OK/);
     socket.write('hello');
-    await waitFor(() => received.includes('"bytes":5'));
+    await waitFor(() => received.includes('"bytes":5'), 'the answer to the body');
     socket.destroy();
   });
 
   test('the access log has one combined-format line per request', async () => {
     await curl(['-A', 'tandem-test/1.0', '-e', 'http://ref.example/', `${stack.url}/hi?x=1`]);
-    await waitFor(() => stack.httpserver.stdout().includes('tandem-test/1.0'));
+    await waitFor(() => stack.httpserver.stdout().includes('tandem-test/1.0'), 'the access-log line');
     const line =
       stack.httpserver
         .stdout()
@@ -128,11 +129,3 @@ describe('demo site through httpserver → frame protocol → webframe', () => {
     );
   });
 });
-
-async function waitFor(condition: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -4,11 +4,29 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { dataFrame, FakeWebframe, headFrame } from './support/fake-webframe.js';
+import { encodeFrame, encodeJsonFrame, FrameFlag, FrameType } from '../src/protocol/frame-codec.js';
+import { listenRaw, type RawListener } from '../src/protocol/raw-peer.test-helper.js';
 import { curl } from './support/http-client.js';
 import { type Running, startHttpServer, startStack } from './support/processes.js';
+import { waitFor } from './support/wait-for.js';
 
 const APP = 'test/fixtures/app';
+
+/** A response HEAD frame with `head` as its JSON payload. */
+function headFrame(stream: number, head: object, end: boolean): Buffer {
+  return encodeJsonFrame(FrameType.HEAD, end ? FrameFlag.END_STREAM : 0, stream, head);
+}
+
+/** A DATA frame carrying `body`. */
+function dataFrame(stream: number, body: string, end: boolean): Buffer {
+  return encodeFrame(FrameType.DATA, end ? FrameFlag.END_STREAM : 0, stream, Buffer.from(body));
+}
+
+/** What a misbehaving webframe sends for one request: raw frames, after `delay` ms. */
+interface ScriptedAnswer {
+  delay?: number;
+  frames: (stream: number) => Buffer[];
+}
 
 /** What came back on one connection: every byte, and whether the server closed it. */
 interface Exchange {
@@ -64,10 +82,9 @@ function firstBody(text: string): string {
   return text.slice(text.indexOf('\r\n\r\n') + 4);
 }
 
-/** Waits until `output()` matches `pattern` (a log line written by a process we started). */
+/** Waits until `output()` (what a process we started printed) matches `pattern`. */
 async function logged(output: () => string, pattern: RegExp): Promise<void> {
-  for (let i = 0; i < 500 && !pattern.test(output()); i++) await new Promise((r) => setTimeout(r, 20));
-  assert.match(output(), pattern);
+  await waitFor(() => pattern.test(output()), `a log line matching ${pattern}`);
 }
 
 for (const model of ['event', 'prefork'] as const) {
@@ -124,10 +141,10 @@ for (const model of ['event', 'prefork'] as const) {
   });
 
   describe(`httpserver: a misbehaving webframe's reply never reaches the client as it is (--model ${model})`, () => {
-    let fake: FakeWebframe;
+    let fake: RawListener;
     let front: Running;
     before(async () => {
-      fake = new FakeWebframe((info) => {
+      const script = (info: string): ScriptedAnswer => {
         switch (info) {
           case '/long':
             return {
@@ -159,11 +176,20 @@ for (const model of ['event', 'prefork'] as const) {
           default:
             return { delay: 300, frames: (s) => [headFrame(s, { status: 200, data: 'ok' }, true)] };
         }
+      };
+      fake = await listenRaw((c) => {
+        c.hello();
+        c.onFrame = (frame) => {
+          if (frame.type !== FrameType.HEAD) return;
+          const answer = script((JSON.parse(frame.payload.toString('utf8')) as { info: string }).info);
+          const send = () => c.socket.write(Buffer.concat(answer.frames(frame.stream)));
+          if (answer.delay === undefined) send();
+          else setTimeout(send, answer.delay);
+        };
       });
-      const port = await fake.listen();
       const config = join(tmpdir(), `tandem-${process.pid}-integrity-${model}.json`);
       writeFileSync(config, JSON.stringify({ connections: 1 }));
-      front = await startHttpServer(port, [...modelFlags, '--config', config]);
+      front = await startHttpServer(fake.port, [...modelFlags, '--config', config]);
     });
     after(async () => {
       await front?.stop();

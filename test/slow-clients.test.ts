@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startStack, treeRssMiB } from './support/processes.js';
+import { waitFor } from './support/wait-for.js';
 
 const APP = 'test/fixtures/app';
 const SLOW_CLIENTS = fileURLToPath(new URL('./support/slow_clients.py', import.meta.url));
@@ -41,10 +42,9 @@ async function peakGrowth(pid: number, port: number, path: string): Promise<numb
   return peak - before;
 }
 
-/** Waits until `output()` matches `pattern`. */
+/** Waits until `output()` (what a process we started printed) matches `pattern`. */
 async function logged(output: () => string, pattern: RegExp): Promise<void> {
-  for (let i = 0; i < 750 && !pattern.test(output()); i++) await new Promise((r) => setTimeout(r, 20));
-  assert.match(output(), pattern);
+  await waitFor(() => pattern.test(output()), `a log line matching ${pattern}`);
 }
 
 for (const model of ['event', 'prefork'] as const) {
