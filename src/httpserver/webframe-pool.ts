@@ -10,7 +10,10 @@ export interface WebframePoolOptions {
   port: number;
   /** Multiplexed connections to hold at most, open and connecting together (default 2). */
   connections?: number;
-  /** How long a connect attempt may take, in ms (default 2000). */
+  /**
+   * How long a connect attempt may take, HELLO included, in ms (default 10000): a webframe on the fork model
+   * starts a process for each connection before it says HELLO, which takes seconds on a loaded machine.
+   */
   connectTimeout?: number;
   /**
    * A connection with no streams for this long is closed, in ms (default 60000). It must stay shorter than the
@@ -71,7 +74,7 @@ export class WebframePool {
       host: options.host,
       port: options.port,
       connections: options.connections ?? 2,
-      connectTimeout: options.connectTimeout ?? 2000,
+      connectTimeout: options.connectTimeout ?? 10_000,
       idleTimeout: options.idleTimeout ?? 60_000,
     };
     this.#log = options.log;
