@@ -78,19 +78,40 @@ export function formatFtpTime(date: Date): string {
   );
 }
 
+/** The facts of RFC 3659 §7 this server knows, in the order MLSD/MLST show them. */
+export const MLST_FACTS = ['type', 'size', 'modify', 'perm'] as const;
+
+/** One fact of MLST_FACTS. */
+export type MlstFact = (typeof MLST_FACTS)[number];
+
+/** How formatMlsxLine shows an entry. */
+export interface MlsxOptions {
+  /** The session may write: perm shows the write rights. */
+  writable: boolean;
+  /** The facts enabled by OPTS MLST (RFC 3659 §7.9); all of them by default. */
+  facts?: ReadonlySet<MlstFact>;
+  /** cdir for the listed directory itself, pdir for its parent. */
+  type?: 'cdir' | 'pdir';
+}
+
 /**
- * An RFC 3659 §7 fact line: `type=file;size=1234;modify=20261121073000;perm=r; name`, no CRLF.
- * type is file, dir, or `type` (cdir for the listed directory itself, pdir for its parent); size only
- * for files. perm (§7.5.5) follows `writable`: files `r` or `adfrw`, directories `el` or `cdeflmp`.
+ * An RFC 3659 §7 fact line: `type=file;size=1234;modify=20261121073000;perm=r; name`, no CRLF, with only
+ * the enabled facts (none at all gives ` name`). type is file, dir, or the given cdir/pdir; size only for
+ * files. perm (§7.5.5) follows `writable`: files `r` or `adfrw`, directories `el` or `cdeflmp`.
  */
-export function formatMlsxLine(entry: ListEntry, writable: boolean, type?: 'cdir' | 'pdir'): string {
+export function formatMlsxLine(entry: ListEntry, options: MlsxOptions): string {
   const { stats } = entry;
+  const { writable, type } = options;
+  const enabled = options.facts ?? new Set(MLST_FACTS);
   const dir = stats.isDirectory();
-  const facts = [`type=${type ?? (dir ? 'dir' : 'file')}`];
-  if (!dir) facts.push(`size=${stats.size}`);
-  facts.push(`modify=${formatFtpTime(stats.mtime)}`);
-  facts.push(`perm=${dir ? (writable ? 'cdeflmp' : 'el') : writable ? 'adfrw' : 'r'}`);
-  return `${facts.join(';')}; ${entry.name}`;
+  const values: Record<MlstFact, string | undefined> = {
+    type: type ?? (dir ? 'dir' : 'file'),
+    size: dir ? undefined : String(stats.size),
+    modify: formatFtpTime(stats.mtime),
+    perm: dir ? (writable ? 'cdeflmp' : 'el') : writable ? 'adfrw' : 'r',
+  };
+  const facts = MLST_FACTS.filter((fact) => enabled.has(fact) && values[fact] !== undefined);
+  return `${facts.map((fact) => `${fact}=${values[fact]};`).join('')} ${entry.name}`;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
