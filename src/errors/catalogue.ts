@@ -158,10 +158,12 @@ export const errors = {
     undefined,
     (user: string, reply: string) => `login failed for user ${JSON.stringify(user)}: ${reply}`,
   ),
-  FTP_REMOTE_MISSING: define(
-    'FTP_REMOTE_MISSING',
+  FTP_LOGIN_NO_PASSWORD: define(
+    'FTP_LOGIN_NO_PASSWORD',
     undefined,
-    (path: string, reply: string) => `no such file: ${path} (${reply})`,
+    (user: string, reply: string) =>
+      `login failed for user ${JSON.stringify(user)}: ${reply}; no password was given: ` +
+      `put it in the URL (ftp://${encodeURIComponent(user)}:PASSWORD@host/…) or in $TANDEM_FTP_PASSWORD`,
   ),
   FTP_REMOTE_FAILED: define(
     'FTP_REMOTE_FAILED',

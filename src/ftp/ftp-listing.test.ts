@@ -145,6 +145,12 @@ describe('readListing', () => {
     assert.ok(byName.get('link-dir')?.isDirectory());
     assert.equal(byName.get('link-in')?.size, 1);
     assert.ok(byName.get('link-in')?.isFile());
+    const links = new Map(entries.map((e) => [e.name, e.link]));
+    assert.equal(links.get('link-in'), 'a.txt');
+    assert.equal(links.get('a.txt'), undefined);
+    const linkIn = entries.find((e) => e.name === 'link-in') as (typeof entries)[number];
+    assert.match(formatListLine(linkIn, NOW), /^lrwxrwxrwx .* 1 Nov 21 07:30 link-in -> a\.txt$/);
+    assert.match(formatMlsxLine(linkIn, { writable: false }), /^type=OS\.unix=slink:a\.txt;size=1;/);
     assert.equal(byName.get('b.txt')?.size, 3);
     assert.equal(
       formatListLine({ name: 'a.txt', stats: byName.get('a.txt') as Stats }, NOW).slice(10),
