@@ -87,6 +87,8 @@ function errorResponse(status: number, message: string): string {
   const body = `${message}\n`;
   return (
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\n` +
+    // RFC 9110 §6.6.1: an origin server with a clock sends Date in every response, errors included.
+    `Date: ${new Date().toUTCString()}\r\n` +
     'Content-Type: text/plain; charset=utf-8\r\n' +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
     'Connection: close\r\n\r\n' +

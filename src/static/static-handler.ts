@@ -26,6 +26,8 @@ export interface StaticRequest {
   method: string;
   /** The URL path, still percent-encoded, without the query string, starting with '/'. */
   path: string;
+  /** The query string with its '?' (`?x=1`), or '' / undefined when there is none; kept by redirects. */
+  query?: string;
   /** Request header fields by lower-case name. */
   headers: Record<string, string | string[] | undefined>;
 }
@@ -72,7 +74,7 @@ async function serve(config: StaticConfig, hot: HotReplies, req: StaticRequest):
     return reply;
   }
   if (!found.stats.isDirectory()) return null;
-  if (!canonical.trailingSlash) return redirectToDirectory(canonical, req.method);
+  if (!canonical.trailingSlash) return redirectToDirectory(canonical, req.method, req.query ?? '');
   if (config.index !== '') {
     const indexPath = join(requested, config.index);
     const index = await locate(config, indexPath, req.path);
@@ -108,13 +110,27 @@ async function locate(config: StaticConfig, path: string, requestPath: string): 
 }
 
 /**
- * 301 to the directory with a trailing slash. The Location is relative and only the last segment,
- * re-encoded, so it cannot name another host (`//evil`) or a scheme (`javascript:`): no open redirect.
+ * 301 to the directory with a trailing slash, keeping the query (`dir?x=1` → `dir/?x=1`, as nginx and
+ * python's http.server). The Location is relative and only the last segment, re-encoded, so it cannot name
+ * another host (`//evil`) or a scheme (`javascript:`): no open redirect.
  */
-function redirectToDirectory(canonical: CanonicalPath, method: string): StaticReply {
+function redirectToDirectory(canonical: CanonicalPath, method: string, query: string): StaticReply {
   const last = canonical.segments.at(-1) ?? '';
-  const location = `${encodeURIComponent(last)}/`;
+  // The query is the client's bytes: anything but visible ASCII is percent-encoded so the header stays valid.
+  const kept = query.replace(/[^!-~]/g, (ch) => encodeURIComponent(ch));
+  const location = `${encodeURIComponent(last)}/${kept}`;
   return textReply(301, `Moved Permanently: ${location}\n`, method, { Location: location });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A file name's text, or undefined when its bytes are not UTF-8. */
+function utf8Name(raw: Buffer): string | undefined {
+  try {
+    return utf8.decode(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 async function listDirectory(
@@ -123,9 +139,13 @@ async function listDirectory(
   canonical: CanonicalPath,
   method: string,
 ): Promise<StaticReply> {
-  const entries = (await readdir(dir, { withFileTypes: true }))
-    .filter((entry) => config.dotfiles || !entry.name.startsWith('.'))
-    .map((entry) => ({ name: entry.name, isDirectory: entry.isDirectory() }));
+  // Names that are not UTF-8 are left out: a link to one could not be fetched, since paths are decoded as
+  // UTF-8 (an invalid sequence is a 400) and looked up as strings.
+  const entries = (await readdir(dir, { withFileTypes: true, encoding: 'buffer' }))
+    .map((entry) => ({ entry, name: utf8Name(entry.name) }))
+    .filter((item): item is { entry: (typeof item)['entry']; name: string } => item.name !== undefined)
+    .filter(({ name }) => config.dotfiles || !name.startsWith('.'))
+    .map(({ entry, name }) => ({ name, isDirectory: entry.isDirectory() }));
   const displayPath = canonical.segments.length === 0 ? '/' : `/${canonical.segments.join('/')}/`;
   const html = renderListing(displayPath, entries);
   return {
