@@ -62,6 +62,7 @@ export function createStaticRoutes(configs: readonly StaticRouteConfig[]): Stati
       files: createStaticHandler({
         root: config.root,
         listing: config.listing,
+        prefix: config.prefix,
         ...(config.cacheControl === undefined ? {} : { cacheControl: config.cacheControl }),
       }),
     }));

@@ -1,7 +1,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errors, TandemError } from '../errors/catalogue.js';
-import { renderListing } from './directory-listing.js';
+import { type ListingEntry, renderListing } from './directory-listing.js';
 import { serveFile } from './file-reply.js';
 import type { FoundFile } from './file-representation.js';
 import { HotReplies } from './hot-replies.js';
@@ -133,6 +133,27 @@ function utf8Name(raw: Buffer): string | undefined {
   }
 }
 
+/**
+ * The listing entry of `name` in `dir` as a request for it would find it (locate): left out when it is not
+ * found (gone, a dangling symlink, a symlink onto a dotfile) or would be refused (403: a symlink that leads
+ * out of root), so every link of a listing can be fetched.
+ */
+async function listingEntry(
+  config: StaticConfig,
+  dir: string,
+  name: string,
+): Promise<ListingEntry | undefined> {
+  try {
+    const found = await locate(config, join(dir, name), name);
+    if (found === null) return undefined;
+    const { stats } = found;
+    return { name, isDirectory: stats.isDirectory(), size: Number(stats.size), mtime: stats.mtime };
+  } catch (err) {
+    if (err instanceof TandemError) return undefined;
+    throw err;
+  }
+}
+
 async function listDirectory(
   config: StaticConfig,
   dir: string,
@@ -141,13 +162,15 @@ async function listDirectory(
 ): Promise<StaticReply> {
   // Names that are not UTF-8 are left out: a link to one could not be fetched, since paths are decoded as
   // UTF-8 (an invalid sequence is a 400) and looked up as strings.
-  const entries = (await readdir(dir, { withFileTypes: true, encoding: 'buffer' }))
-    .map((entry) => ({ entry, name: utf8Name(entry.name) }))
-    .filter((item): item is { entry: (typeof item)['entry']; name: string } => item.name !== undefined)
-    .filter(({ name }) => config.dotfiles || !name.startsWith('.'))
-    .map(({ entry, name }) => ({ name, isDirectory: entry.isDirectory() }));
-  const displayPath = canonical.segments.length === 0 ? '/' : `/${canonical.segments.join('/')}/`;
-  const html = renderListing(displayPath, entries);
+  const names = (await readdir(dir, { encoding: 'buffer' }))
+    .map(utf8Name)
+    .filter((name): name is string => name !== undefined)
+    .filter((name) => config.dotfiles || !name.startsWith('.'));
+  const entries = (await Promise.all(names.map((name) => listingEntry(config, dir, name)))).filter(
+    (entry): entry is ListingEntry => entry !== undefined,
+  );
+  const below = canonical.segments.length === 0 ? '' : `${canonical.segments.join('/')}/`;
+  const html = renderListing(`${config.prefix}${below}`, entries);
   return {
     status: 200,
     headers: {
