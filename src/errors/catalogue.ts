@@ -60,6 +60,12 @@ export const errors = {
     405,
     (method: string, path: string) => `Method ${method} not allowed for ${path}`,
   ),
+  HTTP_METHOD_UNKNOWN: define(
+    'HTTP_METHOD_UNKNOWN',
+    501,
+    (known: readonly string[]) =>
+      `Not implemented: this server's HTTP parser knows only the methods ${known.join(', ')}`,
+  ),
   HTTP_REQUEST_TIMEOUT: define(
     'HTTP_REQUEST_TIMEOUT',
     408,
