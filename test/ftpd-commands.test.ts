@@ -116,6 +116,48 @@ print(json.dumps(r))
     assert.match((out.list_pub as string[])[0] ?? '', / readme\.txt$/);
   });
 
+  test('ALLO is a no-op, FEAT lists TVFS, OPTS MLST picks the facts, RNTO needs its own RNFR', async () => {
+    const out = await py(
+      port,
+      `
+f = connect('alice', 's3cret')
+f.storbinary('STOR opts.txt', io.BytesIO(b'12345'))
+r = {'allo': f.sendcmd('ALLO 5'), 'feat': f.sendcmd('FEAT')}
+r['opts'] = f.sendcmd('OPTS MLST size;Modify;unknown;')
+r['feat_after'] = f.sendcmd('FEAT')
+r['mlst'] = f.sendcmd('MLST opts.txt')
+r['mlsd'] = [(n, sorted(facts)) for n, facts in f.mlsd('/', facts=[])]
+r['opts_none'] = f.sendcmd('OPTS MLST')
+r['mlst_none'] = f.sendcmd('MLST opts.txt')
+r['opts_all'] = f.sendcmd('OPTS MLST type;size;modify;perm;')
+r['rnfr'] = f.sendcmd('RNFR opts.txt')
+r['rnto_bad'] = error(lambda: f.sendcmd('RNTO no-such-dir/x.txt'))
+r['rnto_again'] = error(lambda: f.sendcmd('RNTO moved.txt'))
+r['kept'] = fetch(f, 'opts.txt').decode()
+f.quit()
+print(json.dumps(r))
+`,
+    );
+    assert.match(String(out.allo), /^202 /);
+    assert.match(String(out.feat), /\n TVFS\n/);
+    assert.match(String(out.feat), /\n MLST type\*;size\*;modify\*;perm\*;\n/);
+    assert.equal(out.opts, '200 MLST OPTS size;modify;');
+    assert.match(String(out.feat_after), /\n MLST type;size\*;modify\*;perm;\n/);
+    assert.match(String(out.mlst), /\n size=5;modify=\d{14}; \/opts\.txt\n250 End$/);
+    assert.deepEqual(
+      (out.mlsd as [string, string[]][]).find(([name]) => name === 'opts.txt'),
+      ['opts.txt', ['modify', 'size']],
+    );
+    assert.equal(out.opts_none, '200 MLST OPTS');
+    assert.match(String(out.mlst_none), /\n {2}\/opts\.txt\n250 End$/);
+    assert.equal(out.opts_all, '200 MLST OPTS type;size;modify;perm;');
+    assert.match(String(out.rnfr), /^350 /);
+    assert.match(String(out.rnto_bad), /^55\d /);
+    assert.match(String(out.rnto_again), /^503 /);
+    assert.equal(out.kept, '12345');
+    assert.equal(await stat(join(fixture.root, 'moved.txt')).catch(() => 'absent'), 'absent');
+  });
+
   test('a user without write permission is read-only', async () => {
     const out = await py(
       port,

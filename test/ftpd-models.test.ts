@@ -1,8 +1,31 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { BIG, ftpdFixture, py, startFtpd } from './support/ftpd-ftplib-fixture.js';
+import { CLI } from './support/processes.js';
 
-ftpdFixture();
+const fixture = ftpdFixture();
+
+test('a model ftpd cannot run on, named in the config file, is reported as that file and key', async () => {
+  const file = join(fixture.dir, 'thread.json');
+  await writeFile(file, JSON.stringify({ model: 'thread' }));
+  const stderr = await new Promise<string>((resolve) =>
+    execFile(
+      process.execPath,
+      [CLI, 'ftpd', fixture.root, '--port', '0', '--config', file],
+      (_err, _out, err) => resolve(err),
+    ),
+  );
+  assert.match(
+    stderr,
+    new RegExp(
+      `${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: key "model": expected one of event, fork, prefork .*got "thread"`,
+    ),
+  );
+  assert.doesNotMatch(stderr, /--model/);
+});
 
 for (const model of ['prefork', 'fork']) {
   describe(`tandem ftpd --model ${model}`, () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -30,13 +30,22 @@ before(async () => {
   await writeFile(join(dir, 'secret.txt'), 'SECRET outside every root\n');
   await writeFile(join(dir, 'public', 'app.js'), 'console.log("tandem static");\n'.repeat(200));
   await writeFile(join(dir, 'public', 'css', 'site.css'), 'body { margin: 0 }\n');
+  await utimes(
+    join(dir, 'public', 'app.js'),
+    new Date('2026-01-02T03:04:05Z'),
+    new Date('2026-01-02T03:04:05Z'),
+  );
+  await symlink(join(dir, 'secret.txt'), join(dir, 'public', 'leak.txt'));
+  await symlink('app.js', join(dir, 'public', 'inside.js'));
   await writeFile(join(dir, 'echo', 'x.txt'), 'static, not the view\n');
   big = randomBytes(2 << 20);
   await writeFile(join(dir, 'files', 'big.bin'), big);
   const config = join(dir, 'httpserver.json');
   await writeFile(
     config,
-    JSON.stringify({ static: [{ prefix: '/assets/', root: './public', cacheControl: IMMUTABLE }] }),
+    JSON.stringify({
+      static: [{ prefix: '/assets/', root: './public', cacheControl: IMMUTABLE, listing: true }],
+    }),
   );
   stack = await startStack(APP, {
     httpserver: [
@@ -65,6 +74,21 @@ describe('httpserver --static and the "static" config key', () => {
     assert.equal(r.headers['cache-control'], IMMUTABLE);
     assert.match(r.headers.etag ?? '', /^"[^"]+"$/);
     assert.ok(r.headers['last-modified']);
+  });
+
+  test('a listing under a prefix: titled with the prefix, sizes and dates, no symlink out of the root', async () => {
+    const r = await curl([url('/assets/')]);
+    assert.equal(r.status, 200);
+    assert.match(r.body, /<title>Index of \/assets\/<\/title>/);
+    assert.match(r.body, /<h1>Index of \/assets\/<\/h1>/);
+    assert.match(r.body, /<a href="\.\/app\.js">app\.js<\/a> +02-Jan-2026 03:04 +6000\n/);
+    assert.match(r.body, /<a href="\.\/css\/">css\/<\/a> +\d\d-\w{3}-\d{4} \d\d:\d\d +-\n/);
+    assert.match(r.body, /<a href="\.\/inside\.js">inside\.js<\/a> +02-Jan-2026 03:04 +6000\n/);
+    assert.ok(!r.body.includes('leak.txt'), r.body);
+    assert.equal((await curl([url('/assets/leak.txt')])).status, 403);
+    const css = await curl([url('/assets/css/')]);
+    assert.match(css.body, /<h1>Index of \/assets\/css\/<\/h1>/);
+    assert.match(css.body, /<a href="\.\/site\.css">site\.css<\/a> +\d\d-\w{3}-\d{4} \d\d:\d\d +19\n/);
   });
 
   test('answers 304 to a matching If-None-Match, still with Cache-Control', async () => {

@@ -41,6 +41,11 @@ before(async () => {
     await writeFile(join(root, name), content);
   }
   await utimes(join(root, 'text.txt'), MTIME, MTIME);
+  // latin-1 'é': not UTF-8, so no URL could name it.
+  await writeFile(
+    Buffer.concat([Buffer.from(join(root, 'latin')), Buffer.from([0xe9]), Buffer.from('.txt')]),
+    'x',
+  );
   running = await startProcess(
     process.execPath,
     [CLI, 'static', root, '--port', '0'],
@@ -238,6 +243,38 @@ describe('HEAD, redirects and types', () => {
     assert.equal(spaced.status, 301);
     assert.equal(spaced.headers.location, 'a%20b/');
     assert.deepEqual(await curlFollow(url('/dir')), { status: 200, redirects: 1, url: url('/dir/') });
+  });
+
+  test('a directory redirect keeps the query string', async () => {
+    const r = await curl([url('/dir?x=1&y=%20')]);
+    assert.equal(r.status, 301);
+    assert.equal(r.headers.location, 'dir/?x=1&y=%20');
+    assert.deepEqual(await curlFollow(url('/a%20b?q=1')), {
+      status: 200,
+      redirects: 1,
+      url: url('/a%20b/?q=1'),
+    });
+  });
+
+  test('every link of a listing fetches: a name that is not UTF-8 is left out', async () => {
+    const listing = await curl([url('/')]);
+    assert.equal(listing.status, 200);
+    const links = [...listing.body.matchAll(/href="\.\/([^"]*)"/g)].map((m) =>
+      (m[1] as string).replace(/&amp;/g, '&'),
+    );
+    assert.ok(links.includes('text.txt'), links.join());
+    assert.ok(!links.some((link) => link.startsWith('latin')), links.join());
+    for (const link of links) {
+      assert.equal((await curl([url(`/${link}`)])).status, 200, link);
+    }
+  });
+
+  test('a 400 for a malformed request carries Date', async () => {
+    const reply = await rawExchange(running.port, 'GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n');
+    assert.match(reply, /^HTTP\/1\.1 400 /);
+    const date = /\r\nDate: ([^\r]+)\r\n/.exec(reply)?.[1];
+    assert.ok(date !== undefined, reply);
+    assert.ok(Math.abs(Date.parse(date) - Date.now()) < 60_000, date);
   });
 
   test('`//evil.com` is not an open redirect: the Location stays on this host', async () => {

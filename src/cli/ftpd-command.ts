@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { errors } from '../errors/catalogue.js';
-import { FTP_MODELS, FtpServer } from '../ftp/ftp-server.js';
+import { FTP_MODELS } from '../ftp/ftp-models.js';
+import { FtpServer } from '../ftp/ftp-server.js';
 import { loadFtpConfigOffThread } from '../ftp/load-ftp-config.js';
 import { hashPasswordFromStream } from '../ftp/password-hash.js';
 import { createLogger } from '../log/logger.js';
@@ -60,11 +61,6 @@ export async function ftpdCommand(argv: string[]): Promise<void> {
     active: values.active,
     debug: values.debug,
   });
-  if (!(FTP_MODELS as readonly string[]).includes(config.model)) {
-    throw errors.CLI_USAGE(
-      `--model: ftpd runs on ${FTP_MODELS.join(', ')} (its connections are long-lived), got ${JSON.stringify(config.model)}`,
-    );
-  }
   const log = createLogger('ftpd', config.debug ? 'debug' : undefined);
   const server = new FtpServer(config, log);
   const address = await server.listen();

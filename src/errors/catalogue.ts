@@ -60,6 +60,12 @@ export const errors = {
     405,
     (method: string, path: string) => `Method ${method} not allowed for ${path}`,
   ),
+  HTTP_METHOD_UNKNOWN: define(
+    'HTTP_METHOD_UNKNOWN',
+    501,
+    (known: readonly string[]) =>
+      `Not implemented: this server's HTTP parser knows only the methods ${known.join(', ')}`,
+  ),
   HTTP_REQUEST_TIMEOUT: define(
     'HTTP_REQUEST_TIMEOUT',
     408,
@@ -158,10 +164,12 @@ export const errors = {
     undefined,
     (user: string, reply: string) => `login failed for user ${JSON.stringify(user)}: ${reply}`,
   ),
-  FTP_REMOTE_MISSING: define(
-    'FTP_REMOTE_MISSING',
+  FTP_LOGIN_NO_PASSWORD: define(
+    'FTP_LOGIN_NO_PASSWORD',
     undefined,
-    (path: string, reply: string) => `no such file: ${path} (${reply})`,
+    (user: string, reply: string) =>
+      `login failed for user ${JSON.stringify(user)}: ${reply}; no password was given: ` +
+      `put it in the URL (ftp://${encodeURIComponent(user)}:PASSWORD@host/…) or in $TANDEM_FTP_PASSWORD`,
   ),
   FTP_REMOTE_FAILED: define(
     'FTP_REMOTE_FAILED',

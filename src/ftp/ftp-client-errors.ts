@@ -12,8 +12,9 @@ export type FtpStage = 'connect' | 'login' | { action: string; path: string };
 
 /**
  * Maps what basic-ftp (or the socket under it) threw to a one-line TandemError: socket errors and early
- * replies to FTP_CONNECT_FAILED, a refused login to FTP_LOGIN_FAILED, 550 (except for put) to FTP_REMOTE_MISSING, others to
- * FTP_REMOTE_FAILED. TandemErrors pass through.
+ * replies to FTP_CONNECT_FAILED, a refused login to FTP_LOGIN_FAILED (FTP_LOGIN_NO_PASSWORD with a hint when
+ * no password was given), any other reply to FTP_REMOTE_FAILED with the server's own words (a 550 may mean
+ * missing, not a plain file or permission denied: only the server knows). TandemErrors pass through.
  */
 export function describeFtpError(err: unknown, stage: FtpStage, target: FtpTarget): TandemError {
   if (err instanceof TandemError) return err;
@@ -22,10 +23,10 @@ export function describeFtpError(err: unknown, stage: FtpStage, target: FtpTarge
     : `${target.host}:${target.port}`;
   if (err instanceof FTPError) {
     if (stage === 'connect') return errors.FTP_CONNECT_FAILED(where, replyText(err));
-    if (stage === 'login') return errors.FTP_LOGIN_FAILED(target.user, replyText(err));
-    // 550 to STOR is a refusal (permission, bad name), to SIZE/RETR/LIST a missing path.
-    if (err.code === 550 && stage.action !== 'put')
-      return errors.FTP_REMOTE_MISSING(stage.path, replyText(err));
+    if (stage === 'login') {
+      if (target.passwordMissing === true) return errors.FTP_LOGIN_NO_PASSWORD(target.user, replyText(err));
+      return errors.FTP_LOGIN_FAILED(target.user, replyText(err));
+    }
     return errors.FTP_REMOTE_FAILED(`${stage.action} ${stage.path}`, replyText(err));
   }
   const error = err as NodeJS.ErrnoException;

@@ -181,7 +181,7 @@ describe('against a scripted server', () => {
   test('missing file, wrong password, refused port: one-line errors, no local file left', async () => {
     const dest = join(dir, 'missing.bin');
     await assert.rejects(ftpGet(target('/pub/nope.bin'), dest), {
-      message: 'no such file: /pub/nope.bin (550 Could not get file size.)',
+      message: 'get /pub/nope.bin failed: 550 Could not get file size.',
     });
     await assert.rejects(stat(dest), { code: 'ENOENT' });
     await assert.rejects(ftpList(target('/pub', 'bob', 'wrong')), {

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
-import { Client, type FileInfo, FileType, FTPError } from 'basic-ftp';
+import { Client, type FileInfo, FileType, FTPError, parseList } from 'basic-ftp';
 import { errors } from '../errors/catalogue.js';
 import { describeFtpError, type FtpStage, localOr } from './ftp-client-errors.js';
 import type { FtpTarget } from './ftp-url.js';
@@ -97,9 +97,34 @@ async function withClient<T>(
   }
 }
 
+/**
+ * The entry of `path` from MLST (RFC 3659 §7) when it is not a directory; undefined for a directory, or when
+ * the server has no MLST. A file is listed this way so that its date has the same form as in a directory's
+ * MLSD listing (LIST, basic-ftp's fallback for a file, gives only `Nov 21 07:30`).
+ */
+async function fileEntry(client: Client, path: string): Promise<FileInfo | undefined> {
+  let message: string;
+  try {
+    message = (await client.send(`MLST ${path}`)).message;
+  } catch (err) {
+    if (err instanceof FTPError && [500, 501, 502, 504].includes(err.code)) return undefined;
+    throw err;
+  }
+  // ` facts pathname` (§7.2): basic-ftp's parser drops names holding '/', so it gets the facts and the base name.
+  const facts = message
+    .split(/\r?\n/)
+    .find((text) => text.startsWith(' '))
+    ?.trim()
+    .split(' ')[0];
+  const [entry] = facts === undefined ? [] : parseList(`${facts} ${posix.basename(path)}`);
+  return entry === undefined || entry.isDirectory ? undefined : entry;
+}
+
 /** Lists the directory (or file) at `target.path`: basic-ftp's parsed entries, without `.` and `..`. */
 export function ftpList(target: FtpTarget, options: FtpClientOptions = {}): Promise<FileInfo[]> {
   return withClient(target, options, { action: 'list', path: target.path }, async (client) => {
+    const file = await fileEntry(client, target.path);
+    if (file !== undefined) return [file];
     const entries = await client.list(target.path);
     return entries.filter((entry) => entry.name !== '.' && entry.name !== '..');
   });

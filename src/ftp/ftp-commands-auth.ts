@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FtpCommand } from './ftp-commands.js';
+import { MLST_FACTS } from './ftp-listing.js';
 import type { FtpSession } from './ftp-session.js';
 import { decoyPasswordHash, verifyPassword } from './password-hash.js';
 
@@ -54,14 +55,29 @@ async function pass(session: FtpSession, password: string): Promise<void> {
   session.reply(530, 'Login incorrect');
 }
 
-/** The features of FEAT (RFC 2389): one per line, EPRT only when active mode is enabled. */
+/**
+ * The features of FEAT (RFC 2389): one per line, EPRT only when active mode is enabled; MLST marks the
+ * facts now enabled with `*` (RFC 3659 §7.8); TVFS (§6): paths are Unix-like, `/`-separated from the root.
+ */
 function features(session: FtpSession): string[] {
-  const list = ['EPSV', 'MDTM', 'MLST type*;size*;modify*;perm*;', 'REST STREAM', 'SIZE', 'UTF8'];
+  const facts = MLST_FACTS.map((fact) => `${fact}${session.mlstFacts.has(fact) ? '*' : ''};`).join('');
+  const list = ['EPSV', 'MDTM', `MLST ${facts}`, 'REST STREAM', 'SIZE', 'TVFS', 'UTF8'];
   if (session.config.active) list.unshift('EPRT');
   return list;
 }
 
-/** OPTS (RFC 2389): UTF8 is always on (RFC 2640); MLST facts are all always shown (RFC 3659 §7.9). */
+/**
+ * OPTS MLST (RFC 3659 §7.9): enables exactly the known facts of the list (unknown ones are ignored) and
+ * replies with the facts now enabled; an empty list enables none.
+ */
+function optsMlst(session: FtpSession, list: string): void {
+  const asked = new Set(list.toLowerCase().split(';'));
+  const facts = MLST_FACTS.filter((fact) => asked.has(fact));
+  session.mlstFacts = new Set(facts);
+  session.reply(200, `MLST OPTS${facts.length === 0 ? '' : ` ${facts.map((fact) => `${fact};`).join('')}`}`);
+}
+
+/** OPTS (RFC 2389): UTF8 is always on (RFC 2640); MLST chooses the facts MLSD and MLST show. */
 function opts(session: FtpSession, arg: string): void {
   const [name = '', value = ''] = arg.trim().split(/\s+/);
   const option = name.toUpperCase();
@@ -69,7 +85,7 @@ function opts(session: FtpSession, arg: string): void {
     if (value === '' || value.toUpperCase() === 'ON') return session.reply(200, 'UTF8 is always on');
     return session.reply(504, `UTF8 ${value} not supported: UTF8 is always on`);
   }
-  if (option === 'MLST') return session.reply(200, 'MLST OPTS type;size;modify;perm;');
+  if (option === 'MLST') return optsMlst(session, value);
   session.reply(501, `Unknown option for OPTS: ${name}`);
 }
 

@@ -16,6 +16,8 @@ export async function dispatchCommand(session: FtpSession, input: ControlInput):
   const arg = space < 0 ? '' : line.slice(space + 1);
   if (!/^[A-Z]{3,4}$/.test(verb))
     return session.reply(500, `Syntax error: ${JSON.stringify(verb.slice(0, 16))} is not a command`);
+  // RFC 959 §4.1.3: any command but RNTO (which takes it) ends a pending RNFR, even one that fails.
+  if (verb !== 'RNTO') session.renameFrom = undefined;
   const command = COMMANDS.get(verb);
   if (command === undefined) {
     if (NOT_IMPLEMENTED.has(verb)) return session.reply(502, `Command ${verb} not implemented`);
@@ -26,7 +28,6 @@ export async function dispatchCommand(session: FtpSession, input: ControlInput):
   }
   if (command.needsArg === true && arg.trim() === '')
     return session.reply(501, `${verb} needs an argument: ${command.help}`);
-  if (verb !== 'RNTO') session.renameFrom = undefined;
   session.log.debug({ client: session.info.remoteAddress, verb }, 'FTP command');
   await command.run(session, arg);
 }

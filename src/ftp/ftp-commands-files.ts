@@ -90,12 +90,21 @@ export const fileCommands: Record<string, FtpCommand> = {
     session.renameFrom = path;
     session.reply(350, `Ready for RNTO: renaming ${path.virtual}`);
   }),
-  RNTO: writeCommand('RNTO', false, async (session, path) => {
-    const from = session.renameFrom;
-    session.renameFrom = undefined;
-    if (from === undefined) return session.reply(503, 'Send RNFR first');
-    if (await attempt(session, path, () => rename(from.real, path.real))) {
-      session.reply(250, `Renamed ${from.virtual} to ${path.virtual}`);
-    }
-  }),
+  RNTO: {
+    help: 'RNTO <path>',
+    async run(session, arg) {
+      // RFC 959 §4.1.3: RNTO must immediately follow RNFR; it ends the pending RNFR, failed or not.
+      const from = session.renameFrom;
+      session.renameFrom = undefined;
+      if (!mayWrite(session)) return;
+      if (from === undefined) return session.reply(503, 'Send RNFR first');
+      if (arg.trim() === '') return session.reply(501, 'RNTO needs an argument: RNTO <path>');
+      const path = await session.resolvePath(arg, false);
+      if (path === undefined) return;
+      if (path.virtual === '/') return session.reply(550, 'RNTO not allowed on the root directory');
+      if (await attempt(session, path, () => rename(from.real, path.real))) {
+        session.reply(250, `Renamed ${from.virtual} to ${path.virtual}`);
+      }
+    },
+  },
 };

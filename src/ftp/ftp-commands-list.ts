@@ -59,8 +59,9 @@ async function listingLines(session: FtpSession, arg: string, kind: ListKind): P
     const now = new Date();
     return entries.map((entry) => formatListLine(entry, now));
   }
-  const cdir = formatMlsxLine({ name: '.', stats }, session.writable, 'cdir');
-  return [cdir, ...entries.map((entry) => formatMlsxLine(entry, session.writable))];
+  const options = { writable: session.writable, facts: session.mlstFacts };
+  const cdir = formatMlsxLine({ name: '.', stats }, { ...options, type: 'cdir' });
+  return [cdir, ...entries.map((entry) => formatMlsxLine(entry, options))];
 }
 
 /** LIST, NLST and MLSD: the listing goes over the data connection, one CRLF-ended line per entry. */
@@ -112,7 +113,10 @@ export const listCommands: Record<string, FtpCommand> = {
       const found = await locate(session, arg.trim() || '.');
       if (found === undefined) return;
       const { path, stats } = found;
-      const line = formatMlsxLine({ name: path.virtual, stats }, session.writable);
+      const line = formatMlsxLine(
+        { name: path.virtual, stats },
+        { writable: session.writable, facts: session.mlstFacts },
+      );
       session.replyLines(250, `Listing ${path.virtual}`, [line], 'End');
     },
   },

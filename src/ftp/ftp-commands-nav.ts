@@ -46,7 +46,7 @@ const PWD: FtpCommand = {
 const CWD: FtpCommand = { needsArg: true, help: 'CWD <path>', run: changeDirectory };
 const CDUP: FtpCommand = { help: 'CDUP', run: (session) => changeDirectory(session, '..') };
 
-/** Directory navigation and transfer parameters (RFC 959 §4.1.1, §4.1.2); X* are RFC 1123's aliases. */
+/** Directory navigation and transfer parameters (RFC 959 §4.1.1, §4.1.2, ALLO); X* are RFC 1123's aliases. */
 export const navCommands: Record<string, FtpCommand> = {
   PWD,
   XPWD: PWD,
@@ -61,4 +61,9 @@ export const navCommands: Record<string, FtpCommand> = {
   }),
   MODE: parameter('MODE', ['S'], ['B', 'C', 'Z'], (session) => session.reply(200, 'Mode set to S (stream)')),
   STRU: parameter('STRU', ['F'], ['R', 'P'], (session) => session.reply(200, 'Structure set to F (file)')),
+  // RFC 959 §4.1.3: ALLO is a no-op (202) on a server that needs no space reserved (vsftpd, pyftpdlib).
+  ALLO: {
+    help: 'ALLO <bytes> [R <bytes>]',
+    run: (session) => session.reply(202, 'ALLO not needed: no storage to reserve'),
+  },
 };

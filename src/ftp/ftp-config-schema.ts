@@ -2,14 +2,9 @@ import { realpathSync, statSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import {
-  hostSchema,
-  intRange,
-  modelNameSchema,
-  portSchema,
-  workersSchema,
-} from '../config/validate-config.js';
+import { hostSchema, intRange, portSchema, workersSchema } from '../config/validate-config.js';
 import type { FtpServerConfig, FtpUser } from './ftp-config.js';
+import { FTP_MODELS } from './ftp-models.js';
 import { pathProblem } from './ftp-path.js';
 import { HASH_PREFIX, isPasswordHash } from './password-hash.js';
 
@@ -17,6 +12,10 @@ import { HASH_PREFIX, isPasswordHash } from './password-hash.js';
 // (the config thread of load-ftp-config.ts), never by the server itself.
 
 const MAX_TIMEOUT = 2_147_483_647; // setTimeout's largest delay
+/** The zod schema of an ftpd model, in the file (`model`) or the flag (`--model`). */
+export const ftpModelSchema = z.enum(FTP_MODELS, {
+  error: `expected one of ${FTP_MODELS.join(', ')} (ftpd connections are long-lived)`,
+});
 /** The zod schema of a boolean setting or flag. */
 export const booleanSchema = z.boolean({ error: 'expected true or false' });
 const objectError = { error: 'expected an object' };
@@ -178,7 +177,7 @@ export function fileSchema(base: string): z.ZodType<FtpServerConfigFile> {
           objectError,
         )
         .optional(),
-      model: modelNameSchema.optional(),
+      model: ftpModelSchema.optional(),
       workers: workersSchema.optional(),
       debug: booleanSchema.optional(),
     },

@@ -195,8 +195,8 @@ describe('loadFtpConfig', () => {
         'key "passive.address": expected an IPv4 address such as 203.0.113.5, got "::1"',
       ],
       [
-        { model: 'threads' },
-        'key "model": expected one of loop, event, fork, prefork, thread, got "threads"',
+        { model: 'thread' },
+        'key "model": expected one of event, fork, prefork (ftpd connections are long-lived), got "thread"',
       ],
       [[], 'key "(top level)": expected an object, got an array'],
     ];
@@ -237,7 +237,7 @@ describe('loadFtpConfig', () => {
     );
     throwsInvalid(
       { model: 'x' },
-      'command line: key "--model": expected one of loop, event, fork, prefork, thread, got "x"',
+      'command line: key "--model": expected one of event, fork, prefork (ftpd connections are long-lived), got "x"',
     );
     throwsInvalid(
       { host: 'bad host' },

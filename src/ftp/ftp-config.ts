@@ -2,22 +2,17 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { deepFreeze } from '../config/deep-freeze.js';
-import {
-  hostSchema,
-  modelNameSchema,
-  portSchema,
-  validateConfig,
-  workersSchema,
-} from '../config/validate-config.js';
+import { hostSchema, portSchema, validateConfig, workersSchema } from '../config/validate-config.js';
 import { errors } from '../errors/catalogue.js';
-import type { ModelName } from '../net/types.js';
 import {
   booleanSchema,
   directoryProblem,
   type FtpServerConfigFile,
   fileSchema,
+  ftpModelSchema,
   rootSchema,
 } from './ftp-config-schema.js';
+import type { FtpModel } from './ftp-models.js';
 
 /** A user of the FTP server from the config file. */
 export interface FtpUser {
@@ -66,7 +61,7 @@ export interface FtpServerConfig {
     login: number;
   };
   /** How clients are served: `event` (default), `fork`, `prefork` (docs/models.md). */
-  model: ModelName;
+  model: FtpModel;
   /** Worker processes for prefork; most children at once for fork. */
   workers: number;
   /** Verbose logging. */
@@ -186,7 +181,7 @@ function validateFlags(flags: FtpServerFlags): FtpServerConfigFile {
   if (flags.root !== undefined) out.root = flag(rootSchema(process.cwd()), flags.root, 'ROOT');
   if (flags.host !== undefined) out.host = flag(hostSchema, flags.host, '--host');
   if (flags.port !== undefined) out.port = flag(portSchema, numeric(flags.port), '--port');
-  if (flags.model !== undefined) out.model = flag(modelNameSchema, flags.model, '--model');
+  if (flags.model !== undefined) out.model = flag(ftpModelSchema, flags.model, '--model');
   if (flags.workers !== undefined) out.workers = flag(workersSchema, numeric(flags.workers), '--workers');
   if (flags.debug !== undefined) out.debug = flag(booleanSchema, flags.debug, '--debug');
   if (flags.active !== undefined) out.active = flag(booleanSchema, flags.active, '--active');

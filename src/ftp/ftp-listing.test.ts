@@ -72,30 +72,30 @@ describe('formatMlsxLine', () => {
 
   it('writes file facts with read-only or writable perms', () => {
     assert.equal(
-      formatMlsxLine({ name: 'a b.txt', stats: file }, false),
+      formatMlsxLine({ name: 'a b.txt', stats: file }, { writable: false }),
       'type=file;size=1234;modify=20261121073000;perm=r; a b.txt',
     );
     assert.equal(
-      formatMlsxLine({ name: 'a', stats: file }, true),
+      formatMlsxLine({ name: 'a', stats: file }, { writable: true }),
       'type=file;size=1234;modify=20261121073000;perm=adfrw; a',
     );
   });
 
   it('writes dir, cdir and pdir facts', () => {
     assert.equal(
-      formatMlsxLine({ name: 'd', stats: dir }, false),
+      formatMlsxLine({ name: 'd', stats: dir }, { writable: false }),
       'type=dir;modify=20261121073000;perm=el; d',
     );
     assert.equal(
-      formatMlsxLine({ name: 'd', stats: dir }, true),
+      formatMlsxLine({ name: 'd', stats: dir }, { writable: true }),
       'type=dir;modify=20261121073000;perm=cdeflmp; d',
     );
     assert.equal(
-      formatMlsxLine({ name: '.', stats: dir }, false, 'cdir'),
+      formatMlsxLine({ name: '.', stats: dir }, { writable: false, type: 'cdir' }),
       'type=cdir;modify=20261121073000;perm=el; .',
     );
     assert.equal(
-      formatMlsxLine({ name: '..', stats: dir }, false, 'pdir'),
+      formatMlsxLine({ name: '..', stats: dir }, { writable: false, type: 'pdir' }),
       'type=pdir;modify=20261121073000;perm=el; ..',
     );
   });
@@ -145,6 +145,12 @@ describe('readListing', () => {
     assert.ok(byName.get('link-dir')?.isDirectory());
     assert.equal(byName.get('link-in')?.size, 1);
     assert.ok(byName.get('link-in')?.isFile());
+    const links = new Map(entries.map((e) => [e.name, e.link]));
+    assert.equal(links.get('link-in'), 'a.txt');
+    assert.equal(links.get('a.txt'), undefined);
+    const linkIn = entries.find((e) => e.name === 'link-in') as (typeof entries)[number];
+    assert.match(formatListLine(linkIn, NOW), /^lrwxrwxrwx .* 1 Nov 21 07:30 link-in -> a\.txt$/);
+    assert.match(formatMlsxLine(linkIn, { writable: false }), /^type=OS\.unix=slink:a\.txt;size=1;/);
     assert.equal(byName.get('b.txt')?.size, 3);
     assert.equal(
       formatListLine({ name: 'a.txt', stats: byName.get('a.txt') as Stats }, NOW).slice(10),

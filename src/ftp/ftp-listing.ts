@@ -1,6 +1,6 @@
 import type { Stats } from 'node:fs';
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import type { FtpJail } from './ftp-path.js';
 import { pathProblem } from './ftp-path.js';
 
@@ -8,6 +8,8 @@ import { pathProblem } from './ftp-path.js';
 export interface ListEntry {
   name: string;
   stats: Stats;
+  /** For a symlink (inside the jail): what it points to, as readlink gives it. */
+  link?: string;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -51,7 +53,8 @@ function permissions(mode: number): string {
 /**
  * An `ls -l` style line like vsftpd's: `-rw-r--r--    1 ftp      ftp          1234 Nov 21 07:30 name`
  * (date in UTC: `MMM dd HH:mm` within 6 months before `now`, else `MMM dd  yyyy`), owner and group
- * always `ftp` (vsftpd's hide_ids), no CRLF.
+ * always `ftp` (vsftpd's hide_ids), no CRLF. A symlink is `lrwxrwxrwx … name -> target` (size and date
+ * are its target's).
  */
 export function formatListLine(entry: ListEntry, now: Date = new Date()): string {
   const { stats } = entry;
@@ -62,8 +65,10 @@ export function formatListLine(entry: ListEntry, now: Date = new Date()): string
     age < 0 || age > SIX_MONTHS_MS
       ? `${day}  ${mtime.getUTCFullYear()}`
       : `${day} ${two(mtime.getUTCHours())}:${two(mtime.getUTCMinutes())}`;
-  const mode = typeChar(stats) + permissions(stats.mode);
-  return `${mode} ${String(stats.nlink).padStart(4)} ${'ftp'.padEnd(8)} ${'ftp'.padEnd(8)} ${String(stats.size).padStart(8)} ${when} ${entry.name}`;
+  const link = entry.link;
+  const mode = link === undefined ? typeChar(stats) + permissions(stats.mode) : 'lrwxrwxrwx';
+  const name = link === undefined ? entry.name : `${entry.name} -> ${link}`;
+  return `${mode} ${String(stats.nlink).padStart(4)} ${'ftp'.padEnd(8)} ${'ftp'.padEnd(8)} ${String(stats.size).padStart(8)} ${when} ${name}`;
 }
 
 /** `YYYYMMDDHHMMSS` in UTC (MDTM, the modify fact of RFC 3659). */
@@ -78,19 +83,40 @@ export function formatFtpTime(date: Date): string {
   );
 }
 
+/** The facts of RFC 3659 §7 this server knows, in the order MLSD/MLST show them. */
+export const MLST_FACTS = ['type', 'size', 'modify', 'perm'] as const;
+
+/** One fact of MLST_FACTS. */
+export type MlstFact = (typeof MLST_FACTS)[number];
+
+/** How formatMlsxLine shows an entry. */
+export interface MlsxOptions {
+  /** The session may write: perm shows the write rights. */
+  writable: boolean;
+  /** The facts enabled by OPTS MLST (RFC 3659 §7.9); all of them by default. */
+  facts?: ReadonlySet<MlstFact>;
+  /** cdir for the listed directory itself, pdir for its parent. */
+  type?: 'cdir' | 'pdir';
+}
+
 /**
- * An RFC 3659 §7 fact line: `type=file;size=1234;modify=20261121073000;perm=r; name`, no CRLF.
- * type is file, dir, or `type` (cdir for the listed directory itself, pdir for its parent); size only
- * for files. perm (§7.5.5) follows `writable`: files `r` or `adfrw`, directories `el` or `cdeflmp`.
+ * An RFC 3659 §7 fact line: `type=file;size=1234;modify=20261121073000;perm=r; name`, no CRLF, with only
+ * the enabled facts (none at all gives ` name`). type is file, dir, the given cdir/pdir, or
+ * `OS.unix=slink:target` for a symlink (as pure-ftpd; basic-ftp and FileZilla read it); size only for files. perm (§7.5.5) follows `writable`: files `r` or `adfrw`, directories `el` or `cdeflmp`.
  */
-export function formatMlsxLine(entry: ListEntry, writable: boolean, type?: 'cdir' | 'pdir'): string {
+export function formatMlsxLine(entry: ListEntry, options: MlsxOptions): string {
   const { stats } = entry;
+  const { writable, type } = options;
+  const enabled = options.facts ?? new Set(MLST_FACTS);
   const dir = stats.isDirectory();
-  const facts = [`type=${type ?? (dir ? 'dir' : 'file')}`];
-  if (!dir) facts.push(`size=${stats.size}`);
-  facts.push(`modify=${formatFtpTime(stats.mtime)}`);
-  facts.push(`perm=${dir ? (writable ? 'cdeflmp' : 'el') : writable ? 'adfrw' : 'r'}`);
-  return `${facts.join(';')}; ${entry.name}`;
+  const values: Record<MlstFact, string | undefined> = {
+    type: type ?? (entry.link !== undefined ? `OS.unix=slink:${entry.link}` : dir ? 'dir' : 'file'),
+    size: dir ? undefined : String(stats.size),
+    modify: formatFtpTime(stats.mtime),
+    perm: dir ? (writable ? 'cdeflmp' : 'el') : writable ? 'adfrw' : 'r',
+  };
+  const facts = MLST_FACTS.filter((fact) => enabled.has(fact) && values[fact] !== undefined);
+  return `${facts.map((fact) => `${fact}=${values[fact]};`).join('')} ${entry.name}`;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -108,7 +134,8 @@ function usableName(raw: Buffer): string | undefined {
 
 /**
  * Reads the directory `dir` (a real path already checked inside `jail`) as ListEntry[]: lstat, then stat
- * for symlinks, shown as their target when it lies inside the jail and hidden when it escapes or dangles.
+ * and readlink for symlinks, shown with their target's stats and their link text when the target lies
+ * inside the jail, hidden when it escapes or dangles (or the link text could break a listing line).
  * Dotfiles are included; names that are not UTF-8 or that the jail refuses (control characters such as
  * CR/LF, backslash) are hidden, since they could not be addressed and would break listing lines.
  * Entries that vanish while reading are skipped. Sorted by name (code unit order).
@@ -123,8 +150,13 @@ export async function readListing(dir: string, jail: FtpJail): Promise<ListEntry
       try {
         const own = await lstat(path);
         if (!own.isSymbolicLink()) return { name, stats: own };
-        if (!jail.contains(await realpath(path))) return undefined;
-        return { name, stats: await stat(path) };
+        const target = await realpath(path);
+        if (!jail.contains(target)) return undefined;
+        const text = await readlink(path);
+        // An absolute link would show the server's real path: show where it leads in the jail instead.
+        const link = isAbsolute(text) ? `/${relative(jail.root, target).split(sep).join('/')}` : text;
+        if (pathProblem(link) !== undefined) return undefined;
+        return { name, stats: await stat(path), link };
       } catch {
         return undefined;
       }

@@ -5,9 +5,6 @@ import { type BoundAddress, NetServer } from '../net/net-server.js';
 import type { ModelSpec } from '../net/types.js';
 import type { FtpServerConfig } from './ftp-config.js';
 
-/** The models an FTP server runs on: each control connection is long-lived, so never `loop`. */
-export const FTP_MODELS = ['event', 'fork', 'prefork'] as const;
-
 /**
  * The FTP server (`tandem ftpd`): accepts control connections and serves each with an FtpSession from the
  * handler module ftp-handler, under the configured concurrency model. Under `fork` each control connection

@@ -9,6 +9,7 @@ import { COMMANDS } from './ftp-commands.js';
 import { dispatchCommand, isUrgent } from './ftp-commands-dispatch.js';
 import { type ControlInput, ControlLineSplitter } from './ftp-commands-reader.js';
 import type { FtpServerConfig, FtpUser } from './ftp-config.js';
+import { MLST_FACTS, type MlstFact } from './ftp-listing.js';
 import type { FtpJail, JailPath } from './ftp-path.js';
 import { errorReply, formatMultiline, formatReply } from './ftp-replies.js';
 
@@ -66,6 +67,8 @@ export class FtpSession {
   restOffset = 0;
   /** The path given by RNFR, for the RNTO right after it. */
   renameFrom: JailPath | undefined;
+  /** The facts MLSD and MLST show, as chosen by OPTS MLST (RFC 3659 §7.9). */
+  mlstFacts: ReadonlySet<MlstFact> = new Set(MLST_FACTS);
   /** EPSV ALL was sent: other data connection setups are refused (RFC 2428 §4). */
   epsvAll = false;
   loginFailures = 0;

@@ -26,6 +26,8 @@ describe('parseFtpUrl', () => {
     assert.equal(parseFtpUrl('ftp://bob@h/f', { TANDEM_FTP_PASSWORD: 's3cret' }).password, 's3cret');
     assert.equal(parseFtpUrl('ftp://bob:url@h/f', { TANDEM_FTP_PASSWORD: 's3cret' }).password, 'url');
     assert.equal(parseFtpUrl('ftp://bob@h/f', {}).password, '');
+    assert.equal(parseFtpUrl('ftp://bob@h/f', {}).passwordMissing, true);
+    assert.equal(parseFtpUrl('ftp://bob@h/f', { TANDEM_FTP_PASSWORD: '' }).passwordMissing, undefined);
     // Never sent to an anonymous server.
     assert.equal(parseFtpUrl('ftp://h/f', { TANDEM_FTP_PASSWORD: 's3cret' }).password, ANONYMOUS_PASSWORD);
   });

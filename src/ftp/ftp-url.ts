@@ -8,6 +8,8 @@ export interface FtpTarget {
   password: string;
   /** Absolute remote path, '/' when the URL has none. */
   path: string;
+  /** Set when the URL names a user without a password and `$TANDEM_FTP_PASSWORD` is unset. */
+  passwordMissing?: true;
 }
 
 /** Password sent for anonymous logins (RFC 1635 asks for an e-mail-like string). */
@@ -34,6 +36,7 @@ export function parseFtpUrl(text: string, env: NodeJS.ProcessEnv = process.env):
   const urlPassword = decodeComponent(url.password, 'password', text);
   const path = decodeComponent(url.pathname, 'path', text);
   const anonymous = user === '';
+  const passwordMissing = !anonymous && url.password === '' && env.TANDEM_FTP_PASSWORD === undefined;
   return {
     host,
     port: url.port === '' ? 21 : Number(url.port),
@@ -44,6 +47,7 @@ export function parseFtpUrl(text: string, env: NodeJS.ProcessEnv = process.env):
         ? urlPassword
         : (env.TANDEM_FTP_PASSWORD ?? ''),
     path: path === '' ? '/' : path,
+    ...(passwordMissing ? { passwordMissing } : {}),
   };
 }
 

@@ -9,7 +9,8 @@ export {
   loadFtpConfig,
 } from './ftp-config.js';
 export { default as createFtpHandler } from './ftp-handler.js';
+export { FTP_MODELS } from './ftp-models.js';
 export { FtpJail, type JailPath } from './ftp-path.js';
-export { FTP_MODELS, FtpServer } from './ftp-server.js';
+export { FtpServer } from './ftp-server.js';
 export { FtpSession, type SessionServices, type Transfer } from './ftp-session.js';
 export { hashPassword, verifyPassword } from './password-hash.js';

@@ -52,7 +52,6 @@ export class ProgressBar {
   readonly #total: number | undefined;
   readonly #offset: number;
   readonly #started = Date.now();
-  #moved = 0;
   #drawn = false;
 
   /** `offset` is the resumed prefix already on disk; `total` the full size when known. */
@@ -65,7 +64,6 @@ export class ProgressBar {
 
   /** Redraws with `moved` bytes transferred in this run. */
   update(moved: number): void {
-    this.#moved = moved;
     const line = renderProgress(
       this.#label,
       {
@@ -74,16 +72,17 @@ export class ProgressBar {
         moved,
         elapsedMs: Date.now() - this.#started,
       },
-      this.#stream.columns ?? 80,
+      // A terminal that reports no size (0 columns, as a fresh pty) gets 80, not an empty bar.
+      this.#stream.columns || 80,
     );
     this.#stream.write(`\r${line}\x1b[K`);
     this.#drawn = true;
   }
 
-  /** Draws the last frame and ends the line, so later output starts on a fresh one. */
+  /** Clears the bar from the screen (get and put both follow it with a one-line summary). */
   finish(): void {
     if (!this.#drawn) return;
-    this.update(this.#moved);
-    this.#stream.write('\n');
+    this.#stream.write('\r\x1b[K');
+    this.#drawn = false;
   }
 }

@@ -25,6 +25,18 @@ class TestHandler extends BaseHTTPRequestHandler {
         return;
       case '/silent':
         return;
+      case '/latin1':
+        this.sendResponse(200);
+        this.sendHeader('X-Name', 'café');
+        this.sendHeader('Content-Length', 4);
+        this.endHeaders();
+        this.wfile.end('body');
+        return;
+      case '/latin1-end':
+        this.sendResponse(200);
+        this.sendHeader('X-Name', 'naïve');
+        this.wfile.end('é');
+        return;
       case '/chunked':
         this.sendResponse(200);
         this.sendHeader('Content-Type', 'text/plain');
@@ -61,6 +73,17 @@ class TestHandler extends BaseHTTPRequestHandler {
     this.sendHeader('Content-Type', 'text/plain');
     this.endHeaders();
     this.wfile.end(`got ${body.length} bytes: ${body.toString()}`);
+  }
+
+  PROPFIND(): void {
+    this.sendResponse(207);
+    this.wfile.end('propfind');
+  }
+
+  // llhttp knows no BREW: the parser answers 501 before any class sees it.
+  BREW(): void {
+    this.sendResponse(418);
+    this.wfile.end('brewed');
   }
 
   // Not a verb: must never be reachable as one.
@@ -147,7 +170,27 @@ describe('BaseHTTPRequestHandler on the event model', () => {
     assert.match(await res.text(), /Unsupported method \(&quot;DELETE&quot;\)/);
     const reply = await raw(running.port, 'secret / HTTP/1.1\r\nHost: x\r\n\r\n');
     assert.doesNotMatch(reply, /secret$/);
-    assert.match(reply, /^HTTP\/1\.1 400 /);
+    assert.match(reply, /^HTTP\/1\.1 501 /);
+  });
+
+  test('a verb Node knows reaches the class; one llhttp cannot parse is 501 listing the verbs that work', async () => {
+    const found = await raw(running.port, 'PROPFIND / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.match(found, /^HTTP\/1\.1 207 /);
+    assert.match(found, /propfind$/);
+    const brew = await raw(running.port, 'BREW / HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.match(brew, /^HTTP\/1\.1 501 /);
+    assert.match(brew, /\r\nDate: /);
+    assert.match(brew, /knows only the methods ACL, BIND, .*GET, HEAD, .*PROPFIND, .*UNSUBSCRIBE\n$/);
+    assert.doesNotMatch(brew, /brewed/);
+  });
+
+  test('header values go out as latin-1, as http.server sends them', async () => {
+    const reply = await raw(running.port, 'GET /latin1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.match(reply, /\r\nX-Name: caf\xe9\r\n/);
+    assert.match(reply, /\r\n\r\nbody$/);
+    const ended = await raw(running.port, 'GET /latin1-end HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.match(ended, /\r\nX-Name: na\xefve\r\n/);
+    assert.match(ended, /\r\n\r\n(2\r\n)?\xc3\xa9/, 'the body stays UTF-8');
   });
 
   test('sendError sends an escaped HTML page with the code and message', async () => {
@@ -183,7 +226,7 @@ describe('BaseHTTPRequestHandler on the event model', () => {
     assert.ok(logged.some((line) => line.includes('GET fails on purpose')));
   });
 
-  test('a log message cannot forge lines: control characters are escaped', async () => {
+  test('a log message cannot forge lines: control characters and backslash are escaped', async () => {
     const lines: string[] = [];
     class Quiet extends BaseHTTPRequestHandler {
       GET(): void {
@@ -194,7 +237,7 @@ describe('BaseHTTPRequestHandler on the event model', () => {
     process.stderr.write = ((chunk: string) => lines.push(chunk) > 0) as typeof process.stderr.write;
     try {
       const handler = new Quiet({
-        request: { method: 'GET', url: '/a\nFAKE', httpVersion: '1.1', headers: {} } as never,
+        request: { method: 'GET', url: '/a\nFAKE\\x1b', httpVersion: '1.1', headers: {} } as never,
         response: {} as never,
         clientAddress: { address: '10.0.0.1', port: 1 },
         options: undefined,
@@ -206,7 +249,7 @@ describe('BaseHTTPRequestHandler on the event model', () => {
     assert.equal(lines.length, 1);
     assert.match(
       lines[0] ?? '',
-      /^10\.0\.0\.1 - - \[\d\d\/\w{3}\/\d{4} \d\d:\d\d:\d\d\] "GET \/a\\x0aFAKE HTTP\/1\.1" 200 -\n$/,
+      /^10\.0\.0\.1 - - \[\d\d\/\w{3}\/\d{4} \d\d:\d\d:\d\d\] "GET \/a\\x0aFAKE\\x5cx1b HTTP\/1\.1" 200 -\n$/,
     );
   });
 });

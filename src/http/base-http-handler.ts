@@ -79,6 +79,7 @@ export class BaseHTTPRequestHandler {
     this.wfile = response;
     this.options = context.options;
     this.#response = response;
+    headInLatin1(response);
   }
 
   /** True once a response was started with sendResponse or sendError. */
@@ -111,7 +112,8 @@ export class BaseHTTPRequestHandler {
    * HTTP/1.0 client, delimited by closing the connection).
    */
   endHeaders(): void {
-    this.#response.flushHeaders();
+    // Not flushHeaders(): it writes the head as UTF-8 (see headInLatin1). Nothing is sent for HEAD yet.
+    this.#response.write(Buffer.alloc(0));
   }
 
   /**
@@ -194,16 +196,41 @@ export class BaseHTTPRequestHandler {
 
   /**
    * Writes one line to stderr: `ADDRESS - - [DD/Mon/YYYY HH:MM:SS] MESSAGE`, the message formatted as
-   * util.format does, control characters (C0, DEL, C1) escaped as `\xHH` so a request cannot forge log lines.
+   * util.format does, control characters (C0, DEL, C1) escaped as `\xHH` so a request cannot forge log lines,
+   * and backslash too (`\x5c`, as nginx), so a literal `\x1b` in a request cannot pass for an escaped one.
    * Override it to log elsewhere or not at all.
    */
   logMessage(fmt: string, ...args: unknown[]): void {
     const message = format(fmt, ...args).replace(
-      /[^\x20-\x7e\u00a0-\uffff]/g,
+      /[^\x20-\x5b\x5d-\x7e\u00a0-\uffff]/g,
       (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
     );
     process.stderr.write(`${this.clientAddress.address} - - [${logTime(new Date())}] ${message}\n`);
   }
+}
+
+/**
+ * Makes `res` send its head as latin-1, as http.server does (`'latin-1', 'strict'`): Node writes the head in
+ * the encoding of the first body chunk when that is a string (UTF-8, so `café` became `cafÃ©`), but as
+ * latin-1 before a Buffer, so string chunks given to write and end are turned into Buffers here.
+ */
+function headInLatin1(res: ServerResponse): void {
+  const write = res.write;
+  const end = res.end;
+  const bytes = (chunk: unknown, encoding: unknown): unknown =>
+    typeof chunk === 'string'
+      ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+      : chunk;
+  const rest = (args: unknown[]): unknown[] => (typeof args[0] === 'string' ? args.slice(1) : args);
+  res.write = function (this: ServerResponse, chunk: unknown, ...args: unknown[]) {
+    return (write as (...a: unknown[]) => boolean).call(this, bytes(chunk, args[0]), ...rest(args));
+  } as ServerResponse['write'];
+  res.end = function (this: ServerResponse, chunk?: unknown, ...args: unknown[]) {
+    if (typeof chunk === 'function' || chunk === undefined) {
+      return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...args);
+    }
+    return (end as (...a: unknown[]) => ServerResponse).call(this, bytes(chunk, args[0]), ...rest(args));
+  } as ServerResponse['end'];
 }
 
 /**

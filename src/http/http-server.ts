@@ -50,21 +50,27 @@ export function createHttpServer(
     const sendTimeout = new SendTimeout(options.sendTimeout, (socket) => options.onSendTimeout?.(socket));
     server.on('connection', (socket: Duplex) => sendTimeout.watch(socket));
   }
-  server.on('clientError', (err: NodeJS.ErrnoException & { reason?: string }, socket: Duplex) => {
-    if (socket.writable && !responseStarted(socket)) {
-      const error = clientErrorResponse(err, socket, headersTimeout, requestTimeout);
-      // Destroy once the response is flushed: destroying at once could drop it from the socket's buffer.
-      socket.end(errorResponse(error.status ?? 400, error.message), () => socket.destroy());
-    } else {
-      socket.destroy();
-    }
-  });
+  server.on(
+    'clientError',
+    (err: NodeJS.ErrnoException & { reason?: string; rawPacket?: Buffer }, socket: Duplex) => {
+      if (socket.writable && !responseStarted(socket)) {
+        const error = clientErrorResponse(err, socket, headersTimeout, requestTimeout);
+        // Destroy once the response is flushed: destroying at once could drop it from the socket's buffer.
+        socket.end(errorResponse(error.status ?? 400, error.message), () => socket.destroy());
+      } else {
+        socket.destroy();
+      }
+    },
+  );
   return server;
 }
 
+/** `TOKEN SP target SP HTTP/x.y` at the start of a request (RFC 9112 §3; token of RFC 9110 §5.6.2). */
+const REQUEST_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [^\s]+ HTTP\/\d\.\d\r?\n/;
+
 /** The catalogue error a client error becomes, chosen by Node's error code. */
 function clientErrorResponse(
-  err: NodeJS.ErrnoException & { reason?: string },
+  err: NodeJS.ErrnoException & { reason?: string; rawPacket?: Buffer },
   socket: Duplex,
   headersTimeout: number,
   requestTimeout: number,
@@ -72,6 +78,12 @@ function clientErrorResponse(
   switch (err.code) {
     case 'HPE_HEADER_OVERFLOW':
       return errors.HTTP_HEADERS_TOO_LARGE();
+    // RFC 9110 §9.1: an unrecognised method in a well-formed request line is 501; llhttp refuses any method
+    // not in http.METHODS, and cannot be told others.
+    case 'HPE_INVALID_METHOD':
+      if (REQUEST_LINE.test(err.rawPacket?.toString('latin1') ?? ''))
+        return errors.HTTP_METHOD_UNKNOWN(http.METHODS);
+      return errors.HTTP_BAD_REQUEST('invalid method');
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       // With a request in flight its head arrived, so the request timeout fired, not the headers timeout.
       return errors.HTTP_REQUEST_TIMEOUT(inFlight(socket) ? requestTimeout : headersTimeout);
@@ -87,6 +99,8 @@ function errorResponse(status: number, message: string): string {
   const body = `${message}\n`;
   return (
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\n` +
+    // RFC 9110 §6.6.1: an origin server with a clock sends Date in every response, errors included.
+    `Date: ${new Date().toUTCString()}\r\n` +
     'Content-Type: text/plain; charset=utf-8\r\n' +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
     'Connection: close\r\n\r\n' +

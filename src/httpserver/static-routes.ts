@@ -42,6 +42,14 @@ export function targetPath(target: string): string {
   return absolute !== null && path === '' ? '/' : path;
 }
 
+/** The query of a request target with its '?' (`?x=1`), '' when there is none; a fragment is cut. */
+export function targetQuery(target: string): string {
+  const start = target.indexOf('?');
+  if (start === -1) return '';
+  const end = target.indexOf('#', start);
+  return end === -1 ? target.slice(start) : target.slice(start, end);
+}
+
 /**
  * Creates one static handler per configured prefix (throws STATIC_ROOT_INVALID for a root that is not a
  * directory), ordered longest prefix first so that matchStaticRoute finds the longest match.
@@ -54,6 +62,7 @@ export function createStaticRoutes(configs: readonly StaticRouteConfig[]): Stati
       files: createStaticHandler({
         root: config.root,
         listing: config.listing,
+        prefix: config.prefix,
         ...(config.cacheControl === undefined ? {} : { cacheControl: config.cacheControl }),
       }),
     }));
@@ -88,7 +97,7 @@ export async function staticReplyFor(
 ): Promise<StaticReply> {
   const method = req.method ?? '';
   try {
-    const reply = await files({ method, path, headers: req.headers });
+    const reply = await files({ method, path, query: targetQuery(req.url ?? ''), headers: req.headers });
     return reply ?? textReply(404, `${errors.HTTP_NOT_FOUND(shownPath).message}\n`, method);
   } catch (err) {
     if (err instanceof TandemError && err.status !== undefined) {

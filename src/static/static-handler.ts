@@ -1,7 +1,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errors, TandemError } from '../errors/catalogue.js';
-import { renderListing } from './directory-listing.js';
+import { type ListingEntry, renderListing } from './directory-listing.js';
 import { serveFile } from './file-reply.js';
 import type { FoundFile } from './file-representation.js';
 import { HotReplies } from './hot-replies.js';
@@ -26,6 +26,8 @@ export interface StaticRequest {
   method: string;
   /** The URL path, still percent-encoded, without the query string, starting with '/'. */
   path: string;
+  /** The query string with its '?' (`?x=1`), or '' / undefined when there is none; kept by redirects. */
+  query?: string;
   /** Request header fields by lower-case name. */
   headers: Record<string, string | string[] | undefined>;
 }
@@ -72,7 +74,7 @@ async function serve(config: StaticConfig, hot: HotReplies, req: StaticRequest):
     return reply;
   }
   if (!found.stats.isDirectory()) return null;
-  if (!canonical.trailingSlash) return redirectToDirectory(canonical, req.method);
+  if (!canonical.trailingSlash) return redirectToDirectory(canonical, req.method, req.query ?? '');
   if (config.index !== '') {
     const indexPath = join(requested, config.index);
     const index = await locate(config, indexPath, req.path);
@@ -108,13 +110,48 @@ async function locate(config: StaticConfig, path: string, requestPath: string): 
 }
 
 /**
- * 301 to the directory with a trailing slash. The Location is relative and only the last segment,
- * re-encoded, so it cannot name another host (`//evil`) or a scheme (`javascript:`): no open redirect.
+ * 301 to the directory with a trailing slash, keeping the query (`dir?x=1` → `dir/?x=1`, as nginx and
+ * python's http.server). The Location is relative and only the last segment, re-encoded, so it cannot name
+ * another host (`//evil`) or a scheme (`javascript:`): no open redirect.
  */
-function redirectToDirectory(canonical: CanonicalPath, method: string): StaticReply {
+function redirectToDirectory(canonical: CanonicalPath, method: string, query: string): StaticReply {
   const last = canonical.segments.at(-1) ?? '';
-  const location = `${encodeURIComponent(last)}/`;
+  // The query is the client's bytes: anything but visible ASCII is percent-encoded so the header stays valid.
+  const kept = query.replace(/[^!-~]/g, (ch) => encodeURIComponent(ch));
+  const location = `${encodeURIComponent(last)}/${kept}`;
   return textReply(301, `Moved Permanently: ${location}\n`, method, { Location: location });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A file name's text, or undefined when its bytes are not UTF-8. */
+function utf8Name(raw: Buffer): string | undefined {
+  try {
+    return utf8.decode(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The listing entry of `name` in `dir` as a request for it would find it (locate): left out when it is not
+ * found (gone, a dangling symlink, a symlink onto a dotfile) or would be refused (403: a symlink that leads
+ * out of root), so every link of a listing can be fetched.
+ */
+async function listingEntry(
+  config: StaticConfig,
+  dir: string,
+  name: string,
+): Promise<ListingEntry | undefined> {
+  try {
+    const found = await locate(config, join(dir, name), name);
+    if (found === null) return undefined;
+    const { stats } = found;
+    return { name, isDirectory: stats.isDirectory(), size: Number(stats.size), mtime: stats.mtime };
+  } catch (err) {
+    if (err instanceof TandemError) return undefined;
+    throw err;
+  }
 }
 
 async function listDirectory(
@@ -123,11 +160,17 @@ async function listDirectory(
   canonical: CanonicalPath,
   method: string,
 ): Promise<StaticReply> {
-  const entries = (await readdir(dir, { withFileTypes: true }))
-    .filter((entry) => config.dotfiles || !entry.name.startsWith('.'))
-    .map((entry) => ({ name: entry.name, isDirectory: entry.isDirectory() }));
-  const displayPath = canonical.segments.length === 0 ? '/' : `/${canonical.segments.join('/')}/`;
-  const html = renderListing(displayPath, entries);
+  // Names that are not UTF-8 are left out: a link to one could not be fetched, since paths are decoded as
+  // UTF-8 (an invalid sequence is a 400) and looked up as strings.
+  const names = (await readdir(dir, { encoding: 'buffer' }))
+    .map(utf8Name)
+    .filter((name): name is string => name !== undefined)
+    .filter((name) => config.dotfiles || !name.startsWith('.'));
+  const entries = (await Promise.all(names.map((name) => listingEntry(config, dir, name)))).filter(
+    (entry): entry is ListingEntry => entry !== undefined,
+  );
+  const below = canonical.segments.length === 0 ? '' : `${canonical.segments.join('/')}/`;
+  const html = renderListing(`${config.prefix}${below}`, entries);
   return {
     status: 200,
     headers: {

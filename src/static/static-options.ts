@@ -11,6 +11,11 @@ export interface StaticOptions {
   index?: string;
   /** Serve an HTML listing of a directory that has no index; default false. */
   listing?: boolean;
+  /**
+   * The URL path prefix the handler is mounted at (`/assets/`, still percent-encoded), for the titles of its
+   * listings; default '/'. The request paths it gets are below it (`/app.js` for `/assets/app.js`).
+   */
+  prefix?: string;
   /** Serve names starting with '.'; default false (they are not found). */
   dotfiles?: boolean;
   /** Follow symlinks whose real path leaves root; default false (they are 403). */
@@ -36,6 +41,8 @@ export interface StaticConfig {
   readonly root: string;
   readonly index: string;
   readonly listing: boolean;
+  /** The mount prefix, decoded for display (`/assets/`). */
+  readonly prefix: string;
   readonly dotfiles: boolean;
   readonly followSymlinks: boolean;
   readonly cacheControl: string | undefined;
@@ -44,6 +51,18 @@ export interface StaticConfig {
   readonly compressMinSize: number;
   readonly maxRanges: number;
   readonly cache: FileCache;
+}
+
+/** The mount prefix decoded for display; STATIC_ROOT_INVALID unless it starts and ends with '/'. */
+function displayPrefix(root: string, prefix: string): string {
+  if (!prefix.startsWith('/') || !prefix.endsWith('/')) {
+    throw errors.STATIC_ROOT_INVALID(root, `prefix "${prefix}" must start and end with "/"`);
+  }
+  try {
+    return decodeURIComponent(prefix);
+  } catch {
+    throw errors.STATIC_ROOT_INVALID(root, `prefix "${prefix}" has malformed percent-encoding`);
+  }
 }
 
 /**
@@ -75,6 +94,7 @@ export function resolveOptions(options: StaticOptions): StaticConfig {
     root,
     index,
     listing: options.listing ?? false,
+    prefix: displayPrefix(options.root, options.prefix ?? '/'),
     dotfiles: options.dotfiles ?? false,
     followSymlinks: options.followSymlinks ?? false,
     cacheControl: options.cacheControl,
