@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '../../test/support/wait-for.js';
 import { type BoundAddress, NetServer, type NetServerOptions } from './net-server.js';
 import type { ModelSpec, TransportSpec } from './types.js';
 import { bindUnixDatagram } from './unix-datagram.js';
@@ -152,6 +153,19 @@ export function conformance(model: ModelSpec, kind: SuiteTransport): void {
       });
       return;
     }
+    test('close with no connection alive resolves (never served, and after the last client left)', {
+      timeout: 15_000,
+    }, async () => {
+      const idle = await startEchoServer(model, kind);
+      await idle.server.close();
+      const { server, address } = await startEchoServer(model, kind);
+      const client = streamClient(address);
+      assert.equal(await client.ask('echo served'), 'served');
+      client.socket.end();
+      await client.closed;
+      await waitFor(() => server.model.active === 0, 'every connection done');
+      await server.close();
+    });
     test('echo', async () => {
       const { server, address } = await startEchoServer(model, kind);
       const client = streamClient(address);
