@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { unlinkSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '../../test/support/wait-for.js';
+import { exitOf, waitFor } from '../../test/support/wait-for.js';
 import { type BoundAddress, NetServer, type NetServerOptions } from './net-server.js';
 import type { ModelSpec, TransportSpec } from './types.js';
 import { bindUnixDatagram } from './unix-datagram.js';
@@ -111,10 +112,53 @@ export async function datagramAsk(
   return value;
 }
 
+/** The program that listens on a taken address (fixtures/listen-in-use.ts). */
+const LISTEN_IN_USE = fileURLToPath(new URL('./fixtures/listen-in-use.ts', import.meta.url));
+
+/**
+ * Holds an address of `kind` (TCP or UDP, loopback), then runs LISTEN_IN_USE on it under `model` in a process
+ * group of its own; resolves with what it printed and whether it exited by itself (it is killed if not).
+ */
+async function listenOnTakenAddress(model: ModelSpec, kind: SuiteTransport) {
+  const host = kind === 'tcp6' ? '::1' : '127.0.0.1';
+  const holder = kind === 'udp' ? createSocket('udp4') : createServer();
+  const port = await new Promise<number>((resolve) => {
+    if ('bind' in holder) holder.bind(0, host, () => resolve(holder.address().port));
+    else holder.listen(0, host, () => resolve((holder.address() as { port: number }).port));
+  });
+  const transport = { kind: kind === 'udp' ? 'udp' : 'tcp', host, port };
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', LISTEN_IN_USE, JSON.stringify(model), JSON.stringify(transport)],
+    { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
+  );
+  let out = '';
+  proc.stdout.on('data', (d) => (out += d));
+  let exited = true;
+  try {
+    await waitFor(() => proc.exitCode !== null, 'the program to exit by itself', 15_000);
+  } catch {
+    exited = false;
+    process.kill(-proc.pid!, 'SIGKILL');
+    await exitOf(proc);
+  }
+  holder.close();
+  return { out: out.trim(), exited };
+}
+
 /** The shared conformance suite: the same tests for every model × transport pair that makes sense. */
 export function conformance(model: ModelSpec, kind: SuiteTransport): void {
   const datagram = kind === 'udp' || kind === 'unix-dgram';
   describe(`${model.kind} model over ${kind}`, () => {
+    if (kind !== 'unix' && kind !== 'unix-dgram') {
+      test('listen on an address in use rejects and leaves no worker process or thread alive', {
+        timeout: 30_000,
+      }, async () => {
+        const { out, exited } = await listenOnTakenAddress(model, kind);
+        assert.equal(out, 'rejected EADDRINUSE');
+        assert.ok(exited, 'the program exits once listen() has failed: nothing of the model is left running');
+      });
+    }
     if (datagram) {
       test('echo', async () => {
         const { server, address } = await startEchoServer(model, kind);
