@@ -37,12 +37,21 @@ export default function createFrontHandler(config: HttpServerConfig): Connection
     accessLog,
     report: (err, req) => log.error({ err, url: req.url }, 'static file request failed'),
   });
-  const handler =
+  const route =
     config.static.length === 0
       ? proxy
       : (req: IncomingMessage, res: ServerResponse): void => {
           if (!statics(req, res)) proxy(req, res);
         };
+  // The loop model serves one connection at a time: a kept-alive client idle between requests would hold
+  // every other one for the keep-alive timeout, so each response closes its connection (docs/models.md).
+  const handler =
+    config.model === 'loop'
+      ? (req: IncomingMessage, res: ServerResponse): void => {
+          res.setHeader('connection', 'close');
+          route(req, res);
+        }
+      : route;
   const server = createHttpServer(
     {
       maxHeaderSize: config.limits.maxHeaderSize,
