@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { errors } from '../errors/catalogue.js';
 import { createAccessLog } from '../http/access-log.js';
 import { httpConnectionHandler } from '../http/http-connection-handler.js';
@@ -67,6 +68,15 @@ export default function createFrontHandler(config: HttpServerConfig): Connection
     },
     handler,
   );
+  // Node hands a CONNECT request's socket to 'connect' listeners and, with none, closes it without a word
+  // (and without an access-log line). Answered through the usual path instead, which refuses it with a 501.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Parameters<ServerResponse['assignSocket']>[0]);
+    res.once('finish', () => socket.end());
+    handler(req, res);
+  });
   // Expect: 100-continue (RFC 9110 §10.1.1): refuse an oversized body before the client sends it.
   server.on('checkContinue', (req, res) => {
     if (Number(req.headers['content-length'] ?? 0) > config.limits.maxBodySize) {
