@@ -15,6 +15,9 @@ import { bindUnixDatagram } from './unix-datagram.js';
 /** The handler module every model serves in the suite (loaded by path, so workers can load it too). */
 export const ECHO_HANDLER = fileURLToPath(new URL('./fixtures/echo-handler.ts', import.meta.url));
 
+/** A handler whose `handle` returns from inside `for await` and whose `finish` writes (fixtures/early-return-handler.ts). */
+const EARLY_RETURN_HANDLER = fileURLToPath(new URL('./fixtures/early-return-handler.ts', import.meta.url));
+
 /** Transports the suite runs over. */
 export type SuiteTransport = 'tcp4' | 'tcp6' | 'unix' | 'udp' | 'unix-dgram';
 
@@ -217,6 +220,19 @@ export function conformance(model: ModelSpec, kind: SuiteTransport): void {
       assert.equal(await client.ask('echo again'), 'again');
       client.socket.end();
       await client.closed;
+      await server.close();
+    });
+    test('handle() returning from inside for-await: what finish() writes still reaches the client', async () => {
+      const { server, address } = await startEchoServer(model, kind, {
+        handler: { module: EARLY_RETURN_HANDLER },
+      });
+      const socket = address.path ? connect(address.path) : connect(address.port, address.host);
+      let received = '';
+      socket.on('data', (d) => (received += d.toString()));
+      socket.on('error', () => {});
+      socket.write('hello\n');
+      await new Promise((resolve) => socket.once('close', resolve));
+      assert.equal(received, 'got hello\nbye\n');
       await server.close();
     });
     test('many concurrent clients', async () => {
