@@ -78,6 +78,11 @@ export const errors = {
   ),
   HTTP_HEADERS_TOO_LARGE: define('HTTP_HEADERS_TOO_LARGE', 431, () => 'Request header fields too large'),
   HTTP_VIEW_FAILED: define('HTTP_VIEW_FAILED', 500, (reason: string) => `View failed: ${reason}`),
+  HTTP_NOT_IMPLEMENTED: define(
+    'HTTP_NOT_IMPLEMENTED',
+    501,
+    (method: string) => `Method ${method} is not implemented by this server`,
+  ),
   HTTP_BAD_GATEWAY: define('HTTP_BAD_GATEWAY', 502, (reason: string) => `Bad gateway: ${reason}`),
   HTTP_SERVICE_UNAVAILABLE: define(
     'HTTP_SERVICE_UNAVAILABLE',

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { errors } from '../errors/catalogue.js';
 import { createAccessLog } from '../http/access-log.js';
 import { httpConnectionHandler } from '../http/http-connection-handler.js';
@@ -37,12 +38,21 @@ export default function createFrontHandler(config: HttpServerConfig): Connection
     accessLog,
     report: (err, req) => log.error({ err, url: req.url }, 'static file request failed'),
   });
-  const handler =
+  const route =
     config.static.length === 0
       ? proxy
       : (req: IncomingMessage, res: ServerResponse): void => {
           if (!statics(req, res)) proxy(req, res);
         };
+  // The loop model serves one connection at a time: a kept-alive client idle between requests would hold
+  // every other one for the keep-alive timeout, so each response closes its connection (docs/models.md).
+  const handler =
+    config.model === 'loop'
+      ? (req: IncomingMessage, res: ServerResponse): void => {
+          res.setHeader('connection', 'close');
+          route(req, res);
+        }
+      : route;
   const server = createHttpServer(
     {
       maxHeaderSize: config.limits.maxHeaderSize,
@@ -58,6 +68,15 @@ export default function createFrontHandler(config: HttpServerConfig): Connection
     },
     handler,
   );
+  // Node hands a CONNECT request's socket to 'connect' listeners and, with none, closes it without a word
+  // (and without an access-log line). Answered through the usual path instead, which refuses it with a 501.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Parameters<ServerResponse['assignSocket']>[0]);
+    res.once('finish', () => socket.end());
+    handler(req, res);
+  });
   // Expect: 100-continue (RFC 9110 §10.1.1): refuse an oversized body before the client sends it.
   server.on('checkContinue', (req, res) => {
     if (Number(req.headers['content-length'] ?? 0) > config.limits.maxBodySize) {

@@ -31,10 +31,13 @@ export function errorPage(status: number, message: string): string {
 /**
  * Sends an error page. When a response already started, the connection is closed after what was written so
  * far: the client sees a body cut short (no final chunk, or fewer bytes than Content-Length), never a
- * truncated body passed off as complete.
+ * truncated body passed off as complete. Returns the body bytes sent (0 for HEAD or a cut), for the access log.
  */
-export function sendError(res: ServerResponse, error: TandemError, close = false): void {
-  if (res.headersSent) return cutResponse(res);
+export function sendError(res: ServerResponse, error: TandemError, close = false): number {
+  if (res.headersSent) {
+    cutResponse(res);
+    return 0;
+  }
   const status = error.status ?? 500;
   const body = errorPage(status, error.message);
   const headers: Record<string, string | number> = {
@@ -45,6 +48,7 @@ export function sendError(res: ServerResponse, error: TandemError, close = false
   // The reason phrase is given: a writeHead that threw on a bad header has already set the status message.
   res.writeHead(status, STATUS_CODES[status] ?? 'Error', headers);
   res.end(body);
+  return res.req?.method === 'HEAD' ? 0 : Buffer.byteLength(body);
 }
 
 /**
@@ -95,9 +99,14 @@ class ProxiedRequest implements ResponseEvents {
     const req = this.#req;
     const res = this.#res;
     res.on('close', () => this.#onClose());
+    if (req.method === 'CONNECT') {
+      // An origin server, not a proxy: no tunnels (RFC 9110 §9.3.6); answered like any unsupported method.
+      this.#fail(errors.HTTP_NOT_IMPLEMENTED('CONNECT'), true);
+      return;
+    }
     const length = req.headers['content-length'];
     if (length !== undefined && Number(length) > this.#o.maxBodySize) {
-      sendError(res, errors.HTTP_PAYLOAD_TOO_LARGE(this.#o.maxBodySize), true);
+      this.#fail(errors.HTTP_PAYLOAD_TOO_LARGE(this.#o.maxBodySize), true);
       return;
     }
     this.#send();
@@ -116,7 +125,7 @@ class ProxiedRequest implements ResponseEvents {
       },
       (err: unknown) => {
         clearTimeout(this.#timer);
-        sendError(this.#res, err as TandemError);
+        this.#fail(err as TandemError);
       },
     );
   }
@@ -145,7 +154,7 @@ class ProxiedRequest implements ResponseEvents {
       this.#received += chunk.length;
       if (this.#received > this.#o.maxBodySize) {
         this.#stream?.abort(ErrorCode.CANCEL, 'request body too large');
-        sendError(this.#res, errors.HTTP_PAYLOAD_TOO_LARGE(this.#o.maxBodySize), true);
+        this.#fail(errors.HTTP_PAYLOAD_TOO_LARGE(this.#o.maxBodySize), true);
         req.destroy();
         return;
       }
@@ -181,6 +190,9 @@ class ProxiedRequest implements ResponseEvents {
         this.#bytesSent = length;
         res.end(head.data);
       } else {
+        // A reply with no body (a redirect, a null body) goes with `content-length: 0`, not as an empty chunked
+        // body: the webframe sent END_STREAM on its head and no length.
+        if (end && !bodiless && declared === undefined) setContentLength(headers, 0);
         res.writeHead(head.status, headers);
         if (end) res.end();
       }
@@ -237,7 +249,7 @@ class ProxiedRequest implements ResponseEvents {
       'webframe sent a response head that cannot be passed on',
     );
     this.#stream?.abort(ErrorCode.PROTOCOL_ERROR, problem);
-    sendError(this.#res, errors.HTTP_BAD_GATEWAY(`the webframe's response head is invalid: ${problem}`));
+    this.#fail(errors.HTTP_BAD_GATEWAY(`the webframe's response head is invalid: ${problem}`));
   }
 
   /** A body that does not match its content-length: the client's connection is cut after what fits. */
@@ -273,15 +285,17 @@ class ProxiedRequest implements ResponseEvents {
       'webframe aborted the stream',
     );
     const detail = this.#o.debug && reason ? ` (${errorCodeName(code)}: ${reason})` : '';
-    sendError(
-      this.#res,
-      errors.HTTP_BAD_GATEWAY(`the webframe ended the request without an answer${detail}`),
-    );
+    this.#fail(errors.HTTP_BAD_GATEWAY(`the webframe ended the request without an answer${detail}`));
   }
 
   #onTimeout(): void {
     this.#stream?.abort(ErrorCode.TIMEOUT, 'no response head in time');
-    sendError(this.#res, errors.HTTP_GATEWAY_TIMEOUT(this.#o.upstreamTimeout));
+    this.#fail(errors.HTTP_GATEWAY_TIMEOUT(this.#o.upstreamTimeout));
+  }
+
+  /** Answers with the error page of `error` (or cuts a response begun); the access log counts its bytes. */
+  #fail(error: TandemError, close = false): void {
+    this.#bytesSent += sendError(this.#res, error, close);
   }
 
   #onClose(): void {

@@ -112,6 +112,7 @@ export class ForkModel implements ConcurrencyModel {
 
   #fork(socket: Socket, info: ConnectionInfo): void {
     const source = this.#source!;
+    untrackFromServer(socket);
     const child = ForkedChild.spawn(source, { once: true, label: 'fork child' }, this.#events, this.#report);
     this.#children.add(child);
     child.serve(socket, info);
@@ -137,4 +138,16 @@ export class ForkModel implements ConcurrencyModel {
   #settle(): void {
     if (this.active === 0) this.#idle?.();
   }
+}
+
+/**
+ * Keeps Node from tracking a socket sent to a child in the listening server: for a socket whose `server` is set,
+ * `child.send()` registers the child with the server, and `server.close()` then asks each registered child that
+ * is still alive whether its copies have closed. With none alive any more (every fork child exits after one
+ * connection) Node's close waits on an empty list and never calls back (Node 20 and 24, lib/net.js
+ * Server#close). This model tracks its children itself, so the server only needs its own count, which the
+ * socket's internal `_server` keeps.
+ */
+function untrackFromServer(socket: Socket): void {
+  (socket as Socket & { server: unknown }).server = null;
 }

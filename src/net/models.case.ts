@@ -1,17 +1,22 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { unlinkSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { exitOf, waitFor } from '../../test/support/wait-for.js';
 import { type BoundAddress, NetServer, type NetServerOptions } from './net-server.js';
 import type { ModelSpec, TransportSpec } from './types.js';
 import { bindUnixDatagram } from './unix-datagram.js';
 
 /** The handler module every model serves in the suite (loaded by path, so workers can load it too). */
 export const ECHO_HANDLER = fileURLToPath(new URL('./fixtures/echo-handler.ts', import.meta.url));
+
+/** A handler whose `handle` returns from inside `for await` and whose `finish` writes (fixtures/early-return-handler.ts). */
+const EARLY_RETURN_HANDLER = fileURLToPath(new URL('./fixtures/early-return-handler.ts', import.meta.url));
 
 /** Transports the suite runs over. */
 export type SuiteTransport = 'tcp4' | 'tcp6' | 'unix' | 'udp' | 'unix-dgram';
@@ -110,10 +115,53 @@ export async function datagramAsk(
   return value;
 }
 
+/** The program that listens on a taken address (fixtures/listen-in-use.ts). */
+const LISTEN_IN_USE = fileURLToPath(new URL('./fixtures/listen-in-use.ts', import.meta.url));
+
+/**
+ * Holds an address of `kind` (TCP or UDP, loopback), then runs LISTEN_IN_USE on it under `model` in a process
+ * group of its own; resolves with what it printed and whether it exited by itself (it is killed if not).
+ */
+async function listenOnTakenAddress(model: ModelSpec, kind: SuiteTransport) {
+  const host = kind === 'tcp6' ? '::1' : '127.0.0.1';
+  const holder = kind === 'udp' ? createSocket('udp4') : createServer();
+  const port = await new Promise<number>((resolve) => {
+    if ('bind' in holder) holder.bind(0, host, () => resolve(holder.address().port));
+    else holder.listen(0, host, () => resolve((holder.address() as { port: number }).port));
+  });
+  const transport = { kind: kind === 'udp' ? 'udp' : 'tcp', host, port };
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', LISTEN_IN_USE, JSON.stringify(model), JSON.stringify(transport)],
+    { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
+  );
+  let out = '';
+  proc.stdout.on('data', (d) => (out += d));
+  let exited = true;
+  try {
+    await waitFor(() => proc.exitCode !== null, 'the program to exit by itself', 15_000);
+  } catch {
+    exited = false;
+    process.kill(-proc.pid!, 'SIGKILL');
+    await exitOf(proc);
+  }
+  holder.close();
+  return { out: out.trim(), exited };
+}
+
 /** The shared conformance suite: the same tests for every model × transport pair that makes sense. */
 export function conformance(model: ModelSpec, kind: SuiteTransport): void {
   const datagram = kind === 'udp' || kind === 'unix-dgram';
   describe(`${model.kind} model over ${kind}`, () => {
+    if (kind !== 'unix' && kind !== 'unix-dgram') {
+      test('listen on an address in use rejects and leaves no worker process or thread alive', {
+        timeout: 30_000,
+      }, async () => {
+        const { out, exited } = await listenOnTakenAddress(model, kind);
+        assert.equal(out, 'rejected EADDRINUSE');
+        assert.ok(exited, 'the program exits once listen() has failed: nothing of the model is left running');
+      });
+    }
     if (datagram) {
       test('echo', async () => {
         const { server, address } = await startEchoServer(model, kind);
@@ -152,6 +200,19 @@ export function conformance(model: ModelSpec, kind: SuiteTransport): void {
       });
       return;
     }
+    test('close with no connection alive resolves (never served, and after the last client left)', {
+      timeout: 15_000,
+    }, async () => {
+      const idle = await startEchoServer(model, kind);
+      await idle.server.close();
+      const { server, address } = await startEchoServer(model, kind);
+      const client = streamClient(address);
+      assert.equal(await client.ask('echo served'), 'served');
+      client.socket.end();
+      await client.closed;
+      await waitFor(() => server.model.active === 0, 'every connection done');
+      await server.close();
+    });
     test('echo', async () => {
       const { server, address } = await startEchoServer(model, kind);
       const client = streamClient(address);
@@ -159,6 +220,19 @@ export function conformance(model: ModelSpec, kind: SuiteTransport): void {
       assert.equal(await client.ask('echo again'), 'again');
       client.socket.end();
       await client.closed;
+      await server.close();
+    });
+    test('handle() returning from inside for-await: what finish() writes still reaches the client', async () => {
+      const { server, address } = await startEchoServer(model, kind, {
+        handler: { module: EARLY_RETURN_HANDLER },
+      });
+      const socket = address.path ? connect(address.path) : connect(address.port, address.host);
+      let received = '';
+      socket.on('data', (d) => (received += d.toString()));
+      socket.on('error', () => {});
+      socket.write('hello\n');
+      await new Promise((resolve) => socket.once('close', resolve));
+      assert.equal(received, 'got hello\nbye\n');
       await server.close();
     });
     test('many concurrent clients', async () => {

@@ -57,10 +57,24 @@ export class NetServer {
     return this.#model;
   }
 
-  /** Starts the model (workers, handler), then binds; resolves with the bound address. */
+  /**
+   * Starts the model (workers, handler), then binds; resolves with the bound address. A bind that fails (the
+   * address in use) stops the model again before rejecting, so no worker process or thread is left behind.
+   */
   async listen(): Promise<BoundAddress> {
-    const t = this.#options.transport;
     await this.#model.start(this.#options.handler);
+    try {
+      return await this.#bind();
+    } catch (error) {
+      this.#stream?.close();
+      this.#udp?.close();
+      await this.#model.close();
+      throw error;
+    }
+  }
+
+  async #bind(): Promise<BoundAddress> {
+    const t = this.#options.transport;
     switch (t.kind) {
       case 'tcp':
       case 'unix': {

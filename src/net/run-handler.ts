@@ -84,13 +84,17 @@ export function endStream(stream: Duplex): Promise<void> {
       clearTimeout(timer);
       resolveClosed();
     });
+    // Input the handler left unread is discarded: closing a socket with unread bytes resets it (RST), which
+    // can throw away what was just written, and reading on lets the peer's FIN arrive and the socket close.
+    stream.resume();
     stream.end();
   });
 }
 
 /**
  * Serves one connection through the pipeline setup → handle → finish → close. A throwing step is reported
- * and the connection still closes; nothing escapes, so one bad connection never stops a server.
+ * and the connection still closes; nothing escapes, so one bad connection never stops a server. `handle()`
+ * may return from inside `for await (const chunk of stream)`: the stream stays open for `finish()`.
  */
 export function runConnection(
   handler: ConnectionHandler,
@@ -99,6 +103,7 @@ export function runConnection(
   report: NetErrorReporter,
 ): Promise<void> {
   stream.on('error', ignoreError); // a peer that vanishes (ECONNRESET, EPIPE) ends the connection, not the server
+  keepOpenAfterLoop(stream);
   // A promise chain rather than an async function: an idle kept-alive connection then holds no suspended
   // frame, only the pending promise of handle() (measured: about 1 KB less per connection).
   let work: Promise<unknown>;
@@ -118,6 +123,15 @@ export function runConnection(
       return finishConnection(handler, stream, info, report);
     },
   );
+}
+
+/**
+ * Makes `for await (const chunk of stream)` leave the stream open when the loop is left early (return, break):
+ * a Readable's own iterator destroys it then, so what `finish()` writes after a `handle()` that returned from
+ * inside the loop would be lost. The stream is still destroyed if the loop throws (Node 20 and 24 alike).
+ */
+function keepOpenAfterLoop(stream: Duplex): void {
+  stream[Symbol.asyncIterator] = () => stream.iterator({ destroyOnReturn: false });
 }
 
 async function finishConnection(

@@ -1,3 +1,4 @@
+import { METHODS } from 'node:http';
 import { errors } from '../errors/catalogue.js';
 import type { View } from './types.js';
 
@@ -10,7 +11,7 @@ export type RouteMatch =
 
 interface CompiledRoute {
   readonly pattern: string;
-  /** A plain function view: answers every method. */
+  /** A plain function view: answers the methods in BARE_VIEW_METHODS. */
   any: View | undefined;
   readonly byMethod: Map<string, View>;
   allow: string;
@@ -21,7 +22,21 @@ interface CompiledRoute {
 const NONE: RouteMatch = Object.freeze({ kind: 'none' });
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const METHOD_NAME = /^[A-Za-z]+$/;
+/**
+ * What a bare `[pattern, view]` route answers: the methods of an application, not TRACE (it would echo the
+ * request, cookies included: RFC 9110 §9.3.8), CONNECT (tunnels) or WebDAV's; those need a method map.
+ */
+const BARE_VIEW_METHODS: ReadonlySet<string> = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+]);
+/** The method names a method map may use: those Node's parser accepts (any other never reaches a view). */
+const HTTP_METHODS: ReadonlySet<string> = new Set(METHODS);
 
 /**
  * A router compiled once from an app's `urls` list: exact paths are found with one Map lookup, `:name`
@@ -36,7 +51,9 @@ export class Router {
     if (!Array.isArray(urls)) {
       throw errors.APP_INVALID(
         file,
-        `must default-export an array of [pattern, view] entries, got ${describe(urls)}`,
+        urls === undefined
+          ? "has no default export: urls.ts must default-export its routes (export default [['/', view], …])"
+          : `must default-export an array of [pattern, view] entries, got ${describe(urls)}`,
       );
     }
     const byPattern = new Map<string, CompiledRoute>();
@@ -64,7 +81,7 @@ export class Router {
       addViews(route, target, file, `${where} (${pattern})`);
     });
     for (const route of byPattern.values()) {
-      route.allow = allowHeader(route.byMethod);
+      route.allow = allowHeader(route);
       if (route.segments.every((s) => s.literal !== null)) {
         this.#exact.set(route.pattern, route);
         continue;
@@ -116,7 +133,7 @@ function viewFor(route: CompiledRoute, method: string): View | undefined {
   if (view !== undefined) return view;
   // HEAD runs the GET view; httpserver drops the body.
   if (method === 'HEAD') return route.byMethod.get('GET') ?? route.any;
-  return route.any;
+  return BARE_VIEW_METHODS.has(method) ? route.any : undefined;
 }
 
 function matchSegments(
@@ -180,19 +197,24 @@ function addViews(route: CompiledRoute, target: unknown, file: string, where: st
   const entries = Object.entries(target);
   if (entries.length === 0) throw errors.APP_INVALID(file, `${where}: the method map is empty`);
   for (const [key, view] of entries) {
-    if (!METHOD_NAME.test(key))
-      throw errors.APP_INVALID(file, `${where}: "${key}" is not an HTTP method name`);
+    const method = key.toUpperCase();
+    if (!HTTP_METHODS.has(method)) {
+      throw errors.APP_INVALID(
+        file,
+        `${where}: "${key}" is not an HTTP method name (${[...BARE_VIEW_METHODS].join(', ')}, …)`,
+      );
+    }
     if (typeof view !== 'function') {
       throw errors.APP_INVALID(file, `${where}: the ${key} view must be a function, got ${describe(view)}`);
     }
-    const method = key.toUpperCase();
     if (route.byMethod.has(method)) throw errors.APP_INVALID(file, `${where}: ${method} is defined twice`);
     route.byMethod.set(method, view as View);
   }
 }
 
-function allowHeader(byMethod: Map<string, View>): string {
-  const methods = new Set(byMethod.keys());
+function allowHeader(route: CompiledRoute): string {
+  const methods = new Set(route.byMethod.keys());
+  if (route.any !== undefined) for (const method of BARE_VIEW_METHODS) methods.add(method);
   if (methods.has('GET')) methods.add('HEAD');
   return [...methods].sort().join(', ');
 }
