@@ -12,7 +12,7 @@ const run = promisify(execFile);
 
 /**
  * An app folder made as the README says, outside the repository and with no package.json: urls.ts imports its
- * views as `./views.js`, `./more.ts` and `./extra`, and Tandem's helpers as `tandem/webframe`.
+ * views as `./views.js`, `./more.ts` and `./extra`, and Tandem's types and helpers as `tandem/webframe`.
  */
 const APP_FILES: Record<string, string> = {
   'urls.ts': [
@@ -34,6 +34,15 @@ const APP_FILES: Record<string, string> = {
     '',
   ].join('\n'),
   'more.ts': "export const more = (): string => 'more';\n",
+  // The README's settings.ts, in an app with no static/ folder.
+  'settings.ts': [
+    "import type { WebframeSettingsInput } from 'tandem/webframe';",
+    'export default {',
+    "  host: '127.0.0.1', port: 8806, debug: false, model: 'event', workers: 2,",
+    '  drainTimeout: 30000,',
+    '} satisfies WebframeSettingsInput;',
+    '',
+  ].join('\n'),
   'extra.ts': "export const extra = (): string => 'extra';\n",
 };
 
@@ -92,7 +101,8 @@ for (const model of ['event', 'prefork'] as const) {
       await writeApp(dir);
       await writeFile(
         join(dir, 'package.json'),
-        JSON.stringify({ dependencies: { tandem: `file:${ROOT}` } }),
+        // What `npm init -y && npm install PATH` leaves: npm 11 writes "type": "commonjs".
+        JSON.stringify({ type: 'commonjs', dependencies: { tandem: `file:${ROOT}` } }),
       );
       await mkdir(join(dir, 'node_modules'));
       await symlink(ROOT, join(dir, 'node_modules', 'tandem'), 'dir');
