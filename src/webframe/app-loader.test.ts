@@ -41,7 +41,7 @@ describe('loading apps', () => {
     assert.equal((await readReply(app.handler(makeStream('GET', '/hi')))).text, 'hi');
   });
 
-  test('an app loaded as CommonJS (no "type": "module") still gets catalogue statuses', async () => {
+  test('an app with no package.json (its .ts loaded as ESM) still gets catalogue statuses', async () => {
     const { app } = await appWith({
       'urls.ts': `import { errors } from '${catalogue}';\nexport default [['/x', () => { throw errors.HTTP_FORBIDDEN('/x'); }]];`,
     });

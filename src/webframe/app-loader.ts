@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { register } from 'node:module';
 import { basename, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { errors } from '../errors/catalogue.js';
@@ -25,6 +26,13 @@ export interface LoadAppOptions extends SettingsOverrides {
 /** Module extensions tried for urls and settings, in order; `.ts` files load through tsx with no build step. */
 const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;
 
+/** The resolve hooks module beside this one (`.ts` when Tandem runs from source under tsx). */
+const HOOKS = new URL(
+  `./app-module-hooks${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`,
+  import.meta.url,
+);
+
+let hooksRegistered = false;
 let tsxRegistered: Promise<void> | undefined;
 
 /**
@@ -90,6 +98,11 @@ async function findModule(root: string, name: string): Promise<string | undefine
 
 async function importModule(file: string, root: string): Promise<Record<string, unknown>> {
   try {
+    if (!hooksRegistered) {
+      // Registered before tsx, so it runs after tsx's resolve and tsx sees each `.ts` file marked an ES module.
+      register(HOOKS, import.meta.url);
+      hooksRegistered = true;
+    }
     if (file.endsWith('ts')) {
       tsxRegistered ??= import('tsx/esm/api').then(({ register }) => {
         register();
