@@ -38,12 +38,17 @@ describe('keepYoungGenerationSmall', () => {
     assert.ok(kept <= 4, `expected at most 4 MiB, got ${kept}`);
   });
 
-  it('holds across a worker thread start with keepYoungGenerationSmallAfter, which Node would undo', () => {
+  it('holds across a worker thread start with keepYoungGenerationSmallAfter, which Node 20 would undo', (t) => {
     const undone = youngGenerationAfterChurn(`keepYoungGenerationSmall(); ${withWorker('')}`);
     const kept = youngGenerationAfterChurn(
       `keepYoungGenerationSmall(); ${withWorker('keepYoungGenerationSmallAfter(worker);')}`,
     );
-    assert.ok(undone >= 8, `a worker's start should undo the flag (got ${undone} MiB)`);
+    // Node 20 resets V8's flags when a worker thread starts; Node 24 no longer does.
+    if (process.versions.node.startsWith('20.')) {
+      assert.ok(undone >= 8, `a worker's start should undo the flag (got ${undone} MiB)`);
+    } else {
+      t.diagnostic(`Node ${process.version}: a worker's start left the young generation at ${undone} MiB`);
+    }
     assert.ok(kept <= 4, `expected at most 4 MiB, got ${kept}`);
   });
 });
