@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { CLI, ROOT, startProcess } from './support/processes.js';
+import { exitOf } from './support/wait-for.js';
 
 /** How a `tandem` run ended. */
 interface Outcome {
@@ -189,6 +190,72 @@ describe('--workers with a model that has none: accepted, one warning line, in e
       } finally {
         running.proc.kill('SIGKILL');
         await once(running.proc, 'exit');
+      }
+    });
+  }
+});
+
+describe('Ctrl-C (SIGINT to the process group) is a quiet stop under every process model', () => {
+  const cases: [string, string[], RegExp][] = [
+    [
+      'static --model fork',
+      ['static', '.', '--model', 'fork'],
+      /Serving \. at http:\/\/127\.0\.0\.1:(\d+)\//,
+    ],
+    [
+      'static --model prefork',
+      ['static', '.', '--model', 'prefork'],
+      /Serving \. at http:\/\/127\.0\.0\.1:(\d+)\//,
+    ],
+    ['ftpd --model fork', ['ftpd', '.', '--model', 'fork'], /ftpd listening on ftp:\/\/[^:]+:(\d+)/],
+    ['ftpd --model prefork', ['ftpd', '.', '--model', 'prefork'], /ftpd listening on ftp:\/\/[^:]+:(\d+)/],
+    [
+      'httpserver --model fork',
+      ['httpserver', '--model', 'fork'],
+      /httpserver listening on http:\/\/[^:]+:(\d+)/,
+    ],
+    [
+      'serve --model fork',
+      ['serve', 'test/fixtures/app', '--model', 'fork', '--webframe-port', '0'],
+      /Tandem is serving \S+ at http:\/\/127\.0\.0\.1:(\d+)\//,
+    ],
+  ];
+  for (const [name, args, ready] of cases) {
+    test(name, async () => {
+      const running = await startProcess(process.execPath, [CLI, ...args, '--port', '0'], ready, {
+        detached: true,
+      });
+      const pgid = running.proc.pid as number;
+      try {
+        // New connections keep coming while the signal arrives: under fork each one is a child being born.
+        let connected = 0;
+        let flooding = true;
+        const open = () => {
+          if (!flooding) return;
+          const socket = connect(running.port, '127.0.0.1');
+          socket.on('connect', () => {
+            connected++;
+            if (connected === 8) process.kill(-pgid, 'SIGINT');
+            if (!args.includes('ftpd')) socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+            setImmediate(open);
+          });
+          socket.on('data', () => {});
+          socket.on('error', () => setImmediate(open));
+          socket.setTimeout(5000, () => socket.destroy());
+        };
+        for (let i = 0; i < 4; i++) open();
+        await exitOf(running.proc);
+        flooding = false;
+        const stderr = running.stderr();
+        assert.doesNotMatch(stderr, /^\s+at /m, `no stack trace:\n${stderr}`);
+        assert.doesNotMatch(stderr, /"level":50/, `no error line:\n${stderr}`);
+        assert.doesNotMatch(stderr, /EPIPE|replacement|while closing|exited during start/, stderr);
+      } finally {
+        try {
+          process.kill(-pgid, 'SIGKILL');
+        } catch {
+          // the group is gone
+        }
       }
     });
   }

@@ -52,7 +52,12 @@ interface Started {
 
 /** Forks one child `tandem` process; `listening` settles once it listens or exits. */
 function startChild(role: string, args: string[]): Started {
-  const child = fork(MAIN, [role, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // detached: a terminal's Ctrl-C goes to serve alone (a child still starting would die of it); serve stops the
+  // children with SIGTERM, and a child whose serve is gone stops by itself (signals.ts).
+  const child = fork(MAIN, [role, ...args], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    detached: true,
+  });
   const listening = new Promise<{ host: string; port: number }>((resolve, reject) => {
     child.on('message', (message: Listening) => {
       if (message?.event === 'listening') resolve({ host: message.host, port: message.port });
@@ -156,6 +161,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   try {
     bound = await first.listening;
   } catch (err) {
+    if (stopping) return; // stopped while starting: stopAll exits
     process.exit(startFailureStatus(err));
   }
   const boundPort = bound.port;
@@ -193,7 +199,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   try {
     frontAddress = await front.listening;
   } catch (err) {
-    void stopAll(startFailureStatus(err));
+    if (!stopping) void stopAll(startFailureStatus(err));
     return;
   }
   front.child.once('exit', (code, signal) => {
