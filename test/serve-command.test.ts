@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
-import { connect } from 'node:net';
-import { afterEach, describe, test } from 'node:test';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { agentRequest } from './support/agent-request.js';
 import { curl } from './support/http-client.js';
 import { CLI, startProcess } from './support/processes.js';
@@ -109,11 +112,12 @@ describe('tandem serve', () => {
 
       test('kill -9 of serve: the children notice, stop and free the port', async () => {
         const running = await start();
-        const pgid = running.proc.pid as number;
-        assert.equal(childPids(running.stderr()).length, 2);
+        const pids = childPids(running.stderr());
+        assert.equal(pids.length, 2);
         running.proc.kill('SIGKILL');
         await once(running.proc, 'exit');
-        await waitFor(() => !groupAlive(pgid), 'the orphaned children (and their workers) to exit');
+        // The children run in sessions of their own (out of serve's process group): watched by pid.
+        await waitFor(() => !pids.some(alive), 'the orphaned children (and their workers) to exit');
         assert.equal(await refused(running.port), true, 'the port is free');
       });
 
@@ -145,3 +149,66 @@ describe('tandem serve', () => {
     });
   }
 });
+
+describe("tandem serve: the httpserver's config and flags, the app's settings", () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tandem-serve-'));
+    await mkdir(join(dir, 'from-file'));
+    await mkdir(join(dir, 'from-flag'));
+    await writeFile(join(dir, 'from-file', 'a.txt'), 'served by the config file\n');
+    await writeFile(join(dir, 'from-flag', 'b.txt'), 'served by --static\n');
+    await writeFile(
+      join(dir, 'site.json'),
+      JSON.stringify({ static: [{ prefix: '/file/', root: './from-file' }] }),
+    );
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  test('--config FILE and --static /PREFIX/=DIR reach the httpserver', async () => {
+    const running = await serve('test/fixtures/app', [
+      '--config',
+      join(dir, 'site.json'),
+      '--static',
+      `/flag/=${join(dir, 'from-flag')}`,
+    ]);
+    const url = `http://127.0.0.1:${running.port}`;
+    assert.equal((await curl([`${url}/file/a.txt`])).body, 'served by the config file\n');
+    assert.equal((await curl([`${url}/flag/b.txt`])).body, 'served by --static\n');
+    assert.equal((await curl([`${url}/pid`])).status, 200, 'the rest still goes to the webframe');
+    assert.equal(await running.stop(), 0);
+  });
+
+  test("the webframe listens where the app's settings.ts says unless --webframe-port is given", async () => {
+    const port = await freePort();
+    const app = join(dir, 'app');
+    await mkdir(app, { recursive: true });
+    const index = new URL('../src/webframe/index.js', import.meta.url).href;
+    // Outside the repository the app needs its own package.json to be ES modules.
+    await writeFile(join(app, 'package.json'), '{ "type": "module" }\n');
+    await writeFile(join(app, 'settings.ts'), `export default { host: '127.0.0.1', port: ${port} };\n`);
+    await writeFile(
+      join(app, 'urls.ts'),
+      `import { text } from ${JSON.stringify(index)};\nexport default [['/hi', { GET: () => text('hi') }]];\n`,
+    );
+    const running = await startProcess(
+      process.execPath,
+      [CLI, 'serve', app, '--port', '0'],
+      /Tandem is serving \S+ at http:\/\/127\.0\.0\.1:(\d+)\//,
+      { detached: true },
+    );
+    groups.push(running.proc.pid as number);
+    assert.match(running.stderr(), new RegExp(`webframe listening on 127\\.0\\.0\\.1:${port}\\b`));
+    assert.equal((await curl([`http://127.0.0.1:${running.port}/hi`])).body, 'hi');
+    assert.equal(await running.stop(), 0);
+  });
+});
+
+/** A port nothing listens on just now (bound to 0 and closed again). */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -10,7 +10,7 @@ import { errors, isError } from '../src/errors/catalogue.js';
 import { NetServer } from '../src/net/net-server.js';
 import type { ModelSpec } from '../src/net/types.js';
 import { curl, rawExchange } from './support/http-client.js';
-import { startProcess } from './support/processes.js';
+import { CLI, startProcess } from './support/processes.js';
 
 const SITE_MODULE = fileURLToPath(new URL('../src/httpserver/static-site.ts', import.meta.url));
 
@@ -174,8 +174,8 @@ describe('tandem static (staticCommand)', () => {
       [[root, '--port', '70000'], /^--port: /],
       [[root, '--model', 'gevent'], /^--model: expected one of loop, event, fork, prefork, thread/],
       [[root, '--model', 'prefork', '--workers', '0'], /^--workers: expected an integer/],
-      [[root, '--workers', '2'], /^--workers: the event model has no workers/],
-      [[root, root], /expected at most one DIR/],
+      [[root, root], /^static: expected \[DIR\] \[PORT\]/],
+      [[root, '0', '--port', '0'], /^static: the port is given twice/],
     ];
     for (const [argv, message] of cases) {
       await assert.rejects(staticCommand(argv), (err: unknown) => {
@@ -190,6 +190,25 @@ describe('tandem static (staticCommand)', () => {
     await assert.rejects(staticCommand([join(dir, 'missing')]), (err: unknown) =>
       isError(err, errors.STATIC_ROOT_INVALID),
     );
+  });
+
+  test('a number is the port, as in python -m http.server 8123: tandem static 0, tandem static DIR 0', async () => {
+    for (const args of [['0'], [root, '0']]) {
+      const running = await startProcess(
+        process.execPath,
+        [CLI, 'static', ...args],
+        /Serving \S+ at http:\/\/127\.0\.0\.1:(\d+)\//,
+      );
+      try {
+        assert.notEqual(running.port, 0);
+        const r = await curl([
+          `http://127.0.0.1:${running.port}/${args.length === 1 ? 'package.json' : 'notes.txt'}`,
+        ]);
+        assert.equal(r.status, 200);
+      } finally {
+        await running.stop();
+      }
+    }
   });
 
   test('serves DIR, prints where, logs each request in combined format, stops on SIGINT', async () => {

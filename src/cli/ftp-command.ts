@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { errors } from '../errors/catalogue.js';
 import {
   downloadDestination,
@@ -10,6 +9,7 @@ import {
   uploadPath,
 } from '../ftp/ftp-client.js';
 import { ProgressBar } from '../ftp/progress-bar.js';
+import { parseCommandLine } from './parse-flags.js';
 
 /** Help text of `tandem ftp`. */
 export const FTP_USAGE = `Usage: tandem ftp ls URL
@@ -32,11 +32,12 @@ A progress bar is shown when stdout is a terminal. Errors print one line and exi
 
 /** `tandem ftp ls|get|put`: the FTP client. */
 export async function ftpCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { overwrite: { type: 'boolean', default: false } },
-  });
+  const { values, positionals } = parseCommandLine(
+    'ftp',
+    argv,
+    { overwrite: { type: 'boolean', default: false } },
+    'any',
+  );
   const [verb, ...args] = positionals;
   switch (verb) {
     case 'ls':
@@ -57,9 +58,18 @@ export async function ftpCommand(argv: string[]): Promise<void> {
   }
 }
 
+/** Checks the count of a subcommand's arguments; the message names what is missing or extra. */
 function expectArgs(form: string, args: string[], min: number, max: number): void {
-  if (args.length < min || args.length > max) {
-    throw errors.CLI_USAGE(`ftp ${form}: got ${args.length} argument(s): ${args.join(' ')}`.trimEnd());
+  const names = form.replace(/[[\]]/g, '').split(' ').slice(1);
+  if (args.length < min) {
+    throw errors.CLI_USAGE(
+      `ftp ${form}: missing ${names.slice(args.length, min).join(' and ')}; tandem ftp --help shows the usage`,
+    );
+  }
+  if (args.length > max) {
+    throw errors.CLI_USAGE(
+      `ftp ${form}: unexpected argument ${JSON.stringify(args[max])}; tandem ftp --help shows the usage`,
+    );
   }
 }
 

@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
-import { errors } from '../errors/catalogue.js';
+import { hostSchema, validateFlag } from '../config/validate-config.js';
 import { FTP_MODELS } from '../ftp/ftp-models.js';
 import { FtpServer } from '../ftp/ftp-server.js';
 import { loadFtpConfigOffThread } from '../ftp/load-ftp-config.js';
 import { hashPasswordFromStream } from '../ftp/password-hash.js';
 import { createLogger } from '../log/logger.js';
+import { parseCommandLine, parseCount, parseModel, parsePort, warnIfWorkersIgnored } from './parse-flags.js';
 import { announceListening, stopOnSignal } from './signals.js';
 
 /** Help text of `tandem ftpd`. */
@@ -28,10 +28,10 @@ unless --active allows PORT/EPRT (to the client's own address and ports >= 1024 
 
 /** `tandem ftpd`: the FTP server. */
 export async function ftpdCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseCommandLine(
+    'ftpd',
+    argv,
+    {
       host: { type: 'string' },
       port: { type: 'string' },
       config: { type: 'string' },
@@ -41,26 +41,26 @@ export async function ftpdCommand(argv: string[]): Promise<void> {
       debug: { type: 'boolean' },
       'hash-password': { type: 'boolean' },
     },
-  });
+    ['ROOT'],
+  );
   if (values['hash-password'] === true) {
     process.stdout.write(`${await hashPasswordFromStream()}\n`);
     return;
   }
-  if (positionals.length > 1) {
-    throw errors.CLI_USAGE(
-      `ftpd: expected at most one ROOT, got ${positionals.length}: ${positionals.join(' ')}`,
-    );
-  }
+  // Flags are checked here, as every command checks them (a usage error); the config file in its loader.
+  if (values.host !== undefined) validateFlag(hostSchema, values.host, '--host');
   const config = await loadFtpConfigOffThread({
     root: positionals[0],
     host: values.host,
-    port: values.port,
+    port: values.port === undefined ? undefined : parsePort(values.port, '--port'),
     config: values.config,
-    model: values.model,
-    workers: values.workers,
+    model: values.model === undefined ? undefined : parseModel(values.model),
+    workers: values.workers === undefined ? undefined : parseCount(values.workers, '--workers'),
     active: values.active,
     debug: values.debug,
   });
+  // ftpd's fork model is one child per connection: --workers counts only prefork's processes.
+  warnIfWorkersIgnored(config.model, values.workers !== undefined, ['prefork']);
   const log = createLogger('ftpd', config.debug ? 'debug' : undefined);
   const server = new FtpServer(config, log);
   const address = await server.listen();

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { loadHttpServerConfig } from '../httpserver/config.js';
 import { HttpServer } from '../httpserver/httpserver.js';
 import { createLogger } from '../log/logger.js';
+import { parseCommandLine, warnIfWorkersIgnored } from './parse-flags.js';
 import { announceListening, stopOnSignal } from './signals.js';
 
 /** Help text of `tandem httpserver`. */
@@ -15,22 +15,23 @@ DIR (longest prefix wins; a missing file is 404, never passed to the webframe).
 FILE is JSON; flags override it, and --static entries add to its "static" list.
 See README.md for its keys.`;
 
+/** The flags of `tandem httpserver`; `tandem serve` takes the same ones and passes them on. */
+export const HTTPSERVER_OPTIONS = {
+  config: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  webframe: { type: 'string' },
+  debug: { type: 'boolean' },
+  model: { type: 'string' },
+  workers: { type: 'string' },
+  static: { type: 'string', multiple: true },
+} as const;
+
 /** `tandem httpserver`: the front server. */
 export async function httpserverCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      config: { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      webframe: { type: 'string' },
-      debug: { type: 'boolean' },
-      model: { type: 'string' },
-      workers: { type: 'string' },
-      static: { type: 'string', multiple: true },
-    },
-  });
+  const { values } = parseCommandLine('httpserver', argv, HTTPSERVER_OPTIONS, []);
   const config = await loadHttpServerConfig(values);
+  warnIfWorkersIgnored(config.model, values.workers !== undefined);
   const log = createLogger('httpserver', config.debug ? 'debug' : undefined);
   const server = new HttpServer(config, log);
   const address = await server.listen();

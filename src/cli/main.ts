@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-import { TandemError } from '../errors/catalogue.js';
+import { readFileSync } from 'node:fs';
 import { keepYoungGenerationSmall } from '../net/small-young-generation.js';
+import { describeFailure } from './failure.js';
 
 const USAGE = `Usage: tandem <command> [options]
 
@@ -12,7 +13,13 @@ Commands:
   ftp ls|get|put URL   an FTP client: list, download (resumable), upload
   ftpd [ROOT]          an FTP server for a folder (anonymous read-only by default)
 
-tandem <command> --help shows a command's options.`;
+tandem <command> --help shows a command's options; tandem --version the version.`;
+
+/** The version in Tandem's package.json (two folders up from src/cli and from dist/cli). */
+function packageVersion(): string {
+  const file = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
 
 /** A command's entry point and its --help text. */
 interface Command {
@@ -56,6 +63,10 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(`tandem ${packageVersion()}\n`);
+    return;
+  }
   const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (load === undefined) {
     process.stderr.write(`tandem: unknown command "${name}"\n\n${USAGE}\n`);
@@ -70,22 +81,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof TandemError) {
-    process.stderr.write(`tandem: ${err.message}\n`);
-    process.exit(err.code === 'CLI_USAGE' ? 2 : 1);
-  }
-  const error = err as NodeJS.ErrnoException;
-  if (
-    error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
-    error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE'
-  ) {
-    process.stderr.write(`tandem: ${error.message}\n`);
-    process.exit(2);
-  }
-  if (error.code === 'EADDRINUSE' || error.code === 'EACCES') {
-    process.stderr.write(`tandem: cannot listen: ${error.message}\n`);
-    process.exit(1);
-  }
-  process.stderr.write(`tandem: ${error.stack ?? String(err)}\n`);
-  process.exit(1);
+  const failure = describeFailure(err);
+  process.stderr.write(`tandem: ${failure.message}\n`);
+  process.exit(failure.status);
 });

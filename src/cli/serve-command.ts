@@ -1,14 +1,17 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { parseCount, parseModel, parsePort } from './parse-flags.js';
+import { HTTPSERVER_OPTIONS } from './httpserver-command.js';
+import { parseCommandLine, parseCount, parseModel, parsePort } from './parse-flags.js';
 
 /** Help text of `tandem serve`. */
 export const SERVE_USAGE = `Usage: tandem serve [APP_DIR] [--host H] [--port P] [--webframe-port P] [--debug]
                     [--model loop|event|fork|prefork|thread] [--workers N]
+                    [--config FILE] [--static /PREFIX/=DIR]...
 
 Starts the webframe for APP_DIR (default examples/site) and an httpserver in front of it,
-as two processes (default http://127.0.0.1:8808, webframe on 127.0.0.1:8806); --model and
+as two processes. --host, --port, --config and --static are the httpserver's (see tandem
+httpserver --help; default http://127.0.0.1:8808); the webframe listens where the app's
+settings.ts says (default 127.0.0.1:8806), on --webframe-port if given. --model and
 --workers are given to both. Ctrl-C, SIGTERM or SIGHUP stops both gracefully (requests in
 flight finish); a second Ctrl-C or SIGTERM stops them at once. A webframe that dies is
 restarted on the same port (after a growing pause if it keeps dying); if the httpserver
@@ -28,23 +31,38 @@ interface Listening {
   port: number;
 }
 
+/** How a child that did not reach "listening" ended: an exit code (it printed why) or a signal. */
+class StartFailed extends Error {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+
+  constructor(role: string, code: number | null, signal: NodeJS.Signals | null) {
+    super(`${role} exited during start (${signal ?? `code ${code}`})`);
+    this.code = code;
+    this.signal = signal;
+  }
+}
+
 /** A child `tandem` process that has just been forked, and whether it reached "listening". */
 interface Started {
   child: ChildProcess;
-  /** Resolves with the port once the child listens; rejects if it exits first. */
-  listening: Promise<number>;
+  /** Resolves with the address once the child listens; rejects with a StartFailed if it exits first. */
+  listening: Promise<{ host: string; port: number }>;
 }
 
 /** Forks one child `tandem` process; `listening` settles once it listens or exits. */
 function startChild(role: string, args: string[]): Started {
-  const child = fork(MAIN, [role, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const listening = new Promise<number>((resolve, reject) => {
+  // detached: a terminal's Ctrl-C goes to serve alone (a child still starting would die of it); serve stops the
+  // children with SIGTERM, and a child whose serve is gone stops by itself (signals.ts).
+  const child = fork(MAIN, [role, ...args], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    detached: true,
+  });
+  const listening = new Promise<{ host: string; port: number }>((resolve, reject) => {
     child.on('message', (message: Listening) => {
-      if (message?.event === 'listening') resolve(message.port);
+      if (message?.event === 'listening') resolve({ host: message.host, port: message.port });
     });
-    child.once('exit', (code, signal) =>
-      reject(new Error(`${role} exited during start (${signal ?? `code ${code}`})`)),
-    );
+    child.once('exit', (code, signal) => reject(new StartFailed(role, code, signal)));
   });
   listening.catch(() => {}); // a restarted webframe that fails to start is handled by its 'exit'
   return { child, listening };
@@ -54,30 +72,52 @@ function running(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
 
+/**
+ * The exit status of `serve` when a child failed to start. A child that exited with a code has printed its
+ * one line (`tandem: cannot listen on …`): serve adds nothing and exits with that code (2 usage, 1 the rest).
+ */
+function startFailureStatus(err: unknown): number {
+  if (err instanceof StartFailed && err.code !== null && err.code !== 0) return err.code;
+  process.stderr.write(`tandem serve: ${(err as Error).message}\n`);
+  return 1;
+}
+
+/** The `HOST:PORT` to reach a process that listens on `host`: a wildcard address is reached on loopback. */
+function reachable(host: string, port: number): string {
+  const to = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return to.includes(':') ? `[${to}]:${port}` : `${to}:${port}`;
+}
+
 /** `tandem serve`: webframe and httpserver as two processes, started, watched and stopped together. */
 export async function serveCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'webframe-port': { type: 'string' },
-      debug: { type: 'boolean' },
-      model: { type: 'string' },
-      workers: { type: 'string' },
-    },
-  });
+  const { webframe: _, ...httpserverOptions } = HTTPSERVER_OPTIONS;
+  const { values, positionals } = parseCommandLine(
+    'serve',
+    argv,
+    { ...httpserverOptions, 'webframe-port': { type: 'string' } },
+    ['APP_DIR'],
+  );
   const appDir = positionals[0] ?? 'examples/site';
-  const host = values.host ?? '127.0.0.1';
-  const port = parsePort(values.port ?? '8808', '--port');
-  const webframePort = parsePort(values['webframe-port'] ?? '8806', '--webframe-port');
+  const webframePort =
+    values['webframe-port'] === undefined ? undefined : parsePort(values['webframe-port'], '--webframe-port');
   const shared = [
     ...(values.debug === true ? ['--debug'] : []),
     ...(values.model === undefined ? [] : ['--model', parseModel(values.model)]),
     ...(values.workers === undefined ? [] : ['--workers', String(parseCount(values.workers, '--workers'))]),
   ];
-  const webframeArgs = (p: number) => [appDir, '--host', '127.0.0.1', '--port', String(p), ...shared];
+  // Without --webframe-port the webframe listens where the app's settings.ts says (its host too).
+  const webframeArgs = (p: number | undefined) => [
+    appDir,
+    ...(p === undefined ? [] : ['--port', String(p)]),
+    ...shared,
+  ];
+  // The httpserver validates these itself: its one-line error and exit status become serve's.
+  const frontArgs = [
+    ...(values.host === undefined ? [] : ['--host', values.host]),
+    ...(values.port === undefined ? [] : ['--port', values.port]),
+    ...(values.config === undefined ? [] : ['--config', values.config]),
+    ...(values.static ?? []).flatMap((entry) => ['--static', entry]),
+  ];
 
   const children = new Set<ChildProcess>();
   let frontChild: ChildProcess | undefined;
@@ -117,7 +157,14 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const first = startChild('webframe', webframeArgs(webframePort));
   track(first.child);
   // The port the webframe first bound: the httpserver is told it, so every restart binds it again.
-  const boundPort = await first.listening;
+  let bound: { host: string; port: number };
+  try {
+    bound = await first.listening;
+  } catch (err) {
+    if (stopping) return; // stopped while starting: stopAll exits
+    process.exit(startFailureStatus(err));
+  }
+  const boundPort = bound.port;
 
   let pause = RESTART_FIRST_MS;
   const watchWebframe = (child: ChildProcess, startedAt: number) => {
@@ -141,22 +188,18 @@ export async function serveCommand(argv: string[]): Promise<void> {
   watchWebframe(first.child, Date.now());
 
   const front = startChild('httpserver', [
-    '--host',
-    host,
-    '--port',
-    String(port),
+    ...frontArgs,
     '--webframe',
-    `127.0.0.1:${boundPort}`,
+    reachable(bound.host, boundPort),
     ...shared,
   ]);
   track(front.child);
   frontChild = front.child;
-  let frontPort: number;
+  let frontAddress: { host: string; port: number };
   try {
-    frontPort = await front.listening;
+    frontAddress = await front.listening;
   } catch (err) {
-    process.stderr.write(`tandem serve: ${(err as Error).message}; stopping the webframe\n`);
-    void stopAll(1);
+    if (!stopping) void stopAll(startFailureStatus(err));
     return;
   }
   front.child.once('exit', (code, signal) => {
@@ -166,5 +209,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
     );
     void stopAll(1);
   });
-  process.stdout.write(`Tandem is serving ${appDir} at http://${host}:${frontPort}/ (Ctrl-C stops)\n`);
+  const shown = frontAddress.host.includes(':') ? `[${frontAddress.host}]` : frontAddress.host;
+  process.stdout.write(
+    `Tandem is serving ${appDir} at http://${shown}:${frontAddress.port}/ (Ctrl-C stops)\n`,
+  );
 }

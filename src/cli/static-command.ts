@@ -1,49 +1,46 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { errors } from '../errors/catalogue.js';
 import { MODEL_NAMES } from '../net/models.js';
 import { NetServer } from '../net/net-server.js';
 import type { ModelSpec } from '../net/types.js';
-import { parseCount, parseModel, parsePort } from './parse-flags.js';
+import { parseCommandLine, parseCount, parseModel, parsePort, warnIfWorkersIgnored } from './parse-flags.js';
 import { announceListening, stopOnSignal } from './signals.js';
 
 /** Help text of `tandem static`. */
-export const STATIC_USAGE = `Usage: tandem static [DIR] [--host H] [--port P] [--model M] [--workers N]
+export const STATIC_USAGE = `Usage: tandem static [DIR] [PORT] [--host H] [--port P] [--model M] [--workers N]
 
 Serves the files under DIR (default: the current directory) over HTTP/1.1, with a listing for
 directories that have no index.html: Tandem's \`python -m http.server\`. One access line per
-request on stdout.
+request on stdout. A number is the port (tandem static 8123, as python -m http.server 8123);
+write a folder whose name is a number as ./8123.
 
   --host H      address to listen on (default 127.0.0.1)
   --port P      port, 0 for any free one (default 8000)
   --model M     concurrency model: ${MODEL_NAMES.join(', ')} (default event)
-  --workers N   workers for prefork and thread, most children at once for fork`;
+  --workers N   workers for prefork and thread, most children at once for fork
+                (ignored, with a warning, by loop and event)`;
 
 /** `tandem static`: serves a directory, as `python -m http.server` does. */
 export async function staticCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseCommandLine(
+    'static',
+    argv,
+    {
       host: { type: 'string', default: '127.0.0.1' },
-      port: { type: 'string', default: '8000' },
+      port: { type: 'string' },
       model: { type: 'string', default: 'event' },
       workers: { type: 'string' },
     },
-  });
-  if (positionals.length > 1) {
-    throw errors.CLI_USAGE(
-      `static: expected at most one DIR, got ${positionals.length}: ${positionals.join(' ')}`,
-    );
-  }
-  const dir = positionals[0] ?? '.';
+    ['DIR', 'PORT'],
+  );
+  const { dir, portText } = dirAndPort(positionals, values.port);
   const root = resolve(dir);
   checkDirectory(dir, root);
   const host = values.host;
   if (host === '') throw errors.CLI_USAGE('--host: expected an address, got ""');
-  const port = parsePort(values.port, '--port');
+  const port = parsePort(portText, portText === values.port ? '--port' : 'PORT');
   const model = modelSpec(values.model, values.workers);
 
   const server = new NetServer({
@@ -64,11 +61,30 @@ export async function staticCommand(argv: string[]): Promise<void> {
   });
 }
 
+/**
+ * DIR and the port's text from the positional arguments: a number is the port, as in
+ * `python -m http.server 8123`; the other one is DIR (default `.`). A port both ways is a usage error.
+ */
+function dirAndPort(positionals: string[], portFlag: string | undefined): { dir: string; portText: string } {
+  const ports = positionals.filter((text) => /^\d+$/.test(text));
+  const dirs = positionals.filter((text) => !/^\d+$/.test(text));
+  if (ports.length > 1 || dirs.length > 1) {
+    throw errors.CLI_USAGE(
+      `static: expected [DIR] [PORT], got ${positionals.join(' ')}; write a folder named by a number as ./${ports[0] ?? dirs[0]}`,
+    );
+  }
+  if (ports[0] !== undefined && portFlag !== undefined) {
+    throw errors.CLI_USAGE(`static: the port is given twice: ${ports[0]} and --port ${portFlag}`);
+  }
+  return { dir: dirs[0] ?? '.', portText: ports[0] ?? portFlag ?? '8000' };
+}
+
 /** The model spec the flags ask for, or a usage error naming the flag. */
 function modelSpec(name: string, workersText: string | undefined): ModelSpec {
   const kind = parseModel(name);
   if (workersText === undefined) return { kind } as ModelSpec;
   const workers = parseCount(workersText, '--workers');
+  warnIfWorkersIgnored(kind, true);
   switch (kind) {
     case 'prefork':
     case 'thread':
@@ -76,7 +92,7 @@ function modelSpec(name: string, workersText: string | undefined): ModelSpec {
     case 'fork':
       return { kind, maxChildren: workers };
     default:
-      throw errors.CLI_USAGE(`--workers: the ${kind} model has no workers; use prefork, thread or fork`);
+      return { kind } as ModelSpec;
   }
 }
 

@@ -1,9 +1,15 @@
-import { parseArgs } from 'node:util';
 import { createLogger } from '../log/logger.js';
 import { loadApp } from '../webframe/app-loader.js';
 import { WebframeServer } from '../webframe/server.js';
 import type { SettingsOverrides } from '../webframe/settings.js';
-import { parseCount, parseMillis, parseModel, parsePort } from './parse-flags.js';
+import {
+  parseCommandLine,
+  parseCount,
+  parseMillis,
+  parseModel,
+  parsePort,
+  warnIfWorkersIgnored,
+} from './parse-flags.js';
 import { announceListening, stopOnSignal } from './signals.js';
 
 /** Help text of `tandem webframe`. */
@@ -17,10 +23,10 @@ drainTimeout, default 30000); what is still open then is cut and the count logge
 
 /** `tandem webframe`: loads an app and serves it to httpservers over the frame protocol. */
 export async function webframeCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseCommandLine(
+    'webframe',
+    argv,
+    {
       host: { type: 'string' },
       port: { type: 'string' },
       debug: { type: 'boolean' },
@@ -28,7 +34,8 @@ export async function webframeCommand(argv: string[]): Promise<void> {
       workers: { type: 'string' },
       'drain-timeout': { type: 'string' },
     },
-  });
+    ['APP_DIR'],
+  );
   const log = createLogger('webframe');
   const overrides: SettingsOverrides = {
     ...(values.host === undefined ? {} : { host: values.host }),
@@ -45,6 +52,7 @@ export async function webframeCommand(argv: string[]): Promise<void> {
   const server = new WebframeServer(app.settings, { appDir: app.dir, overrides }, log);
   const address = await server.listen();
   const { model, workers } = app.settings;
+  warnIfWorkersIgnored(model, values.workers !== undefined);
   log.info(
     { app: app.dir, host: address.host, port: address.port, model, workers },
     `webframe listening on ${address.host}:${address.port}`,

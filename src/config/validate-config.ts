@@ -21,6 +21,24 @@ export function validateConfig<T>(schema: z.ZodType<T>, value: unknown, file: st
 }
 
 /**
+ * Validates one command-line flag's value against `schema` and returns the parsed result.
+ * Throws `errors.CLI_USAGE` worded as `--port: expected an integer from 0 to 65535, got "abc"`: the same
+ * words a config file's key gets, so that every command reports a bad flag value alike (exit status 2).
+ */
+export function validateFlag<T>(schema: z.ZodType<T>, value: unknown, flag: string): T {
+  const result = schema.safeParse(value, { reportInput: true });
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const expected = issue === undefined ? 'expected a valid value' : expectedText(issue);
+  throw errors.CLI_USAGE(`${flag}: ${expected}, got ${describeValue(value)}`);
+}
+
+/** A flag arrives as text; only plain decimal digits become a number, anything else is reported as given. */
+export function numeric(text: number | string): number | string {
+  return typeof text === 'string' && /^\d{1,10}$/.test(text) ? Number(text) : text;
+}
+
+/**
  * Reads a JSON config file and returns its parsed value, not yet validated.
  * Throws `errors.CONFIG_UNREADABLE(file, reason)` when the file is missing, unreadable or not valid JSON.
  */

@@ -45,6 +45,11 @@ export const errors = {
     (file: string, key: string, expected: string) => `${file}: key "${key}": ${expected}`,
   ),
   CLI_USAGE: define('CLI_USAGE', undefined, (message: string) => message),
+  CLI_LISTEN_FAILED: define(
+    'CLI_LISTEN_FAILED',
+    undefined,
+    (address: string, reason: string) => `cannot listen on ${address}: ${reason}`,
+  ),
   APP_LOAD_FAILED: define(
     'APP_LOAD_FAILED',
     undefined,

@@ -14,6 +14,15 @@ export async function rejectsInvalid(promise: Promise<unknown>, message: string)
   });
 }
 
+/** Asserts that `promise` rejects with a usage error (a bad flag, exit status 2) whose message is `message`. */
+export async function rejectsUsage(promise: Promise<unknown>, message: string): Promise<void> {
+  await assert.rejects(promise, (err: unknown) => {
+    assert.ok(isError(err, errors.CLI_USAGE), String(err));
+    assert.equal(err.message, message);
+    return true;
+  });
+}
+
 /** A temporary folder for config files, made before the calling suite's tests and removed after them. */
 export interface ConfigDir {
   /** The folder (set once the suite's `before` hooks ran). */

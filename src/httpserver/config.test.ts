@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defaultHttpServerConfig, loadHttpServerConfig } from './config.js';
-import { configDir, rejectsInvalid } from './config-fixture.test-helper.js';
+import { configDir, rejectsUsage } from './config-fixture.test-helper.js';
 
 describe('loadHttpServerConfig', () => {
   const tmp = configDir();
@@ -75,22 +75,22 @@ describe('loadHttpServerConfig', () => {
     assert.deepEqual(config.webframe, { host: '2001:db8::1', port: 8806 });
   });
 
-  it('names the flag and the command line for a bad flag', async () => {
-    await rejectsInvalid(
+  it('names the flag for a bad flag, as a usage error', async () => {
+    await rejectsUsage(
       loadHttpServerConfig({ port: 'abc' }),
-      'command line: key "--port": expected an integer from 0 to 65535, got "abc"',
+      '--port: expected an integer from 0 to 65535, got "abc"',
     );
-    await rejectsInvalid(
+    await rejectsUsage(
       loadHttpServerConfig({ port: '65536' }),
-      'command line: key "--port": expected an integer from 0 to 65535, got 65536',
+      '--port: expected an integer from 0 to 65535, got 65536',
     );
-    await rejectsInvalid(
+    await rejectsUsage(
       loadHttpServerConfig({ webframe: 'nowhere' }),
-      'command line: key "--webframe": expected HOST:PORT such as 127.0.0.1:8806 or [::1]:8806, got "nowhere"',
+      '--webframe: expected HOST:PORT such as 127.0.0.1:8806 or [::1]:8806, got "nowhere"',
     );
-    await rejectsInvalid(
+    await rejectsUsage(
       loadHttpServerConfig({ host: 'a b' }),
-      'command line: key "--host": expected an IP address or host name, got "a b"',
+      '--host: expected an IP address or host name, got "a b"',
     );
   });
 
@@ -100,13 +100,13 @@ describe('loadHttpServerConfig', () => {
     assert.deepEqual([fromFile.model, fromFile.workers], ['thread', 4]);
     const fromFlags = await loadHttpServerConfig({ config: file, model: 'prefork', workers: '3' });
     assert.deepEqual([fromFlags.model, fromFlags.workers], ['prefork', 3]);
-    await rejectsInvalid(
+    await rejectsUsage(
       loadHttpServerConfig({ model: 'forking' }),
-      'command line: key "--model": expected one of loop, event, fork, prefork, thread, got "forking"',
+      '--model: expected one of loop, event, fork, prefork, thread, got "forking"',
     );
-    await rejectsInvalid(
+    await rejectsUsage(
       loadHttpServerConfig({ workers: '0' }),
-      'command line: key "--workers": expected an integer from 1 to 256, got 0',
+      '--workers: expected an integer from 1 to 256, got 0',
     );
   });
 });

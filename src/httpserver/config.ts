@@ -7,9 +7,11 @@ import {
   hostSchema,
   intRange,
   modelNameSchema,
+  numeric,
   portSchema,
   readJsonConfig,
   validateConfig,
+  validateFlag,
   workersSchema,
 } from '../config/validate-config.js';
 import { errors } from '../errors/catalogue.js';
@@ -147,13 +149,10 @@ function fileSchema(base: string): z.ZodType<HttpServerConfigFile> {
   );
 }
 
-/** The name given as the "file" of errors found in command-line flags. */
-const COMMAND_LINE = 'command line';
-
 /**
  * Loads the httpserver config: reads the file named by `flags.config` if given (a missing file is an error),
  * merges defaults < file < flags, validates each source and returns the result frozen.
- * Errors name the file (or `command line`) and the key (or flag, e.g. `--port`).
+ * Errors name the file and the key, or the flag (`--port: expected …`, a usage error).
  */
 export async function loadHttpServerConfig(flags: HttpServerFlags): Promise<HttpServerConfig> {
   const file =
@@ -194,11 +193,7 @@ function validateFlags(flags: HttpServerFlags): HttpServerConfigFile {
     out.static = flags.static.map((text) => {
       const entry = flag(staticFlagSchema, text, 'static');
       if (seen.has(entry.prefix)) {
-        throw errors.CONFIG_INVALID(
-          COMMAND_LINE,
-          '--static',
-          `expected each prefix once, got "${entry.prefix}" twice`,
-        );
+        throw errors.CLI_USAGE(`--static: expected each prefix once, got "${entry.prefix}" twice`);
       }
       seen.add(entry.prefix);
       return entry;
@@ -207,13 +202,6 @@ function validateFlags(flags: HttpServerFlags): HttpServerConfigFile {
   return out;
 }
 
-/** A flag arrives as text; only plain decimal digits become a number, anything else is reported as given. */
-function numeric(text: number | string): number | string {
-  return typeof text === 'string' && /^\d{1,10}$/.test(text) ? Number(text) : text;
-}
-
 function flag<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
-  return validateConfig(z.strictObject({ [`--${name}`]: schema }), { [`--${name}`]: value }, COMMAND_LINE)[
-    `--${name}`
-  ] as T;
+  return validateFlag(schema, value, `--${name}`);
 }

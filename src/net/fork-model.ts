@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { errors } from '../errors/catalogue.js';
-import { ForkedChild, type ForkedChildEvents } from './forked-child.js';
+import { ForkedChild, type ForkedChildEvents, stoppedByTerminal } from './forked-child.js';
 import { reportToStderr, requireHandlerModule } from './run-handler.js';
 import type {
   ConcurrencyModel,
@@ -121,7 +121,7 @@ export class ForkModel implements ConcurrencyModel {
 
   #reap(child: ForkedChild, code: number | null, signal: NodeJS.Signals | null): void {
     this.#children.delete(child);
-    if (code !== 0) {
+    if (code !== 0 && !stoppedByTerminal(signal)) {
       this.#report(
         new Error(`fork child ${child.pid} exited with ${signal ?? `code ${code}`}`),
         'fork model',

@@ -26,6 +26,15 @@ export const PROCESS_WORKER_ENTRY = fileURLToPath(
   new URL(`./process-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
 );
 
+/**
+ * True for a child that died of SIGINT or SIGHUP. Children run in sessions of their own and ignore both, so
+ * this is a terminal's signal to the whole process group that caught a child being born (after fork, before
+ * it left the group): its parent got the same signal and is stopping, as the user asked. Not a failure.
+ */
+export function stoppedByTerminal(signal: NodeJS.Signals | null): boolean {
+  return signal === 'SIGINT' || signal === 'SIGHUP';
+}
+
 /** What a ForkedChild tells its model. */
 export interface ForkedChildEvents {
   /** A connection given to the child is finished (served, or never delivered). */
@@ -92,6 +101,9 @@ export class ForkedChild {
   ): ForkedChild {
     const child = fork(PROCESS_WORKER_ENTRY, [], {
       serialization: 'advanced',
+      // A session of its own: a terminal's Ctrl-C (SIGINT to the process group) would otherwise kill a child
+      // that is still starting, before it can ignore it. The parent tells it to stop; it stops if orphaned.
+      detached: true,
       // The child inherits --import tsx and the like, but not a debugger port it could not bind again.
       execArgv: process.execArgv.filter((arg) => !arg.startsWith('--inspect')),
     });
@@ -179,7 +191,8 @@ export class ForkedChild {
   #send(message: ToChild): void {
     try {
       this.#process.send(message, undefined, {}, (error) => {
-        if (error && !this.#exited)
+        // A channel that broke (EPIPE) belongs to a child that died: its exit is reported, with why.
+        if (error && !this.#exited && (error as NodeJS.ErrnoException).code !== 'EPIPE')
           this.#report(error, `${this.#label} ${this.pid}: sending ${message.type}`);
       });
     } catch (error) {

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { errors } from '../errors/catalogue.js';
-import { ForkedChild, type ForkedChildEvents } from './forked-child.js';
+import { ForkedChild, type ForkedChildEvents, stoppedByTerminal } from './forked-child.js';
 import { connectionCapacity, openFilesLimit, RefusedConnections } from './open-files-limit.js';
 import { reportToStderr, requireHandlerModule } from './run-handler.js';
 import type {
@@ -199,14 +199,18 @@ export class PreforkModel implements ConcurrencyModel {
     this.#workers = this.#workers.filter((worker) => worker !== child);
     this.#active -= lost;
     const how = signal ?? `code ${code}`;
+    const byTerminal = stoppedByTerminal(signal);
     if (this.#state === 'running') {
-      const after = child.isReady ? 0 : FAILED_START_BACKOFF_MS;
-      this.#report(
-        new Error(
-          `prefork worker ${child.pid} exited (${how}); ${lost} connection(s) lost; starting a replacement`,
-        ),
-        'prefork model',
-      );
+      // A worker caught by a terminal's Ctrl-C: the stop that follows cancels its replacement, unsaid.
+      const after = child.isReady && !byTerminal ? 0 : FAILED_START_BACKOFF_MS;
+      if (!byTerminal) {
+        this.#report(
+          new Error(
+            `prefork worker ${child.pid} exited (${how}); ${lost} connection(s) lost; starting a replacement`,
+          ),
+          'prefork model',
+        );
+      }
       if (after === 0) this.#spawn();
       else {
         const timer = setTimeout(() => {
@@ -215,7 +219,7 @@ export class PreforkModel implements ConcurrencyModel {
         }, after);
         this.#backoffs.add(timer);
       }
-    } else if (code !== 0 && this.#state === 'closing') {
+    } else if (code !== 0 && !byTerminal && this.#state === 'closing') {
       this.#report(new Error(`prefork worker ${child.pid} exited (${how}) while closing`), 'prefork model');
     }
     this.#dropPendingIfNobodyLeft();
