@@ -55,7 +55,14 @@ async function writeApp(dir: string): Promise<void> {
 function startWebframeIn(dir: string, cli: string, extra: string[]): Promise<Running> {
   return startProcess(
     'sh',
-    ['-c', 'cd "$1" && exec "$0" "$2" webframe . --port 0 "$@"', process.execPath, dir, cli, ...extra],
+    [
+      '-c',
+      'cd "$1" && cli="$2" && shift 2 && exec "$0" "$cli" webframe . --port 0 "$@"',
+      process.execPath,
+      dir,
+      cli,
+      ...extra,
+    ],
     /webframe listening on [^ ]+:(\d+)/,
   );
 }
