@@ -3,23 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { curl, rawExchange } from './support/http-client.js';
+import { curl, parseResponse, rawExchange } from './support/http-client.js';
 import { startStack } from './support/processes.js';
 import { waitFor } from './support/wait-for.js';
 
 const APP = 'test/fixtures/replies-app';
-
-/** The head of a raw HTTP response, header names lower-cased. */
-function parseHead(raw: string): { status: number; headers: Record<string, string>; body: string } {
-  const split = raw.indexOf('\r\n\r\n');
-  const [statusLine, ...lines] = raw.slice(0, split).split('\r\n');
-  const headers: Record<string, string> = {};
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return { status: Number(statusLine?.split(' ')[1]), headers, body: raw.slice(split + 4) };
-}
 
 describe('httpserver: replies with no body, CONNECT, and what the access log says of its own errors', () => {
   let stack: Awaited<ReturnType<typeof startStack>>;
@@ -38,7 +26,7 @@ describe('httpserver: replies with no body, CONNECT, and what the access log say
         port,
         `GET /redirect/${status} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
       );
-      const r = parseHead(raw);
+      const r = parseResponse(raw);
       assert.equal(r.status, status);
       assert.equal(r.headers.location, '/done');
       assert.equal(r.headers['transfer-encoding'], undefined, raw);
@@ -49,7 +37,7 @@ describe('httpserver: replies with no body, CONNECT, and what the access log say
 
   test('HEAD of a redirect: no content-length invented, no body', async () => {
     const raw = await rawExchange(port, 'HEAD /redirect HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
-    const r = parseHead(raw);
+    const r = parseResponse(raw);
     assert.equal(r.status, 302);
     assert.equal(r.headers['transfer-encoding'], undefined, raw);
     assert.equal(r.body, '');
@@ -57,7 +45,7 @@ describe('httpserver: replies with no body, CONNECT, and what the access log say
 
   test('CONNECT is answered 501 with an access-log line, and the server keeps serving', async () => {
     const raw = await rawExchange(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
-    const r = parseHead(raw);
+    const r = parseResponse(raw);
     assert.equal(r.status, 501, raw);
     assert.equal(r.headers['content-length'], String(Buffer.byteLength(r.body)));
     await waitFor(

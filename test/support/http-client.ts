@@ -8,6 +8,18 @@ export interface CurlResult {
   body: string;
 }
 
+/** Splits one raw HTTP response into its status, headers (lower-case names) and body. */
+export function parseResponse(raw: string): CurlResult {
+  const split = raw.indexOf('\r\n\r\n');
+  const [statusLine, ...lines] = raw.slice(0, split).split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return { status: Number(statusLine?.split(' ')[1]), headers, body: raw.slice(split + 4) };
+}
+
 /** Runs curl (a real HTTP client) and parses status, headers (lower-case names) and body. */
 export function curl(args: string[]): Promise<CurlResult> {
   return new Promise((resolve, reject) => {
@@ -20,14 +32,7 @@ export function curl(args: string[]): Promise<CurlResult> {
         // Skip interim 100 Continue heads.
         let text = stdout;
         while (/^HTTP\/1\.1 100 /.test(text)) text = text.slice(text.indexOf('\r\n\r\n') + 4);
-        const split = text.indexOf('\r\n\r\n');
-        const [statusLine, ...lines] = text.slice(0, split).split('\r\n');
-        const headers: Record<string, string> = {};
-        for (const line of lines) {
-          const colon = line.indexOf(':');
-          headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-        }
-        resolve({ status: Number(statusLine?.split(' ')[1]), headers, body: text.slice(split + 4) });
+        resolve(parseResponse(text));
       },
     );
   });
