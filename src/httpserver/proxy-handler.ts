@@ -56,8 +56,10 @@ export function sendError(res: ServerResponse, error: TandemError, close = false
  * client sees a body cut short, never a truncated body passed off as complete nor bytes of another response.
  */
 function cutResponse(res: ServerResponse): void {
-  if (res.socket !== null && !res.socket.destroyed) res.socket.end();
-  else res.destroy();
+  const socket = res.socket;
+  if (socket === null || socket.destroyed) return void res.destroy();
+  // Node 24 hands what was just written to the socket a tick later: end the socket after those bytes.
+  setImmediate(() => socket.end());
 }
 
 /**
