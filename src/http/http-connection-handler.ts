@@ -7,7 +7,7 @@ import type { ConnectionHandler } from '../net/types.js';
  * looping requests sends its next one within a round trip of the last response, and that request is answered
  * (with `Connection: close`) rather than lost. See `drain` below for the race this narrows.
  */
-export const DRAIN_QUIET_MS = 1000;
+const DRAIN_QUIET_MS = 1000;
 /** How long a drained connection may stay half-closed (our FIN sent) before it is destroyed. */
 const LINGER_MS = 2000;
 
