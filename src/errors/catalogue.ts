@@ -83,6 +83,11 @@ export const errors = {
   ),
   HTTP_HEADERS_TOO_LARGE: define('HTTP_HEADERS_TOO_LARGE', 431, () => 'Request header fields too large'),
   HTTP_VIEW_FAILED: define('HTTP_VIEW_FAILED', 500, (reason: string) => `View failed: ${reason}`),
+  HTTP_INTERNAL_ERROR: define(
+    'HTTP_INTERNAL_ERROR',
+    500,
+    (reason: string) => `Internal server error: ${reason}`,
+  ),
   HTTP_NOT_IMPLEMENTED: define(
     'HTTP_NOT_IMPLEMENTED',
     501,
