@@ -22,7 +22,6 @@ export class LoopModel extends EventModel {
     socket.on('error', () => {}); // a waiting client that gives up must not crash the server
     this.trackSocket(socket);
     this.#enqueue(() => {
-      if (socket.destroyed) return Promise.resolve();
       socket.resume();
       return runConnection(handler, socket, info, this.report);
     });

@@ -18,6 +18,9 @@ export const ECHO_HANDLER = fileURLToPath(new URL('./fixtures/echo-handler.ts', 
 /** A handler whose `handle` returns from inside `for await` and whose `finish` writes (fixtures/early-return-handler.ts). */
 const EARLY_RETURN_HANDLER = fileURLToPath(new URL('./fixtures/early-return-handler.ts', import.meta.url));
 
+/** A handler that pipes a connection back and resolves on its 'close' (fixtures/pipe-handler.ts). */
+const PIPE_HANDLER = fileURLToPath(new URL('./fixtures/pipe-handler.ts', import.meta.url));
+
 /** Transports the suite runs over. */
 export type SuiteTransport = 'tcp4' | 'tcp6' | 'unix' | 'udp' | 'unix-dgram';
 
@@ -234,6 +237,24 @@ export function conformance(model: ModelSpec, kind: SuiteTransport): void {
       await new Promise((resolve) => socket.once('close', resolve));
       assert.equal(received, 'got hello\nbye\n');
       await server.close();
+    });
+    test('a client that hangs up before it is served: close() resolves and cuts nothing', {
+      timeout: 30_000,
+    }, async () => {
+      const cuts: number[] = [];
+      const { server, address } = await startEchoServer(model, kind, {
+        handler: { module: PIPE_HANDLER },
+        drainTimeout: 5000,
+        onCut: (count) => cuts.push(count),
+      });
+      // Under fork the FIN comes before the child is up, so the child receives the socket already destroyed.
+      const socket = address.path ? connect(address.path) : connect(address.port, address.host);
+      socket.once('connect', () => socket.end());
+      socket.on('error', () => {});
+      socket.resume();
+      await new Promise((resolve) => socket.once('close', resolve));
+      await server.close();
+      assert.deepEqual(cuts, [], 'nothing was left open for the drain deadline to cut');
     });
     test('many concurrent clients', async () => {
       const { server, address } = await startEchoServer(model, kind);

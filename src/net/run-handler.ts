@@ -92,7 +92,8 @@ export function endStream(stream: Duplex): Promise<void> {
 }
 
 /**
- * Serves one connection through the pipeline setup → handle → finish → close. A throwing step is reported
+ * Serves one connection through the pipeline setup → handle → finish → close (none of them for a stream already
+ * destroyed). A throwing step is reported
  * and the connection still closes; nothing escapes, so one bad connection never stops a server. `handle()`
  * may return from inside `for await (const chunk of stream)`: the stream stays open for `finish()`.
  */
@@ -102,6 +103,10 @@ export function runConnection(
   info: ConnectionInfo,
   report: NetErrorReporter,
 ): Promise<void> {
+  // A stream destroyed before its turn is not served: its peer hung up while it waited in a queue or on its
+  // way to a worker process (which then receives it destroyed, its 'close' already emitted), and a handler
+  // that waits for 'close', as a frame connection does, would wait forever.
+  if (stream.destroyed) return Promise.resolve();
   stream.on('error', ignoreError); // a peer that vanishes (ECONNRESET, EPIPE) ends the connection, not the server
   keepOpenAfterLoop(stream);
   // A promise chain rather than an async function: an idle kept-alive connection then holds no suspended
