@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { errors, TandemError } from '../errors/catalogue.js';
+import { pumpFile } from '../file-transfer/file-pump.js';
 import type { AccessLogEntry } from '../http/access-log.js';
 import { clientAddress } from '../http/forwarding.js';
-import { pumpFile } from '../net/file-pump.js';
 import {
   createStaticHandler,
   openStaticBody,

@@ -1,10 +1,11 @@
 import type { Socket } from 'node:net';
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import { errors } from '../errors/catalogue.js';
-import { deserializeError, toTransferable } from './port-duplex.js';
+import { deserializeError } from '../errors/serialized-error.js';
+import { startWorker } from '../runtime/start-worker.js';
+import { toTransferable } from './port-duplex.js';
 import { reportToStderr, requireHandlerModule } from './run-handler.js';
 import { bridgeSocket } from './socket-bridge.js';
-import { startWorker } from './start-worker.js';
 import type { FromWorker, ThreadWorkerData, ToWorker } from './thread-worker.js';
 import type {
   ConcurrencyModel,
@@ -138,7 +139,7 @@ export class ThreadModel implements ConcurrencyModel {
   /** Starts one worker; resolves once it has loaded the handler, rejects if it fails before that. */
   #spawn(): Promise<void> {
     const data: ThreadWorkerData = { handler: this.#source as HandlerModule };
-    const worker = startWorker(import.meta.url, 'thread-worker', { workerData: data });
+    const worker = startWorker(new URL('./thread-worker.js', import.meta.url), { workerData: data });
     const name = `thread model worker ${worker.threadId}`; // threadId reads -1 once the thread has exited
     let exited!: () => void;
     const slot: Slot = {

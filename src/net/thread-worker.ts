@@ -1,5 +1,6 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import { PortDuplex, type PortMessage, serializeError, toTransferable } from './port-duplex.js';
+import { serializeError } from '../errors/serialized-error.js';
+import { PortDuplex, type PortMessage, toTransferable } from './port-duplex.js';
 import {
   isConnectionHandler,
   isDatagramHandler,

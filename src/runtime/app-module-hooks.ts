@@ -8,9 +8,9 @@ import type { ResolveHook } from 'node:module';
 /** `.js` in dist/, `.ts` when Tandem runs from source under tsx. */
 const OWN_EXTENSION = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
 
-/** Tandem's public entry points (package.json `exports`), as modules beside this one. */
+/** Tandem's public entry points (package.json `exports`), as modules of this installation. */
 const PUBLIC_ENTRIES: Readonly<Record<string, string>> = {
-  'tandem/webframe': new URL(`./index${OWN_EXTENSION}`, import.meta.url).href,
+  'tandem/webframe': new URL(`../webframe/index${OWN_EXTENSION}`, import.meta.url).href,
 };
 
 /** A `.ts` or `.tsx` file outside node_modules: an app's source, written as an ES module. */
