@@ -1,8 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stopOnSignal } from '../../src/cli/signals.js';
+import { handlerModule } from '../../src/net/handler-module.js';
 import { NetServer } from '../../src/net/net-server.js';
-import type { ModelSpec } from '../../src/net/types.js';
+import type { ModelName } from '../../src/net/types.js';
 
 // Serves hello-handler.ts:
 // node --import tsx examples/http-handler/server.ts [--port 8000] [--model event] [--workers N]
@@ -14,15 +14,18 @@ const { values } = parseArgs({
     workers: { type: 'string' },
   },
 });
-const workers = values.workers === undefined ? undefined : Number(values.workers);
-const model = (
-  values.model === 'fork' ? { kind: 'fork', maxChildren: workers } : { kind: values.model, workers }
-) as ModelSpec;
+const model = {
+  kind: values.model as ModelName,
+  workers: values.workers === undefined ? undefined : Number(values.workers),
+};
+const hello = handlerModule<typeof import('./hello-handler.js')>(
+  new URL('./hello-handler.js', import.meta.url),
+);
 
 const server = new NetServer({
   transport: { kind: 'tcp', host: values.host, port: Number(values.port) },
   model,
-  handler: { module: fileURLToPath(new URL('./hello-handler.ts', import.meta.url)) },
+  handler: hello.with(),
 });
 const address = await server.listen();
 console.log(`Serving hello-handler at http://${address.host}:${address.port}/ (model ${model.kind})`);

@@ -1,12 +1,17 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { errors } from '../errors/catalogue.js';
+import { handlerModule } from '../net/handler-module.js';
 import { MODEL_NAMES } from '../net/models.js';
 import { NetServer } from '../net/net-server.js';
 import type { ModelSpec } from '../net/types.js';
 import { parseCommandLine, parseCount, parseModel, parsePort, warnIfWorkersIgnored } from './parse-flags.js';
 import { announceListening, stopOnSignal } from './signals.js';
+
+/** The handler module of `tandem static`: the static site, run by every worker. */
+const STATIC_SITE = handlerModule<typeof import('../httpserver/static-site.js')>(
+  new URL('../httpserver/static-site.js', import.meta.url),
+);
 
 /** Help text of `tandem static`. */
 export const STATIC_USAGE = `Usage: tandem static [DIR] [PORT] [--host H] [--port P] [--model M] [--workers N]
@@ -46,10 +51,7 @@ export async function staticCommand(argv: string[]): Promise<void> {
   const server = new NetServer({
     transport: { kind: 'tcp', host, port },
     model,
-    handler: {
-      module: staticSiteModule(),
-      options: { root, listing: true, keepAlive: model.kind !== 'loop' },
-    },
+    handler: STATIC_SITE.with({ root, listing: true, keepAlive: model.kind !== 'loop' }),
   });
   const address = await server.listen();
   const shownHost = address.host.includes(':') ? `[${address.host}]` : address.host;
@@ -82,18 +84,10 @@ function dirAndPort(positionals: string[], portFlag: string | undefined): { dir:
 /** The model spec the flags ask for, or a usage error naming the flag. */
 function modelSpec(name: string, workersText: string | undefined): ModelSpec {
   const kind = parseModel(name);
-  if (workersText === undefined) return { kind } as ModelSpec;
+  if (workersText === undefined) return { kind };
   const workers = parseCount(workersText, '--workers');
   warnIfWorkersIgnored(kind, true);
-  switch (kind) {
-    case 'prefork':
-    case 'thread':
-      return { kind, workers };
-    case 'fork':
-      return { kind, maxChildren: workers };
-    default:
-      return { kind } as ModelSpec;
-  }
+  return { kind, workers };
 }
 
 function checkDirectory(dir: string, root: string): void {
@@ -104,10 +98,4 @@ function checkDirectory(dir: string, root: string): void {
     throw errors.STATIC_ROOT_INVALID(dir, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
   }
   if (!isDirectory) throw errors.STATIC_ROOT_INVALID(dir, 'not a directory');
-}
-
-/** The static-site handler module next to this one: `.ts` run from source (tsx), else the built `.js`. */
-function staticSiteModule(): string {
-  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return fileURLToPath(new URL(`../httpserver/static-site${extension}`, import.meta.url));
 }
