@@ -183,7 +183,7 @@ export const modelNameSchema = z.enum(['loop', 'event', 'fork', 'prefork', 'thre
 export const workersSchema = intRange(1, 256);
 
 /** The models that have workers for `workers` to count: prefork and thread; fork counts children at once. */
-export const MODELS_WITH_WORKERS: readonly ModelName[] = ['prefork', 'thread', 'fork'];
+const MODELS_WITH_WORKERS: readonly ModelName[] = ['prefork', 'thread', 'fork'];
 
 /**
  * Why a `workers` setting has no effect under `model` (`by the event model (only prefork, thread, fork use it)`),
