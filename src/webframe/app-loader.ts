@@ -21,6 +21,8 @@ export interface App {
 export interface LoadAppOptions extends SettingsOverrides {
   /** Where view failures are logged; default a pino logger named `webframe` on stderr. */
   logger?: Logger;
+  /** Gets a line for a setting that is set but ignored (`workers` under the event model); default none. */
+  warn?: (message: string) => void;
 }
 
 /** Module extensions tried for urls and settings, in order; `.ts` files load through tsx with no build step. */
@@ -41,7 +43,7 @@ let tsxRegistered: Promise<void> | undefined;
  * `CONFIG_INVALID` (naming the file and key) for bad settings.
  */
 export async function loadApp(dir: string, options: LoadAppOptions = {}): Promise<App> {
-  const { logger, ...overrides } = options;
+  const { logger, warn, ...overrides } = options;
   const root = resolve(dir);
   const rootStats = await stat(root).catch(() => undefined);
   if (rootStats === undefined || !rootStats.isDirectory())
@@ -60,7 +62,7 @@ export async function loadApp(dir: string, options: LoadAppOptions = {}): Promis
     rawSettings = module.default;
   }
   const settingsName = settingsFile ?? join(root, 'settings.ts');
-  const settings = resolveSettings(rawSettings, settingsName, root, overrides);
+  const settings = resolveSettings(rawSettings, settingsName, root, overrides, warn);
 
   const urlsFile = await findModule(root, 'urls');
   if (urlsFile === undefined)
