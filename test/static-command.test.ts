@@ -12,7 +12,7 @@ import type { ModelSpec } from '../src/net/types.js';
 import { curl, rawExchange } from './support/http-client.js';
 import { CLI, startProcess } from './support/processes.js';
 
-const SITE_MODULE = fileURLToPath(new URL('../src/httpserver/static-site.ts', import.meta.url));
+const SITE_MODULE = fileURLToPath(new URL('../src/cli/static-site.ts', import.meta.url));
 
 let dir: string;
 let root: string;

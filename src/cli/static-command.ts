@@ -110,5 +110,5 @@ function checkDirectory(dir: string, root: string): void {
 /** The static-site handler module next to this one: `.ts` run from source (tsx), else the built `.js`. */
 function staticSiteModule(): string {
   const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return fileURLToPath(new URL(`../httpserver/static-site${extension}`, import.meta.url));
+  return fileURLToPath(new URL(`./static-site${extension}`, import.meta.url));
 }

@@ -237,9 +237,13 @@ describe('BaseHTTPRequestHandler on the event model', () => {
     process.stderr.write = ((chunk: string) => lines.push(chunk) > 0) as typeof process.stderr.write;
     try {
       const handler = new Quiet({
-        request: { method: 'GET', url: '/a\nFAKE\\x1b', httpVersion: '1.1', headers: {} } as never,
-        response: {} as never,
-        clientAddress: { address: '10.0.0.1', port: 1 },
+        request: {
+          method: 'GET',
+          target: '/a\nFAKE\\x1b',
+          version: '1.1',
+          headers: {},
+          client: { address: '10.0.0.1', port: 1 },
+        } as never,
         options: undefined,
       });
       handler.logRequest(200);

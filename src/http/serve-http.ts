@@ -228,7 +228,7 @@ class Exchange {
       const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
       if (headers['content-length'] !== String(length))
         headers = { ...headers, 'content-length': String(length) };
-      if (!this.#writeHead(reply.status, headers)) return;
+      if (!this.#writeHead(reply, headers)) return;
       if (bodiless) return void res.end();
       this.#bytes = length;
       res.end(body);
@@ -238,14 +238,14 @@ class Exchange {
       // A reply with no body (a redirect) goes with `content-length: 0`, not as an empty chunked body.
       if (!bodiless && headers['content-length'] === undefined)
         headers = { ...headers, 'content-length': '0' };
-      if (this.#writeHead(reply.status, headers)) res.end();
+      if (this.#writeHead(reply, headers)) res.end();
       return;
     }
     if (isFileRange(body)) {
       if (headers['content-length'] === undefined) {
         headers = { ...headers, 'content-length': String(body.end - body.start + 1) };
       }
-      if (!this.#writeHead(reply.status, headers)) return;
+      if (!this.#writeHead(reply, headers)) return;
       if (bodiless) return void res.end();
       pumpFile(body.path, body.start, body.end, res, {
         counted: (n) => (this.#bytes += n),
@@ -253,7 +253,7 @@ class Exchange {
       }).catch(() => cut(res));
       return;
     }
-    if (!this.#writeHead(reply.status, headers)) return void discard(body);
+    if (!this.#writeHead(reply, headers)) return void discard(body);
     if (bodiless) {
       discard(body);
       return void res.end();
@@ -285,9 +285,10 @@ class Exchange {
   }
 
   /** Writes the head; false when Node refused a header (then the client gets a 500 and the error is reported). */
-  #writeHead(status: number, headers: HeaderMap): boolean {
+  #writeHead({ status, reason }: HttpReply, headers: HeaderMap): boolean {
     try {
-      this.#res.writeHead(status, headers);
+      if (reason === undefined) this.#res.writeHead(status, headers);
+      else this.#res.writeHead(status, reason, headers);
       return true;
     } catch (err) {
       this.#res.removeHeader('content-length');

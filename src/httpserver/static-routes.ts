@@ -2,22 +2,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { errors, TandemError } from '../errors/catalogue.js';
 import type { AccessLogEntry } from '../http/access-log.js';
+import { errorReply } from '../http/error-reply.js';
 import { clientAddress } from '../http/forwarding.js';
+import { type Handler, type HeaderMap, type HttpReply, isFileRange } from '../http/handler.js';
 import { pumpFile } from '../net/file-pump.js';
-import {
-  createStaticHandler,
-  openStaticBody,
-  type StaticHandler,
-  type StaticReply,
-  textReply,
-} from '../static/index.js';
+import { files } from '../static/index.js';
 import type { StaticRouteConfig } from './config.js';
 
 /** A static route: the files under one URL path prefix, answered by the static layer. */
 export interface StaticRoute {
   /** Starts and ends with '/'; compared with the raw (percent-encoded) request path. */
   readonly prefix: string;
-  readonly files: StaticHandler;
+  readonly files: Handler;
 }
 
 /** A request listener that answers the requests under a static prefix; false means "not mine, pass it on". */
@@ -59,7 +55,7 @@ export function createStaticRoutes(configs: readonly StaticRouteConfig[]): Stati
     .sort((a, b) => b.prefix.length - a.prefix.length)
     .map((config) => ({
       prefix: config.prefix,
-      files: createStaticHandler({
+      files: files({
         root: config.root,
         listing: config.listing,
         prefix: config.prefix,
@@ -89,22 +85,29 @@ export function matchStaticRoute(
  * after `report(err)`.
  */
 export async function staticReplyFor(
-  files: StaticHandler,
+  handler: Handler,
   req: IncomingMessage,
   path: string,
   report: (err: unknown) => void,
   shownPath = path,
-): Promise<StaticReply> {
-  const method = req.method ?? '';
+): Promise<HttpReply> {
+  const accept = req.headers.accept;
   try {
-    const reply = await files({ method, path, query: targetQuery(req.url ?? ''), headers: req.headers });
-    return reply ?? textReply(404, `${errors.HTTP_NOT_FOUND(shownPath).message}\n`, method);
+    const reply = await handler({
+      method: req.method ?? '',
+      target: path + targetQuery(req.url ?? ''),
+      version: req.httpVersion,
+      scheme: 'http',
+      headers: req.headers as HeaderMap,
+      client: { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort ?? 0 },
+      body: req,
+      signal: new AbortController().signal,
+    });
+    return reply ?? errorReply(errors.HTTP_NOT_FOUND(shownPath), accept);
   } catch (err) {
-    if (err instanceof TandemError && err.status !== undefined) {
-      return textReply(err.status, `${err.message}\n`, method);
-    }
+    if (err instanceof TandemError && err.status !== undefined) return errorReply(err, accept);
     report(err);
-    return textReply(500, 'Internal server error\n', method);
+    return errorReply(errors.HTTP_INTERNAL_ERROR('the static file could not be served'), accept);
   }
 }
 
@@ -115,29 +118,32 @@ export async function staticReplyFor(
  */
 export async function writeStaticReply(
   res: ServerResponse,
-  reply: StaticReply,
+  reply: HttpReply,
   counted: (bytes: number) => void = () => {},
 ): Promise<void> {
   res.writeHead(reply.status, reply.headers);
-  const plain = reply.body;
-  if (plain !== null && typeof plain === 'object' && !Buffer.isBuffer(plain) && !('kind' in plain)) {
+  const body = reply.body;
+  if (isFileRange(body)) {
     try {
-      await pumpFile(plain.path, plain.start, plain.end, res, { counted, slowChunkSize: SLOW_CLIENT_CHUNK });
+      await pumpFile(body.path, body.start, body.end, res, { counted, slowChunkSize: SLOW_CLIENT_CHUNK });
     } catch {
       // As below: the head is out, so a client gone or a failed read can only cut the response.
       res.destroy();
     }
     return;
   }
-  const body = openStaticBody(reply);
-  if (body === null || typeof body === 'string' || Buffer.isBuffer(body)) {
-    if (body !== null) counted(Buffer.byteLength(body));
+  if (body === null || body === undefined || typeof body === 'string' || body instanceof Uint8Array) {
+    if (body != null) counted(Buffer.byteLength(body));
     res.end(body ?? undefined);
     return;
   }
-  body.on('data', (chunk: Buffer) => counted(chunk.length));
   try {
-    await pipeline(body, res);
+    await pipeline(async function* () {
+      for await (const chunk of body) {
+        counted(chunk.length);
+        yield chunk;
+      }
+    }, res);
   } catch {
     // The client left, or the file went away mid-read: the head is out, so the response can only be cut.
     res.destroy();
