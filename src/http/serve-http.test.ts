@@ -144,7 +144,7 @@ describe('serveHttp', () => {
 
   test('null is a 404, a TandemError its own status, anything else a 500 that is reported', async () => {
     const missing = await fetch(`${running.base}/nothing?x=1`);
-    assert.deepEqual([missing.status, await missing.text()], [404, 'Not found: /nothing?x=1\n']);
+    assert.deepEqual([missing.status, await missing.text()], [404, 'Not found: /nothing\n']);
     const browser = await fetch(`${running.base}/refused`, { headers: { accept: 'text/html' } });
     assert.equal(browser.status, 403);
     assert.equal(browser.headers.get('content-type'), 'text/html; charset=utf-8');

@@ -16,6 +16,7 @@ import {
 } from './handler.js';
 import { httpConnectionHandler } from './http-connection-handler.js';
 import { createHttpServer, type HttpServerOptions } from './http-server.js';
+import { splitTarget } from './target.js';
 
 /** The limits a Handler is served with unless told otherwise (the httpserver's defaults). */
 export const DEFAULT_HTTP_LIMITS: Readonly<HttpServerOptions> = Object.freeze({
@@ -217,7 +218,7 @@ class Exchange {
 
   /** Writes `reply`; null (no handler took the request) is a 404. */
   reply(reply: HttpReply | null): void {
-    if (reply === null) return this.fail(errors.HTTP_NOT_FOUND(this.#req.target));
+    if (reply === null) return this.fail(errors.HTTP_NOT_FOUND(splitTarget(this.#req.target).path));
     const res = this.#res;
     if (res.destroyed || res.writableEnded) return void discard(reply.body);
     const method = this.#req.method;
