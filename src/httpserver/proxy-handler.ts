@@ -267,6 +267,7 @@ class ProxiedRequest implements ResponseEvents {
   onDone(): void {
     // The webframe has answered in full and wants no more of the request body.
     clearTimeout(this.#timer);
+    if (this.#req.readableEnded || this.#req.listenerCount('data') === 0) return; // nothing left to stop
     this.#req.removeAllListeners('data');
     this.#req.resume();
   }
