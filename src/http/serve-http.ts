@@ -1,10 +1,9 @@
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { errors, TandemError } from '../errors/catalogue.js';
+import { errors } from '../errors/catalogue.js';
 import { pumpFile } from '../net/file-pump.js';
 import type { ConnectionHandler } from '../net/types.js';
 import type { AccessLogEntry } from './access-log.js';
-import { errorReply } from './error-reply.js';
 import {
   type ClientAddress,
   type Handler,
@@ -16,7 +15,14 @@ import {
 } from './handler.js';
 import { httpConnectionHandler } from './http-connection-handler.js';
 import { createHttpServer, type HttpServerOptions } from './http-server.js';
-import { splitTarget } from './target.js';
+import {
+  bodyLength,
+  discardBody,
+  failureReply,
+  type HandlerErrorReporter,
+  runHandler,
+  withoutBody,
+} from './run-handler.js';
 
 /** The limits a Handler is served with unless told otherwise (the httpserver's defaults). */
 export const DEFAULT_HTTP_LIMITS: Readonly<HttpServerOptions> = Object.freeze({
@@ -59,9 +65,10 @@ const SLOW_CLIENT_CHUNK = 16 * 1024;
 export function serveHttp(handler: Handler, options: ServeHttpOptions = {}): ConnectionHandler {
   const clients = new WeakMap<object, ClientAddress>();
   const maxBodySize = options.maxBodySize ?? Number.POSITIVE_INFINITY;
+  const onError = options.onError ?? reportToStderr;
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
     const request = new NodeRequest(req, res, clients.get(req.socket), maxBodySize);
-    const exchange = new Exchange(request, res, options);
+    const exchange = new Exchange(request, res, options.accessLog, onError);
     if (options.closeEachConnection) res.setHeader('connection', 'close');
     if (req.method === 'CONNECT') {
       // RFC 9110 §9.3.6: a tunnel is a proxy's job; answered like any method this server does not implement.
@@ -73,22 +80,10 @@ export function serveHttp(handler: Handler, options: ServeHttpOptions = {}): Con
       exchange.fail(errors.HTTP_PAYLOAD_TOO_LARGE(maxBodySize));
       return;
     }
-    let reply: ReturnType<Handler>;
-    try {
-      reply = handler(request);
-    } catch (err) {
-      exchange.fail(err);
-      return;
-    }
+    const reply = runHandler(handler, request, onError);
     // A synchronous answer is written in this same turn; only a promise costs a microtask.
-    if (reply instanceof Promise) {
-      reply.then(
-        (value) => exchange.reply(value),
-        (err: unknown) => exchange.fail(err),
-      );
-    } else {
-      exchange.reply(reply);
-    }
+    if (reply instanceof Promise) reply.then((value) => exchange.reply(value));
+    else exchange.reply(reply);
   };
   const server = createHttpServer({ ...DEFAULT_HTTP_LIMITS, ...options.limits }, serve);
   // Node hands a CONNECT request's socket to 'connect' listeners and, with none, closes it without a word
@@ -205,84 +200,63 @@ async function* limited(body: AsyncIterable<Uint8Array>, max: number): AsyncIter
 class Exchange {
   readonly #req: NodeRequest;
   readonly #res: ServerResponse;
-  readonly #options: ServeHttpOptions;
+  readonly #accessLog: ((entry: AccessLogEntry) => void) | undefined;
+  readonly #onError: HandlerErrorReporter;
   readonly #time = new Date();
   #bytes = 0;
 
-  constructor(req: NodeRequest, res: ServerResponse, options: ServeHttpOptions) {
+  constructor(
+    req: NodeRequest,
+    res: ServerResponse,
+    accessLog: ((entry: AccessLogEntry) => void) | undefined,
+    onError: HandlerErrorReporter,
+  ) {
     this.#req = req;
     this.#res = res;
-    this.#options = options;
-    if (options.accessLog !== undefined) res.once('close', () => this.#log());
+    this.#accessLog = accessLog;
+    this.#onError = onError;
+    if (accessLog !== undefined) res.once('close', () => this.#log());
   }
 
-  /** Writes `reply`; null (no handler took the request) is a 404. */
-  reply(reply: HttpReply | null): void {
-    if (reply === null) return this.fail(errors.HTTP_NOT_FOUND(splitTarget(this.#req.target).path));
+  /** Writes `reply` to the client, its body within what the client takes. */
+  reply(reply: HttpReply): void {
     const res = this.#res;
-    if (res.destroyed || res.writableEnded) return void discard(reply.body);
-    const method = this.#req.method;
-    const body = reply.body;
-    const bodiless = isBodiless(method, reply.status);
-    let headers = reply.headers ?? {};
-    if (typeof body === 'string' || body instanceof Uint8Array) {
-      const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-      if (headers['content-length'] !== String(length))
-        headers = { ...headers, 'content-length': String(length) };
-      if (!this.#writeHead(reply, headers)) return;
-      if (bodiless) return void res.end();
-      this.#bytes = length;
-      res.end(body);
-      return;
+    if (res.destroyed || res.writableEnded) return discardBody(reply.body);
+    if (reply.status === 413) {
+      // A refused body is not read: the connection is closed after the answer, as it would carry the body next.
+      res.setHeader('connection', 'close');
+      res.once('finish', () => (res as ServerResponse & { req: IncomingMessage }).req.destroy());
     }
-    if (body === null || body === undefined) {
-      // A reply with no body (a redirect) goes with `content-length: 0`, not as an empty chunked body.
-      if (!bodiless && headers['content-length'] === undefined)
-        headers = { ...headers, 'content-length': '0' };
-      if (this.#writeHead(reply, headers)) res.end();
-      return;
+    const method = this.#req.method;
+    const bodiless = isBodiless(method, reply.status);
+    const sent = bodiless ? withoutBody(reply, method) : reply;
+    const body = sent.body;
+    let headers = sent.headers ?? {};
+    const length = bodiless ? undefined : (bodyLength(body) ?? (body == null ? 0 : undefined));
+    // A body in memory or a file range goes with its own length; one with no body with 0, not an empty chunked body.
+    if (length !== undefined && headers['content-length'] !== String(length)) {
+      headers = { ...headers, 'content-length': String(length) };
+    }
+    if (!this.#writeHead(sent, headers)) return discardBody(body);
+    if (body === null || body === undefined) return void res.end();
+    if (typeof body === 'string' || body instanceof Uint8Array) {
+      this.#bytes = length ?? 0;
+      return void res.end(body);
     }
     if (isFileRange(body)) {
-      if (headers['content-length'] === undefined) {
-        headers = { ...headers, 'content-length': String(body.end - body.start + 1) };
-      }
-      if (!this.#writeHead(reply, headers)) return;
-      if (bodiless) return void res.end();
       pumpFile(body.path, body.start, body.end, res, {
         counted: (n) => (this.#bytes += n),
         slowChunkSize: SLOW_CLIENT_CHUNK,
       }).catch(() => cut(res));
       return;
     }
-    if (!this.#writeHead(reply, headers)) return void discard(body);
-    if (bodiless) {
-      discard(body);
-      return void res.end();
-    }
     this.#pump(body).catch(() => cut(res));
   }
 
-  /** Answers with the page of `error`: its own status for a TandemError that has one, else 500 (reported). */
+  /** Answers with the page of `error` (failureReply), or cuts the response when its head is already out. */
   fail(error: unknown): void {
-    const res = this.#res;
-    if (res.headersSent) return cut(res);
-    let known: TandemError;
-    if (error instanceof TandemError && error.status !== undefined) {
-      known = error;
-    } else {
-      const report = this.#options.onError ?? reportToStderr;
-      report(error, this.#req);
-      known = errors.HTTP_INTERNAL_ERROR('the handler failed (details are in the server log)');
-    }
-    const tooLarge = known.code === errors.HTTP_PAYLOAD_TOO_LARGE.code;
-    // A refused body is not read: the connection is closed after the answer, as it would carry the body next.
-    if (tooLarge || known.status === 501) res.setHeader('connection', 'close');
-    if (tooLarge) res.once('finish', () => this.#reqStream().destroy());
-    this.reply(errorReply(known, this.#req.headers.accept));
-  }
-
-  #reqStream(): IncomingMessage {
-    return (this.#res as ServerResponse & { req: IncomingMessage }).req;
+    if (this.#res.headersSent) return cut(this.#res);
+    this.reply(failureReply(error, this.#req, this.#onError));
   }
 
   /** Writes the head; false when Node refused a header (then the client gets a 500 and the error is reported). */
@@ -313,7 +287,7 @@ class Exchange {
     const req = this.#req;
     const res = this.#res;
     const { referer, 'user-agent': userAgent } = req.headers;
-    this.#options.accessLog?.({
+    this.#accessLog?.({
       remote: req.client.address || '-',
       time: this.#time,
       method: req.method,
@@ -342,14 +316,6 @@ function drained(res: ServerResponse): Promise<void> {
     res.on('drain', done);
     res.on('close', done);
   });
-}
-
-/** Lets go of a body of chunks that will not be sent. */
-function discard(body: HttpReply['body']): void {
-  if (typeof body === 'object' && body !== null && Symbol.asyncIterator in body) {
-    const iterator = body[Symbol.asyncIterator]();
-    iterator.return?.().catch(() => {});
-  }
 }
 
 /**

@@ -5,8 +5,12 @@ import { clientAddress, requestHeadersForUpstream, responseHeadersForClient } fr
 import type { Logger } from '../log/logger.js';
 import type { ClientSession, ClientStream, ResponseEvents } from '../protocol/client-session.js';
 import { ErrorCode, errorCodeName } from '../protocol/frame-codec.js';
-import { type CheckedResponseHead, declaredLength, headerProblem } from '../protocol/head-check.js';
-import type { RequestHead } from '../protocol/types.js';
+import {
+  type CheckedResponseHead,
+  declaredLength,
+  headerProblem,
+  type RequestHead,
+} from '../protocol/head-check.js';
 import type { WebframePool } from './webframe-pool.js';
 
 /** What the proxy needs to know about its limits and surroundings. */
@@ -88,7 +92,6 @@ class ProxiedRequest implements ResponseEvents {
   #unacked = 0;
   #waitingForDrain = false;
   #received = 0;
-  #responded = false;
   #retried = false;
 
   constructor(options: ProxyOptions, req: IncomingMessage, res: ServerResponse) {
@@ -201,7 +204,6 @@ class ProxiedRequest implements ResponseEvents {
     } catch (err) {
       return this.#refuse((err as Error).message);
     }
-    if (end) this.#responded = true;
   }
 
   onData(chunk: Buffer, end: boolean): void {
@@ -219,7 +221,6 @@ class ProxiedRequest implements ResponseEvents {
     if (end) {
       // The last piece: no credit to give back, and node:http sends it with whatever is still buffered.
       this.#bytesSent += chunk.length;
-      this.#responded = true;
       res.end(chunk.length > 0 ? chunk : undefined);
       return;
     }
@@ -263,14 +264,16 @@ class ProxiedRequest implements ResponseEvents {
     cutResponse(this.#res);
   }
 
+  onDone(): void {
+    // The webframe has answered in full and wants no more of the request body.
+    clearTimeout(this.#timer);
+    if (this.#req.readableEnded || this.#req.listenerCount('data') === 0) return; // nothing left to stop
+    this.#req.removeAllListeners('data');
+    this.#req.resume();
+  }
+
   onAbort(code: number, reason: string): void {
     clearTimeout(this.#timer);
-    if (code === ErrorCode.NO_ERROR && this.#responded) {
-      // The webframe has answered in full and wants no more of the request body.
-      this.#req.removeAllListeners('data');
-      this.#req.resume();
-      return;
-    }
     if (
       code === ErrorCode.REFUSED_STREAM &&
       !this.#res.headersSent &&

@@ -3,8 +3,8 @@ import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import { FrameType } from '../protocol/frame-codec.js';
+import type { RequestHead } from '../protocol/head-check.js';
 import { answerEverything, listenRaw, type RawConnection } from '../protocol/raw-peer.test-helper.js';
-import type { RequestHead } from '../protocol/types.js';
 import { WebframePool, type WebframePoolOptions } from './webframe-pool.js';
 
 /** A pool on `port` whose log lines are kept in `lines`. */

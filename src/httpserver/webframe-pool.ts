@@ -107,7 +107,7 @@ export class WebframePool {
       const best = this.#pick();
       if (best !== undefined) {
         this.#reserve(best);
-        if (best.activeStreams > 0) this.#grow(); // spread the load over a second connection
+        if (best.connection.activeStreams > 0) this.#grow(); // spread the load over a second connection
         return Promise.resolve(best);
       }
     }
@@ -121,7 +121,7 @@ export class WebframePool {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#probe);
-    for (const s of this.#sessions) s.close();
+    for (const s of this.#sessions) s.connection.close();
     this.#rejectWaiters(errors.HTTP_BAD_GATEWAY('httpserver is shutting down'));
   }
 
@@ -132,7 +132,7 @@ export class WebframePool {
     for (const s of this.#sessions) {
       const taken = this.#reserved.get(s) ?? 0;
       if (s.freeStreams - taken <= 0) continue;
-      const busy = s.activeStreams + taken;
+      const busy = s.connection.activeStreams + taken;
       if (best === undefined || busy < bestBusy) {
         best = s;
         bestBusy = busy;
@@ -233,8 +233,8 @@ export class WebframePool {
     for (let attempt = 1; ; attempt++) {
       const session = await this.#open();
       if (session.available) return session;
-      session.close();
-      const goAway = session.peerGoAway;
+      session.connection.close();
+      const goAway = session.connection.peerGoAway;
       const why =
         goAway === undefined
           ? ''
@@ -275,9 +275,9 @@ export class WebframePool {
     socket.once('error', (err: NodeJS.ErrnoException) => {
       failure = err.code ?? err.message;
     });
-    session.start();
+    session.connection.start();
     try {
-      await session.ready;
+      await session.connection.ready;
     } catch (err) {
       // The socket's own error (ECONNREFUSED, the connect timeout) when there was one, else the frame
       // connection's: a bad HELLO is named as such, not as the timeout that would have followed it.
@@ -291,16 +291,16 @@ export class WebframePool {
     this.#retryAt = 0;
     this.#sessions.push(session);
     socket.setTimeout(idleTimeout, () => {
-      if (session.activeStreams === 0) session.close();
+      if (session.connection.activeStreams === 0) session.connection.close();
     });
     session.onStreamEnded = () => this.#serve();
-    session.onClose = (error) => {
+    session.connection.onClose = (error) => {
       this.#sessions = this.#sessions.filter((s) => s !== session);
       if (error !== undefined)
         this.#log?.warn({ webframe: this.address, ...error }, 'webframe connection closed');
       this.#serve();
     };
-    if (this.#closed) session.close();
+    if (this.#closed) session.connection.close();
     return session;
   }
 }

@@ -1,33 +1,12 @@
-import { createReadStream } from 'node:fs';
-import { isFileRange } from '../http/handler.js';
+import type { Handler } from '../http/handler.js';
 import { files } from '../static/index.js';
-import type { ServeStatic } from './dispatch.js';
-
-const NO_BODY: AsyncIterable<Uint8Array> = { async *[Symbol.asyncIterator]() {} };
 
 /**
- * Creates the app's static fallback over the folder `root` (which must exist): `/` serves index.html,
- * `/style.css` serves style.css; no directory listings. File bodies stream from disk, never buffered.
+ * Creates the app's static fallback over the folder `root` (which must exist): the static layer's Handler
+ * for GET and HEAD (null for other methods, and where no file is), `/` serving index.html, no directory
+ * listings. It sees the whole target, so a directory redirect keeps the query.
  */
-export function createStaticFallback(root: string): ServeStatic {
+export function createStaticFallback(root: string): Handler {
   const handler = files({ root, index: 'index.html', listing: false });
-  return async (method, rawPath, headers) => {
-    // The static handler reads the method, target and headers only.
-    const reply = await handler({
-      method,
-      target: rawPath,
-      version: '1.1',
-      scheme: 'http',
-      headers,
-      client: { address: '', port: 0 },
-      body: NO_BODY,
-      signal: new AbortController().signal,
-    });
-    if (reply === null) return null;
-    const { body } = reply;
-    return {
-      ...reply,
-      body: isFileRange(body) ? createReadStream(body.path, { start: body.start, end: body.end }) : body,
-    };
-  };
+  return (req) => (req.method === 'GET' || req.method === 'HEAD' ? handler(req) : null);
 }
