@@ -1,10 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from '../errors/catalogue.js';
 import { createAccessLog } from '../http/access-log.js';
-import { requestListenerHandler } from '../http/base-http-handler.js';
+import { serveHttp } from '../http/serve-http.js';
 import type { ConnectionHandler } from '../net/types.js';
-import { createStaticHandler, type StaticHandler } from '../static/index.js';
-import { staticReplyFor, targetPath, writeStaticReply } from './static-routes.js';
+import { createStaticHandler } from '../static/index.js';
+import { staticLayerHandler } from './static-routes.js';
 
 /** Options of the static site handler module (they cross to workers, so plain data only). */
 export interface StaticSiteOptions {
@@ -22,9 +21,8 @@ export interface StaticSiteOptions {
 
 /**
  * The handler module behind `tandem static`: a factory that makes a ConnectionHandler serving the files
- * under `options.root` over HTTP/1.1 (createStaticHandler, file bodies streamed with backpressure), with one
- * combined-format access line per request on stdout. Throws STATIC_ROOT_INVALID for a root that is not a
- * directory.
+ * under `options.root` over HTTP/1.1 (the static layer run by serveHttp), with one combined-format access line
+ * per request on stdout. Throws STATIC_ROOT_INVALID for a root that is not a directory.
  */
 export default function createStaticSite(options: StaticSiteOptions): ConnectionHandler {
   if (options === null || typeof options !== 'object' || typeof options.root !== 'string') {
@@ -35,52 +33,13 @@ export default function createStaticSite(options: StaticSiteOptions): Connection
   }
   const files = createStaticHandler({ root: options.root, listing: options.listing ?? true });
   const accessLog = createAccessLog(process.stdout);
-  const keepAlive = options.keepAlive ?? true;
-  return requestListenerHandler(
-    (req, res, client) => {
-      if (!keepAlive) res.setHeader('Connection', 'close');
-      const time = new Date();
-      let bytes = 0;
-      res.once('close', () => {
-        accessLog({
-          remote: client.address,
-          time,
-          method: req.method ?? '',
-          target: req.url ?? '',
-          version: req.httpVersion,
-          status: res.statusCode,
-          bytes: req.method === 'HEAD' ? 0 : bytes,
-          referer: header(req, 'referer'),
-          userAgent: header(req, 'user-agent'),
-        });
-      });
-      return serveStatic(files, req, res, (n) => {
-        bytes += n;
-      });
-    },
-    { onClose: () => accessLog.flush() },
-  );
-}
-
-/**
- * Answers one request from `files` (an absolute-form target is served by its path, RFC 9112 §3.2.2);
- * `counted` is told how many body bytes went out.
- */
-async function serveStatic(
-  files: StaticHandler,
-  req: IncomingMessage,
-  res: ServerResponse,
-  counted: (bytes: number) => void,
-): Promise<void> {
-  const reply = await staticReplyFor(files, req, targetPath(req.url ?? ''), (err) => {
-    process.stderr.write(
-      `tandem: static: ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}\n`,
-    );
+  return serveHttp(staticLayerHandler(files), {
+    accessLog,
+    closeEachConnection: !(options.keepAlive ?? true),
+    onError: (err, req) =>
+      process.stderr.write(
+        `tandem: static: ${req.method} ${req.target}: ${(err as Error)?.stack ?? String(err)}\n`,
+      ),
+    onClose: () => accessLog.flush(),
   });
-  await writeStaticReply(res, reply, counted);
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
 }
