@@ -82,6 +82,12 @@ export const errors = {
     (limit: number) => `Request body larger than the limit of ${limit} bytes`,
   ),
   HTTP_HEADERS_TOO_LARGE: define('HTTP_HEADERS_TOO_LARGE', 431, () => 'Request header fields too large'),
+  // nginx's 499: no response is sent, the status only names the outcome (the access log writes 499 too).
+  HTTP_CLIENT_CLOSED: define(
+    'HTTP_CLIENT_CLOSED',
+    499,
+    () => 'Client closed the connection before the answer',
+  ),
   HTTP_VIEW_FAILED: define('HTTP_VIEW_FAILED', 500, (reason: string) => `View failed: ${reason}`),
   HTTP_INTERNAL_ERROR: define(
     'HTTP_INTERNAL_ERROR',
