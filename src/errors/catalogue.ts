@@ -100,11 +100,6 @@ export const errors = {
     (method: string) => `Method ${method} is not implemented by this server`,
   ),
   HTTP_BAD_GATEWAY: define('HTTP_BAD_GATEWAY', 502, (reason: string) => `Bad gateway: ${reason}`),
-  HTTP_SERVICE_UNAVAILABLE: define(
-    'HTTP_SERVICE_UNAVAILABLE',
-    503,
-    (reason: string) => `Service unavailable: ${reason}`,
-  ),
   HTTP_GATEWAY_TIMEOUT: define(
     'HTTP_GATEWAY_TIMEOUT',
     504,
@@ -119,11 +114,6 @@ export const errors = {
       `response body ${actual} does not match its content-length ${declared}`,
   ),
 
-  PROTOCOL_VIOLATION: define(
-    'PROTOCOL_VIOLATION',
-    undefined,
-    (message: string) => `protocol error: ${message}`,
-  ),
   PROTOCOL_STREAM_ABORTED: define(
     'PROTOCOL_STREAM_ABORTED',
     undefined,
