@@ -38,7 +38,7 @@ const APP_FILES: Record<string, string> = {
   'settings.ts': [
     "import type { WebframeSettingsInput } from 'tandem/webframe';",
     'export default {',
-    "  host: '127.0.0.1', port: 8806, debug: false, model: 'event', workers: 2,",
+    "  host: '127.0.0.1', port: 8806, debug: false, model: 'event',",
     '  drainTimeout: 30000,',
     '} satisfies WebframeSettingsInput;',
     '',

@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CLI, ROOT, startProcess } from './support/processes.js';
-import { exitOf } from './support/wait-for.js';
+import { CLI, ROOT, type Running, startProcess } from './support/processes.js';
+import { exitOf, waitFor } from './support/wait-for.js';
 
 /** How a `tandem` run ended. */
 interface Outcome {
@@ -157,6 +160,26 @@ describe('usage errors are one line naming the flag or argument, exit 2', () => 
   test('ftp ls without a URL says the URL is missing', async () => {
     assertOneLine(await tandem(['ftp', 'ls']), 2, /ftp ls URL: missing URL/);
   });
+  test('ftpd ROOT that is no directory names ROOT, as a bad flag value is named', async () => {
+    assertOneLine(
+      await tandem(['ftpd', '/nonexistent']),
+      2,
+      /^tandem: ROOT: expected an existing directory \(\/nonexistent does not exist\), got "\/nonexistent"$/,
+    );
+  });
+  for (const [name, args] of [
+    ['static', ['static']],
+    ['webframe', ['webframe', 'examples/site']],
+    ['ftpd', ['ftpd', '.']],
+  ] as const) {
+    test(`${name} --host "a b": the same words as httpserver's`, async () => {
+      assertOneLine(
+        await tandem([...args, '--host', 'a b']),
+        2,
+        /^tandem: --host: expected an IP address or host name, got "a b"$/,
+      );
+    });
+  }
   test('--port with no value', async () => {
     assertOneLine(await tandem(['static', '--port']), 2, /^tandem: --port: expected a value/);
   });
@@ -193,6 +216,104 @@ describe('--workers with a model that has none: accepted, one warning line, in e
       }
     });
   }
+});
+
+/** Stops `running` (SIGTERM) and resolves once its output is all read: what it printed, complete. */
+async function stopAndRead(running: Running): Promise<string> {
+  const closed = once(running.proc, 'close');
+  await running.stop();
+  await closed;
+  return running.stderr();
+}
+
+/** How many lines of `text` match `pattern`. */
+function linesMatching(text: string, pattern: RegExp): number {
+  return text.split('\n').filter((line) => pattern.test(line)).length;
+}
+
+describe('"workers" in a config file with a model that has none: accepted, one warning naming file and key', () => {
+  let dir: string;
+  const path = (name: string) => join(dir, name);
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tandem-workers-warning-'));
+    await writeFile(path('site.json'), JSON.stringify({ workers: 3 }));
+    await writeFile(path('ftpd.json'), JSON.stringify({ workers: 3 }));
+    await mkdir(path('app'));
+    await writeFile(path('app/urls.ts'), "export default [['/x', () => 'x']];\n");
+    await writeFile(path('app/settings.ts'), 'export default { workers: 3 };\n');
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  const cases: [string, () => string[], RegExp, () => string][] = [
+    [
+      'httpserver --config FILE',
+      () => ['httpserver', '--port', '0', '--config', path('site.json')],
+      /httpserver listening on http:\/\/[^:]+:(\d+)/,
+      () =>
+        `${path('site.json')}: key "workers" is ignored by the event model (only prefork, thread, fork use it)`,
+    ],
+    [
+      "webframe APP_DIR (the app's settings.ts)",
+      () => ['webframe', path('app'), '--port', '0'],
+      /webframe listening on [^ ]+:(\d+)/,
+      () =>
+        `${path('app/settings.ts')}: key "workers" is ignored by the event model (only prefork, thread, fork use it)`,
+    ],
+    [
+      'ftpd --config FILE',
+      () => ['ftpd', '.', '--port', '0', '--config', path('ftpd.json')],
+      /ftpd listening on ftp:\/\/[^:]+:(\d+)/,
+      () => `${path('ftpd.json')}: key "workers" is ignored by the event model (only prefork use it)`,
+    ],
+    [
+      'ftpd --config FILE --model fork (one child per connection)',
+      () => ['ftpd', '.', '--port', '0', '--config', path('ftpd.json'), '--model', 'fork'],
+      /ftpd listening on ftp:\/\/[^:]+:(\d+)/,
+      () => `${path('ftpd.json')}: key "workers" is ignored by the fork model (only prefork use it)`,
+    ],
+  ];
+  for (const [name, args, ready, warning] of cases) {
+    test(name, async () => {
+      const running = await startProcess(process.execPath, [CLI, ...args()], ready);
+      const stderr = await stopAndRead(running);
+      assert.equal(linesMatching(stderr, /^tandem: warning: /), 1, stderr);
+      assert.ok(stderr.split('\n').includes(`tandem: warning: ${warning()}`), stderr);
+    });
+  }
+
+  const serving = /Tandem is serving \S+ at http:\/\/127\.0\.0\.1:(\d+)\//;
+  test("serve --config FILE: the httpserver's file, named once", async () => {
+    const running = await startProcess(
+      process.execPath,
+      [
+        CLI,
+        'serve',
+        'test/fixtures/app',
+        '--port',
+        '0',
+        '--webframe-port',
+        '0',
+        '--config',
+        path('site.json'),
+      ],
+      serving,
+    );
+    const stderr = await stopAndRead(running);
+    assert.equal(linesMatching(stderr, /^tandem: warning: /), 1, stderr);
+    assert.match(stderr, /^tandem: warning: \S+site\.json: key "workers" is ignored by the event model/m);
+  });
+
+  test('serve --workers 3: both children ignore it, one warning line', async () => {
+    const running = await startProcess(
+      process.execPath,
+      [CLI, 'serve', 'test/fixtures/app', '--port', '0', '--webframe-port', '0', '--workers', '3'],
+      serving,
+    );
+    await waitFor(() => /^tandem: warning: /m.test(running.stderr()), 'the warning');
+    const stderr = await stopAndRead(running);
+    assert.equal(linesMatching(stderr, /^tandem: warning: /), 1, stderr);
+    assert.match(stderr, /^tandem: warning: --workers is ignored by the event model/m);
+  });
 });
 
 describe('Ctrl-C (SIGINT to the process group) is a quiet stop under every process model', () => {

@@ -12,8 +12,8 @@ import type { ModelSpec } from '../src/net/types.js';
 import { curl, rawExchange } from './support/http-client.js';
 import { CLI, startProcess } from './support/processes.js';
 
-const STATIC_SITE = handlerModule<typeof import('../src/httpserver/static-site.js')>(
-  new URL('../src/httpserver/static-site.js', import.meta.url),
+const STATIC_SITE = handlerModule<typeof import('../src/cli/static-site.js')>(
+  new URL('../src/cli/static-site.js', import.meta.url),
 );
 
 let dir: string;

@@ -20,7 +20,7 @@ export class HelloHandler extends BaseHTTPRequestHandler {
     this.wfile.end(body);
   }
 
-  // Node leaves the body out of a response to HEAD, so HEAD is GET here.
+  // The server leaves the body out of a reply to HEAD, so HEAD is GET here.
   HEAD(): void {
     this.GET();
   }

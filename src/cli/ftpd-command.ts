@@ -1,11 +1,11 @@
-import { hostSchema, validateFlag } from '../config/validate-config.js';
 import { FTP_MODELS } from '../ftp/ftp-models.js';
 import { FtpServer } from '../ftp/ftp-server.js';
 import { loadFtpConfigOffThread } from '../ftp/load-ftp-config.js';
 import { hashPasswordFromStream } from '../ftp/password-hash.js';
 import { createLogger } from '../log/logger.js';
-import { parseCommandLine, parseCount, parseModel, parsePort, warnIfWorkersIgnored } from './parse-flags.js';
+import { parseCommandLine } from './parse-flags.js';
 import { announceListening, stopOnSignal } from './signals.js';
+import { warn } from './warn.js';
 
 /** Help text of `tandem ftpd`. */
 export const FTPD_USAGE = `Usage: tandem ftpd [ROOT] [--host H] [--port P] [--config FILE]
@@ -47,20 +47,9 @@ export async function ftpdCommand(argv: string[]): Promise<void> {
     process.stdout.write(`${await hashPasswordFromStream()}\n`);
     return;
   }
-  // Flags are checked here, as every command checks them (a usage error); the config file in its loader.
-  if (values.host !== undefined) validateFlag(hostSchema, values.host, '--host');
-  const config = await loadFtpConfigOffThread({
-    root: positionals[0],
-    host: values.host,
-    port: values.port === undefined ? undefined : parsePort(values.port, '--port'),
-    config: values.config,
-    model: values.model === undefined ? undefined : parseModel(values.model),
-    workers: values.workers === undefined ? undefined : parseCount(values.workers, '--workers'),
-    active: values.active,
-    debug: values.debug,
-  });
-  // ftpd's fork model is one child per connection: --workers counts only prefork's processes.
-  warnIfWorkersIgnored(config.model, values.workers !== undefined, ['prefork']);
+  // The flags are checked with the file, on the config thread: the same usage errors as every command's.
+  const { 'hash-password': _, ...flags } = values;
+  const config = await loadFtpConfigOffThread({ ...flags, root: positionals[0] }, warn);
   const log = createLogger('ftpd', config.debug ? 'debug' : undefined);
   const server = new FtpServer(config, log);
   const address = await server.listen();

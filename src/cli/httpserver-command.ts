@@ -1,8 +1,9 @@
 import { loadHttpServerConfig } from '../httpserver/config.js';
 import { HttpServer } from '../httpserver/httpserver.js';
 import { createLogger } from '../log/logger.js';
-import { parseCommandLine, warnIfWorkersIgnored } from './parse-flags.js';
+import { parseCommandLine } from './parse-flags.js';
 import { announceListening, stopOnSignal } from './signals.js';
+import { warn } from './warn.js';
 
 /** Help text of `tandem httpserver`. */
 export const HTTPSERVER_USAGE = `Usage: tandem httpserver [--config FILE] [--host H] [--port P] [--webframe HOST:PORT]
@@ -30,8 +31,7 @@ export const HTTPSERVER_OPTIONS = {
 /** `tandem httpserver`: the front server. */
 export async function httpserverCommand(argv: string[]): Promise<void> {
   const { values } = parseCommandLine('httpserver', argv, HTTPSERVER_OPTIONS, []);
-  const config = await loadHttpServerConfig(values);
-  warnIfWorkersIgnored(config.model, values.workers !== undefined);
+  const config = await loadHttpServerConfig(values, warn);
   const log = createLogger('httpserver', config.debug ? 'debug' : undefined);
   const server = new HttpServer(config, log);
   const address = await server.listen();

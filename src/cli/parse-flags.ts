@@ -1,20 +1,13 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { errors } from '../errors/catalogue.js';
+
+// No validator here (zod): ftpd's process parses its command line with this alone and validates the values on
+// its config thread (load-ftp-config.ts), so that zod never becomes part of its memory.
 
 /** What parseCommandLine returns: parseArgs' values and positionals for options `O`. */
 export type ParsedCommandLine<O extends Options> = ReturnType<
   typeof parseArgs<{ args: string[]; options: O; allowPositionals: true }>
 >;
-
-import {
-  intRange,
-  modelNameSchema,
-  numeric,
-  portSchema,
-  validateFlag,
-  workersSchema,
-} from '../config/validate-config.js';
-import { errors } from '../errors/catalogue.js';
-import type { ModelName } from '../net/types.js';
 
 /** The options table of a command, as `node:util` parseArgs takes it. */
 export type Options = NonNullable<ParseArgsConfig['options']>;
@@ -62,44 +55,4 @@ export function parseCommandLine<O extends Options>(
     );
   }
   return parsed;
-}
-
-/** Parses a port flag (0 … 65535), or throws a usage error naming the flag. */
-export function parsePort(text: string, flag: string): number {
-  return validateFlag(portSchema, numeric(text), flag);
-}
-
-/** Parses a count flag such as `--workers` (1 … 256), or throws a usage error naming the flag. */
-export function parseCount(text: string, flag: string): number {
-  return validateFlag(workersSchema, numeric(text), flag);
-}
-
-/** Parses a duration flag in ms such as `--drain-timeout` (0 … 2147483647), or throws a usage error. */
-export function parseMillis(text: string, flag: string): number {
-  return validateFlag(intRange(0, 2_147_483_647), numeric(text), flag);
-}
-
-/** Parses `--model`, or throws a usage error listing the models. */
-export function parseModel(text: string): ModelName {
-  return validateFlag(modelNameSchema, text, '--model');
-}
-
-/** The models that have workers (processes, threads, or children at once) for `--workers` to count. */
-const MODELS_WITH_WORKERS: readonly ModelName[] = ['prefork', 'thread', 'fork'];
-
-/**
- * `--workers` given with a model that has none (loop, event) is accepted and ignored, with one warning line
- * on stderr: the same in every command, so that a script that sets both keeps running when the model changes.
- * `counted` is the models that use it in this command (ftpd's fork is one child per connection).
- */
-export function warnIfWorkersIgnored(
-  model: ModelName,
-  workersGiven: boolean,
-  counted: readonly ModelName[] = MODELS_WITH_WORKERS,
-): void {
-  if (workersGiven && !counted.includes(model)) {
-    process.stderr.write(
-      `tandem: warning: --workers is ignored by the ${model} model (only ${counted.join(', ')} use it)\n`,
-    );
-  }
 }

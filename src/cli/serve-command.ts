@@ -1,7 +1,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { modelNameSchema, portSchema, workersSchema } from '../config/config-schemas.js';
+import { validateFlag } from '../config/validate-config.js';
 import { HTTPSERVER_OPTIONS } from './httpserver-command.js';
-import { parseCommandLine, parseCount, parseModel, parsePort } from './parse-flags.js';
+import { parseCommandLine } from './parse-flags.js';
 
 /** Help text of `tandem serve`. */
 export const SERVE_USAGE = `Usage: tandem serve [APP_DIR] [--host H] [--port P] [--webframe-port P] [--debug]
@@ -50,6 +52,15 @@ interface Started {
   listening: Promise<{ host: string; port: number }>;
 }
 
+/** A warning a child handed up (warn.ts): both children may say the same one, which is printed once. */
+interface Warning {
+  event: 'warning';
+  message: string;
+}
+
+/** The warnings of this serve's children printed so far. */
+const warned = new Set<string>();
+
 /** Forks one child `tandem` process; `listening` settles once it listens or exits. */
 function startChild(role: string, args: string[]): Started {
   // detached: a terminal's Ctrl-C goes to serve alone (a child still starting would die of it); serve stops the
@@ -59,8 +70,12 @@ function startChild(role: string, args: string[]): Started {
     detached: true,
   });
   const listening = new Promise<{ host: string; port: number }>((resolve, reject) => {
-    child.on('message', (message: Listening) => {
+    child.on('message', (message: Listening | Warning) => {
       if (message?.event === 'listening') resolve({ host: message.host, port: message.port });
+      if (message?.event === 'warning' && !warned.has(message.message)) {
+        warned.add(message.message);
+        process.stderr.write(`tandem: warning: ${message.message}\n`);
+      }
     });
     child.once('exit', (code, signal) => reject(new StartFailed(role, code, signal)));
   });
@@ -99,11 +114,17 @@ export async function serveCommand(argv: string[]): Promise<void> {
   );
   const appDir = positionals[0] ?? 'examples/site';
   const webframePort =
-    values['webframe-port'] === undefined ? undefined : parsePort(values['webframe-port'], '--webframe-port');
+    values['webframe-port'] === undefined
+      ? undefined
+      : validateFlag(portSchema, values['webframe-port'], '--webframe-port');
   const shared = [
     ...(values.debug === true ? ['--debug'] : []),
-    ...(values.model === undefined ? [] : ['--model', parseModel(values.model)]),
-    ...(values.workers === undefined ? [] : ['--workers', String(parseCount(values.workers, '--workers'))]),
+    ...(values.model === undefined
+      ? []
+      : ['--model', validateFlag(modelNameSchema, values.model, '--model')]),
+    ...(values.workers === undefined
+      ? []
+      : ['--workers', String(validateFlag(workersSchema, values.workers, '--workers'))]),
   ];
   // Without --webframe-port the webframe listens where the app's settings.ts says (its host too).
   const webframeArgs = (p: number | undefined) => [

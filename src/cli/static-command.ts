@@ -1,16 +1,25 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import {
+  hostSchema,
+  modelNameSchema,
+  portSchema,
+  workersIgnoredBy,
+  workersSchema,
+} from '../config/config-schemas.js';
+import { validateFlag } from '../config/validate-config.js';
 import { errors } from '../errors/catalogue.js';
 import { handlerModule } from '../net/handler-module.js';
 import { MODEL_NAMES } from '../net/models.js';
 import { NetServer } from '../net/net-server.js';
 import type { ModelSpec } from '../net/types.js';
-import { parseCommandLine, parseCount, parseModel, parsePort, warnIfWorkersIgnored } from './parse-flags.js';
+import { parseCommandLine } from './parse-flags.js';
 import { announceListening, stopOnSignal } from './signals.js';
+import { warn } from './warn.js';
 
 /** The handler module of `tandem static`: the static site, run by every worker. */
-const STATIC_SITE = handlerModule<typeof import('../httpserver/static-site.js')>(
-  new URL('../httpserver/static-site.js', import.meta.url),
+const STATIC_SITE = handlerModule<typeof import('./static-site.js')>(
+  new URL('./static-site.js', import.meta.url),
 );
 
 /** Help text of `tandem static`. */
@@ -43,10 +52,9 @@ export async function staticCommand(argv: string[]): Promise<void> {
   const { dir, portText } = dirAndPort(positionals, values.port);
   const root = resolve(dir);
   checkDirectory(dir, root);
-  const host = values.host;
-  if (host === '') throw errors.CLI_USAGE('--host: expected an address, got ""');
-  const port = parsePort(portText, portText === values.port ? '--port' : 'PORT');
-  const model = modelSpec(values.model, values.workers);
+  const host = validateFlag(hostSchema, values.host, '--host');
+  const port = validateFlag(portSchema, portText, portText === values.port ? '--port' : 'PORT');
+  const model = modelFlags(values.model, values.workers);
 
   const server = new NetServer({
     transport: { kind: 'tcp', host, port },
@@ -81,12 +89,13 @@ function dirAndPort(positionals: string[], portFlag: string | undefined): { dir:
   return { dir: dirs[0] ?? '.', portText: ports[0] ?? portFlag ?? '8000' };
 }
 
-/** The model spec the flags ask for, or a usage error naming the flag. */
-function modelSpec(name: string, workersText: string | undefined): ModelSpec {
-  const kind = parseModel(name);
+/** The model spec `--model` and `--workers` ask for (the model's own default without --workers), or a usage error. */
+function modelFlags(name: string, workersText: string | undefined): ModelSpec {
+  const kind = validateFlag(modelNameSchema, name, '--model');
   if (workersText === undefined) return { kind };
-  const workers = parseCount(workersText, '--workers');
-  warnIfWorkersIgnored(kind, true);
+  const workers = validateFlag(workersSchema, workersText, '--workers');
+  const ignored = workersIgnoredBy(kind);
+  if (ignored !== undefined) warn(`--workers is ignored ${ignored}`);
   return { kind, workers };
 }
 

@@ -1,16 +1,10 @@
 import { createLogger } from '../log/logger.js';
 import { loadApp } from '../webframe/app-loader.js';
 import { WebframeServer } from '../webframe/server.js';
-import type { SettingsOverrides } from '../webframe/settings.js';
-import {
-  parseCommandLine,
-  parseCount,
-  parseMillis,
-  parseModel,
-  parsePort,
-  warnIfWorkersIgnored,
-} from './parse-flags.js';
+import { readSettingsFlags } from '../webframe/settings.js';
+import { parseCommandLine } from './parse-flags.js';
 import { announceListening, stopOnSignal } from './signals.js';
+import { warn } from './warn.js';
 
 /** Help text of `tandem webframe`. */
 export const WEBFRAME_USAGE = `Usage: tandem webframe [APP_DIR] [--host H] [--port P] [--debug]
@@ -37,22 +31,13 @@ export async function webframeCommand(argv: string[]): Promise<void> {
     ['APP_DIR'],
   );
   const log = createLogger('webframe');
-  const overrides: SettingsOverrides = {
-    ...(values.host === undefined ? {} : { host: values.host }),
-    ...(values.port === undefined ? {} : { port: parsePort(values.port, '--port') }),
-    ...(values.debug === undefined ? {} : { debug: values.debug }),
-    ...(values.model === undefined ? {} : { model: parseModel(values.model) }),
-    ...(values.workers === undefined ? {} : { workers: parseCount(values.workers, '--workers') }),
-    ...(values['drain-timeout'] === undefined
-      ? {}
-      : { drainTimeout: parseMillis(values['drain-timeout'], '--drain-timeout') }),
-  };
-  // Loaded here first so that a broken app is reported before anything listens; workers load it again.
-  const app = await loadApp(positionals[0] ?? '.', { ...overrides, logger: log });
+  const { 'drain-timeout': drainTimeout, ...flags } = values;
+  const overrides = readSettingsFlags({ ...flags, drainTimeout });
+  // Loaded here first so that a broken app is reported before anything listens; workers load it again, quietly.
+  const app = await loadApp(positionals[0] ?? '.', { ...overrides, logger: log, warn });
   const server = new WebframeServer(app.settings, { appDir: app.dir, overrides }, log);
   const address = await server.listen();
   const { model, workers } = app.settings;
-  warnIfWorkersIgnored(model, values.workers !== undefined);
   log.info(
     { app: app.dir, host: address.host, port: address.port, model, workers },
     `webframe listening on ${address.host}:${address.port}`,

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { errors, isError } from '../errors/catalogue.js';
-import { canonicalAddress } from './data-address.js';
-import { DataChannel } from './data-channel.js';
+import { canonicalAddress, parseEprtArg, parsePortArg } from './data-address.js';
 
 const syntax = (err: unknown) => isError(err, errors.FTP_PORT_SYNTAX) && err.status === 501;
 
 describe('PORT argument', () => {
   test('parses h1,h2,h3,h4,p1,p2', () => {
-    assert.deepEqual(DataChannel.parsePort('127,0,0,1,4,1'), { host: '127.0.0.1', port: 1025 });
-    assert.deepEqual(DataChannel.parsePort(' 192,168,1,20,255,255 '), { host: '192.168.1.20', port: 65535 });
+    assert.deepEqual(parsePortArg('127,0,0,1,4,1'), { host: '127.0.0.1', port: 1025 });
+    assert.deepEqual(parsePortArg(' 192,168,1,20,255,255 '), { host: '192.168.1.20', port: 65535 });
   });
 
   test('rejects bad syntax with 501', () => {
@@ -26,20 +25,20 @@ describe('PORT argument', () => {
       '0x7f,0,0,1,4,1',
       '1111,0,0,1,4,1',
     ]) {
-      assert.throws(() => DataChannel.parsePort(arg), syntax, arg);
+      assert.throws(() => parsePortArg(arg), syntax, arg);
     }
   });
 });
 
 describe('EPRT argument', () => {
   test('parses IPv4 and IPv6 forms (RFC 2428 examples)', () => {
-    assert.deepEqual(DataChannel.parseEprt('|1|132.235.1.2|6275|'), { host: '132.235.1.2', port: 6275 });
-    assert.deepEqual(DataChannel.parseEprt('|2|1080::8:800:200C:417A|5282|'), {
+    assert.deepEqual(parseEprtArg('|1|132.235.1.2|6275|'), { host: '132.235.1.2', port: 6275 });
+    assert.deepEqual(parseEprtArg('|2|1080::8:800:200C:417A|5282|'), {
       host: '1080::8:800:200C:417A',
       port: 5282,
     });
-    assert.deepEqual(DataChannel.parseEprt('|2|::1|2000|'), { host: '::1', port: 2000 });
-    assert.deepEqual(DataChannel.parseEprt('!1!10.0.0.1!1024!'), { host: '10.0.0.1', port: 1024 });
+    assert.deepEqual(parseEprtArg('|2|::1|2000|'), { host: '::1', port: 2000 });
+    assert.deepEqual(parseEprtArg('!1!10.0.0.1!1024!'), { host: '10.0.0.1', port: 1024 });
   });
 
   test('rejects bad syntax with 501', () => {
@@ -58,13 +57,13 @@ describe('EPRT argument', () => {
       '|x|1.2.3.4|5000|',
       '1.2.3.4',
     ]) {
-      assert.throws(() => DataChannel.parseEprt(arg), syntax, arg);
+      assert.throws(() => parseEprtArg(arg), syntax, arg);
     }
   });
 
   test('an unknown network protocol is 522', () => {
     assert.throws(
-      () => DataChannel.parseEprt('|3|1.2.3.4|5000|'),
+      () => parseEprtArg('|3|1.2.3.4|5000|'),
       (err) => isError(err, errors.FTP_NETWORK_PROTOCOL) && err.status === 522,
     );
   });

@@ -11,7 +11,7 @@ import {
   readAll,
   replyPort,
   tcpHandles,
-} from './data-test-kit.js';
+} from './data-test-kit.test-helper.js';
 
 describe('DataChannel passive mode', () => {
   test('PASV listens on the control connection local address and says so in the 227 text', async () => {

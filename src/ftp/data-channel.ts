@@ -1,19 +1,42 @@
 import type { FileHandle } from 'node:fs/promises';
-import type { Socket } from 'node:net';
+import { connect, isIPv4, type Server, type Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errors, TandemError } from '../errors/catalogue.js';
 import { pumpFileHandle } from '../file-transfer/file-pump.js';
 import { sinkToFile } from '../file-transfer/file-sink.js';
 import { CopyError, canCopySocketToFile, copySocketToFile } from '../file-transfer/socket-to-file.js';
-import { type DataTarget, parseEprtArg, parsePortArg } from './data-address.js';
-import { type ControlAddresses, type DataChannelOptions, DataConnector } from './data-connector.js';
+import { canonicalAddress, type DataTarget } from './data-address.js';
 import { isLocalFileError } from './ftp-replies.js';
-
-export type { ControlAddresses, DataChannelOptions } from './data-connector.js';
+import { listenPassive } from './passive-ports.js';
 
 /** Bytes per read and write of sendFile. */
 const FILE_CHUNK = 1024 * 1024;
+
+/** Options of a DataChannel, taken from the server config (`passive`, `timeouts.data`). */
+export interface DataChannelOptions {
+  portMin: number;
+  portMax: number;
+  /** masquerade IPv4 for PASV replies */
+  address?: string;
+  /** ms to connect and max stall while transferring */
+  timeout: number;
+  /** Called with the peer address of each passive data connection refused for coming from a foreign host. */
+  onRefused?: (address: string) => void;
+}
+
+/** The control connection's addresses, as the socket reports them. */
+export interface ControlAddresses {
+  localAddress: string;
+  remoteAddress: string;
+  family: 'IPv4' | 'IPv6';
+}
+
+interface Waiter {
+  resolve: (socket: Socket) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
 
 interface Transfer {
   socket: Socket;
@@ -24,33 +47,50 @@ interface Transfer {
 }
 
 /**
- * One data connection setup per transfer command, owned by a control session: PASV/EPSV listen, PORT/EPRT
- * remember where to connect, `open()` yields the socket (that setup lives in DataConnector), `send`/`receive`
- * stream over it, `abort()` ends it all.
+ * The data connection of one control session (RFC 959 §3.2), from its setup to the end of the one transfer it
+ * serves: PASV/EPSV listen, PORT/EPRT remember where to connect, `open()` yields the socket, `send`/`receive`
+ * move the bytes over it (stalls, aborts and the graceful close included), `abort()` ends it all. Setup and
+ * transfer share one state (a socket handed out stays owned until its transfer ends), hence one class.
  * Security (DESIGN.md, FTP): passive connections from another host than the client are refused
  * (CVE-1999-0351); active connections only go to the client's own address and ports >= 1024 (CVE-2020-15152).
  */
 export class DataChannel {
+  #local: string;
+  #remote: string;
   #options: DataChannelOptions;
-  /** PASV/EPSV/PORT/EPRT and the socket they yield. */
-  #connector: DataConnector;
+  #server: Server | undefined;
+  #target: DataTarget | undefined;
+  /** A passive connection accepted before `open()` asked for it. */
+  #accepted: Socket | undefined;
+  /** An active connection being set up. */
+  #connecting: Socket | undefined;
+  /** The socket handed out by `open()`, until its transfer ends. */
+  #socket: Socket | undefined;
+  #waiter: Waiter | undefined;
   #transfer: Transfer | undefined;
+  /** Passive data sockets accepted paused that nothing has read from yet. */
+  readonly #unread = new WeakSet<Socket>();
   /** Sockets whose transfer completed, waiting for the peer's FIN. */
   #lingering = new Set<Socket>();
+  #prepared = false;
+  /** Bumped by every reset so a PASV that finishes listening after an abort knows it lost. */
+  #generation = 0;
 
   constructor(control: ControlAddresses, options: DataChannelOptions) {
+    this.#local = canonicalAddress(control.localAddress);
+    this.#remote = canonicalAddress(control.remoteAddress);
     this.#options = options;
-    this.#connector = new DataConnector(control, options, () => this.#transfer !== undefined);
   }
 
   /** True between PASV/EPSV/PORT/EPRT and the end of the transfer that used it. */
   get prepared(): boolean {
-    return this.#connector.prepared;
+    return this.#prepared;
   }
 
   /** The passive listener's port while one listens (for STAT and tests), else undefined. */
   get passivePort(): number | undefined {
-    return this.#connector.passivePort;
+    const address = this.#server?.listening ? this.#server.address() : null;
+    return typeof address === 'object' && address !== null ? address.port : undefined;
   }
 
   /**
@@ -58,13 +98,18 @@ export class DataChannel {
    * `Entering Passive Mode (h1,h2,h3,h4,p1,p2)` (masquerade address if set). An IPv6 control connection rejects
    * with FTP_NETWORK_PROTOCOL (522): PASV can only name an IPv4 address.
    */
-  passive(): Promise<string> {
-    return this.#connector.passive();
+  async passive(): Promise<string> {
+    const shown = this.#options.address ?? this.#local;
+    if (!isIPv4(this.#local)) throw errors.FTP_NETWORK_PROTOCOL('PASV on an IPv6 connection, use EPSV');
+    if (!isIPv4(shown)) throw errors.FTP_PASSIVE_UNAVAILABLE(`masquerade address ${shown} is not IPv4`);
+    const port = await this.#listen();
+    return `Entering Passive Mode (${shown.split('.').join(',')},${port >> 8},${port & 255})`;
   }
 
   /** EPSV: as passive (any address family), resolves with the 229 text `Entering Extended Passive Mode (|||port|)`. */
-  extendedPassive(): Promise<string> {
-    return this.#connector.extendedPassive();
+  async extendedPassive(): Promise<string> {
+    const port = await this.#listen();
+    return `Entering Extended Passive Mode (|||${port}|)`;
   }
 
   /**
@@ -72,20 +117,14 @@ export class DataChannel {
    * address or port < 1024 (no FTP bounce, CVE-2020-15152).
    */
   active(host: string, port: number): void {
-    this.#connector.active(host, port);
-  }
-
-  /** Parses a PORT argument `h1,h2,h3,h4,p1,p2`; throws FTP_PORT_SYNTAX (501) on bad syntax. */
-  static parsePort(arg: string): DataTarget {
-    return parsePortArg(arg);
-  }
-
-  /**
-   * Parses an EPRT argument `|1|1.2.3.4|port|` / `|2|::1|port|`; throws FTP_PORT_SYNTAX (501) on bad syntax,
-   * FTP_NETWORK_PROTOCOL (522) for an unknown protocol number.
-   */
-  static parseEprt(arg: string): DataTarget {
-    return parseEprtArg(arg);
+    const canonical = canonicalAddress(host);
+    if (canonical !== this.#remote) throw errors.FTP_PORT_REFUSED(host, port, 'not the client address');
+    if (!Number.isInteger(port) || port < 1024 || port > 65535) {
+      throw errors.FTP_PORT_REFUSED(host, port, 'port must be 1024-65535');
+    }
+    this.#release();
+    this.#target = { host: canonical, port };
+    this.#prepared = true;
   }
 
   /**
@@ -95,10 +134,28 @@ export class DataChannel {
    * FTP_TRANSFER_ABORTED on abort(). One call per PASV/PORT.
    */
   open(): Promise<Socket> {
-    if (this.#transfer !== undefined) {
+    if (this.#waiter !== undefined || this.#socket !== undefined || this.#transfer !== undefined) {
       return Promise.reject(errors.FTP_NO_DATA_CONNECTION('a data connection is already in use'));
     }
-    return this.#connector.open();
+    if (this.#accepted !== undefined) {
+      const socket = this.#accepted;
+      this.#accepted = undefined;
+      this.#socket = socket;
+      return Promise.resolve(socket);
+    }
+    if (this.#server === undefined && this.#target === undefined) {
+      return Promise.reject(errors.FTP_NO_DATA_CONNECTION('use PORT or PASV first'));
+    }
+    return new Promise<Socket>((resolve, reject) => {
+      const ms = this.#options.timeout;
+      const timer = setTimeout(() => {
+        this.#waiter = undefined;
+        this.#release();
+        reject(errors.FTP_NO_DATA_CONNECTION(`no data connection within ${ms} ms`));
+      }, ms);
+      this.#waiter = { resolve, reject, timer };
+      if (this.#target !== undefined) this.#connect(this.#target);
+    });
   }
 
   /**
@@ -136,7 +193,7 @@ export class DataChannel {
    */
   async receiveFile(socket: Socket, file: FileHandle, position: number | null): Promise<number> {
     let bytes = 0;
-    if (position === null && this.#connector.isUnread(socket) && canCopySocketToFile()) {
+    if (position === null && this.#unread.has(socket) && canCopySocketToFile()) {
       // A passive socket nothing has read yet, into a file opened for appending: the kernel can do it all.
       await this.#run(
         socket,
@@ -175,11 +232,74 @@ export class DataChannel {
       transfer.socket.destroy();
       // Detach now so a PASV right after ABOR is not undone when the failed pipeline settles.
       this.#transfer = undefined;
-      this.#connector.transferEnded();
+      this.#socket = undefined;
     }
-    this.#connector.release();
+    this.#release();
     for (const socket of this.#lingering) socket.destroy();
     this.#lingering.clear();
+  }
+
+  async #listen(): Promise<number> {
+    this.#release();
+    const generation = this.#generation;
+    const { server, port } = await listenPassive(this.#local, this.#options.portMin, this.#options.portMax);
+    if (generation !== this.#generation) {
+      server.close();
+      throw errors.FTP_TRANSFER_ABORTED();
+    }
+    server.on('connection', (socket) => this.#onConnection(socket));
+    server.on('error', () => this.#closeServer());
+    this.#server = server;
+    this.#prepared = true;
+    return port;
+  }
+
+  #onConnection(socket: Socket): void {
+    socket.on('error', ignore);
+    this.#unread.add(socket); // accepted paused (pauseOnConnect): not a byte read by this process yet
+    const peer = socket.remoteAddress ?? '';
+    if (canonicalAddress(peer) !== this.#remote || this.#server === undefined) {
+      this.#options.onRefused?.(peer);
+      socket.destroy();
+      return;
+    }
+    // One data connection per PASV: stop listening as soon as the client's own connection arrives.
+    this.#closeServer();
+    const waiter = this.#waiter;
+    if (waiter === undefined) {
+      this.#accepted = socket;
+      return;
+    }
+    this.#waiter = undefined;
+    clearTimeout(waiter.timer);
+    this.#socket = socket;
+    waiter.resolve(socket);
+  }
+
+  #connect(target: DataTarget): void {
+    const socket = connect({ host: target.host, port: target.port, localAddress: this.#local });
+    this.#connecting = socket;
+    socket.on('error', ignore);
+    const fail = (err: Error) => {
+      const waiter = this.#waiter;
+      if (waiter === undefined || this.#connecting !== socket) return;
+      this.#waiter = undefined;
+      clearTimeout(waiter.timer);
+      this.#release();
+      waiter.reject(errors.FTP_NO_DATA_CONNECTION(err.message));
+    };
+    socket.once('error', fail);
+    socket.once('connect', () => {
+      socket.off('error', fail);
+      const waiter = this.#waiter;
+      if (waiter === undefined || this.#connecting !== socket) return void socket.destroy();
+      this.#waiter = undefined;
+      clearTimeout(waiter.timer);
+      this.#connecting = undefined;
+      this.#target = undefined;
+      this.#socket = socket;
+      waiter.resolve(socket);
+    });
   }
 
   /**
@@ -193,9 +313,10 @@ export class DataChannel {
     { watchSocket = true }: { watchSocket?: boolean } = {},
   ): Promise<void> {
     if (this.#transfer !== undefined) throw errors.FTP_TRANSFER_FAILED('another transfer is running');
+    this.#unread.delete(socket);
     const transfer: Transfer = { socket, aborted: false, stalled: false };
     this.#transfer = transfer;
-    this.#connector.transferStarted(socket);
+    this.#socket = socket;
     const onTimeout = () => {
       transfer.stalled = true;
       socket.destroy();
@@ -214,7 +335,8 @@ export class DataChannel {
       socket.off('timeout', onTimeout);
       if (this.#transfer === transfer) {
         this.#transfer = undefined;
-        this.#connector.transferEnded();
+        this.#socket = undefined;
+        this.#prepared = false;
       }
     }
     if (transfer.aborted) throw errors.FTP_TRANSFER_ABORTED();
@@ -232,4 +354,33 @@ export class DataChannel {
     // Drain anything the peer still sends so closing never turns into a reset.
     socket.resume();
   }
+
+  /** Forgets the prepared listener/target and any connection not yet in a transfer. */
+  #release(): void {
+    this.#generation++;
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    if (waiter !== undefined) {
+      clearTimeout(waiter.timer);
+      waiter.reject(errors.FTP_TRANSFER_ABORTED());
+    }
+    this.#closeServer();
+    this.#target = undefined;
+    this.#accepted?.destroy();
+    this.#accepted = undefined;
+    this.#connecting?.destroy();
+    this.#connecting = undefined;
+    if (this.#transfer === undefined) {
+      this.#socket?.destroy();
+      this.#socket = undefined;
+      this.#prepared = false;
+    }
+  }
+
+  #closeServer(): void {
+    this.#server?.close();
+    this.#server = undefined;
+  }
 }
+
+function ignore(): void {}

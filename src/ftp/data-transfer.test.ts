@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { errors, isError } from '../errors/catalogue.js';
-import { closed, dial, loopbackChannel, readAll, replyPort, tcpHandles, tempFile } from './data-test-kit.js';
+import {
+  closed,
+  dial,
+  loopbackChannel,
+  readAll,
+  replyPort,
+  tcpHandles,
+  tempFile,
+} from './data-test-kit.test-helper.js';
 import { errorReply } from './ftp-replies.js';
 
 const MiB = 1024 * 1024;

@@ -1,11 +1,10 @@
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import type { FtpCommand } from './ftp-commands.js';
-import { dataReady } from './ftp-commands-transfer.js';
+import type { CommandContext, FtpCommand } from './ftp-command-context.js';
+import { dataReady, takeRest } from './ftp-commands-transfer.js';
 import { formatListLine, formatMlsxLine, type ListEntry, readListing } from './ftp-listing.js';
 import type { JailPath } from './ftp-path.js';
-import type { FtpSession } from './ftp-session.js';
 
 type ListKind = 'LIST' | 'NLST' | 'MLSD';
 
@@ -21,27 +20,31 @@ function withoutOptions(arg: string): string {
 
 /** The path and its stats, or undefined after replying (550/553). */
 async function locate(
-  session: FtpSession,
+  context: CommandContext,
   arg: string,
 ): Promise<{ path: JailPath; stats: Stats } | undefined> {
-  const path = await session.resolvePath(arg, true);
+  const path = await context.resolvePath(arg, true);
   if (path === undefined) return undefined;
   try {
     return { path, stats: await stat(path.real) };
   } catch (err) {
-    session.replyError(err, path.virtual);
+    context.replyError(err, path.virtual);
     return undefined;
   }
 }
 
 /** The lines of a listing of `arg` (a directory's entries, or the one file), or undefined after replying. */
-async function listingLines(session: FtpSession, arg: string, kind: ListKind): Promise<string[] | undefined> {
-  const found = await locate(session, kind === 'MLSD' ? arg.trim() || '.' : withoutOptions(arg));
+async function listingLines(
+  context: CommandContext,
+  arg: string,
+  kind: ListKind,
+): Promise<string[] | undefined> {
+  const found = await locate(context, kind === 'MLSD' ? arg.trim() || '.' : withoutOptions(arg));
   if (found === undefined) return undefined;
   const { path, stats } = found;
   if (!stats.isDirectory()) {
     if (kind === 'MLSD') {
-      session.reply(501, `Not a directory: ${path.virtual} (use MLST for a file)`);
+      context.reply(501, `Not a directory: ${path.virtual} (use MLST for a file)`);
       return undefined;
     }
     const name = path.virtual.slice(path.virtual.lastIndexOf('/') + 1);
@@ -49,9 +52,9 @@ async function listingLines(session: FtpSession, arg: string, kind: ListKind): P
   }
   let entries: ListEntry[];
   try {
-    entries = await readListing(path.real, session.jail);
+    entries = await readListing(path.real, context.jail);
   } catch (err) {
-    session.replyError(err, path.virtual);
+    context.replyError(err, path.virtual);
     return undefined;
   }
   if (kind === 'NLST') return entries.map((entry) => entry.name);
@@ -59,7 +62,7 @@ async function listingLines(session: FtpSession, arg: string, kind: ListKind): P
     const now = new Date();
     return entries.map((entry) => formatListLine(entry, now));
   }
-  const options = { writable: session.writable, facts: session.mlstFacts };
+  const options = { writable: context.writable, facts: context.state.mlstFacts };
   const cdir = formatMlsxLine({ name: '.', stats }, { ...options, type: 'cdir' });
   return [cdir, ...entries.map((entry) => formatMlsxLine(entry, options))];
 }
@@ -67,19 +70,20 @@ async function listingLines(session: FtpSession, arg: string, kind: ListKind): P
 /** LIST, NLST and MLSD: the listing goes over the data connection, one CRLF-ended line per entry. */
 function listCommand(kind: ListKind): FtpCommand {
   return {
+    access: 'user',
     help: `${kind} [<path>]`,
-    async run(session, arg) {
-      session.takeRest();
-      if (!dataReady(session)) return;
-      const lines = await listingLines(session, arg, kind);
+    async run(context, arg) {
+      takeRest(context.state);
+      if (!dataReady(context)) return;
+      const lines = await listingLines(context, arg, kind);
       if (lines === undefined) return;
       const body = Buffer.from(lines.map((line) => `${line}\r\n`).join(''));
-      const shown = arg.trim() === '' ? session.cwd : arg.trim();
-      session.startTransfer(
+      const shown = arg.trim() === '' ? context.cwd : arg.trim();
+      context.startTransfer(
         kind,
         shown,
         `Opening ASCII mode data connection for ${kind} ${shown}`,
-        (socket) => session.data.send(socket, Readable.from([body])),
+        (socket) => context.data.send(socket, Readable.from([body])),
         () => {},
       );
     },
@@ -87,15 +91,15 @@ function listCommand(kind: ListKind): FtpCommand {
 }
 
 /** STAT's status lines (RFC 959 §4.1.3) for STAT without argument. */
-function statusLines(session: FtpSession): string[] {
-  const lines = [`Connected from ${session.info.remoteAddress}`];
+function statusLines(context: CommandContext): string[] {
+  const lines = [`Connected from ${context.client}`];
   lines.push(
-    session.user === undefined
+    context.user === undefined
       ? 'Not logged in'
-      : `Logged in as ${session.user}${session.writable ? '' : ' (read-only)'}`,
+      : `Logged in as ${context.user}${context.writable ? '' : ' (read-only)'}`,
   );
-  lines.push(`TYPE: ${session.binary ? 'BINARY' : 'ASCII'}, MODE: Stream, STRU: File`);
-  const transfer = session.transfer;
+  lines.push(`TYPE: ${context.state.binary ? 'BINARY' : 'ASCII'}, MODE: Stream, STRU: File`);
+  const transfer = context.transfer;
   lines.push(
     transfer === undefined ? 'No transfer in progress' : `${transfer.verb} ${transfer.virtual} in progress`,
   );
@@ -108,28 +112,28 @@ export const listCommands: Record<string, FtpCommand> = {
   NLST: listCommand('NLST'),
   MLSD: listCommand('MLSD'),
   MLST: {
+    access: 'user',
     help: 'MLST [<path>]',
-    async run(session, arg) {
-      const found = await locate(session, arg.trim() || '.');
+    async run(context, arg) {
+      const found = await locate(context, arg.trim() || '.');
       if (found === undefined) return;
       const { path, stats } = found;
       const line = formatMlsxLine(
         { name: path.virtual, stats },
-        { writable: session.writable, facts: session.mlstFacts },
+        { writable: context.writable, facts: context.state.mlstFacts },
       );
-      session.replyLines(250, `Listing ${path.virtual}`, [line], 'End');
+      context.replyLines(250, `Listing ${path.virtual}`, [line], 'End');
     },
   },
   STAT: {
-    beforeLogin: true,
+    access: (arg) => (arg.trim() === '' ? 'anyone' : 'user'),
     duringTransfer: true,
     help: 'STAT [<path>]',
-    async run(session, arg) {
+    async run(context, arg) {
       if (arg.trim() === '')
-        return session.replyLines(211, 'Tandem FTP status:', statusLines(session), 'End of status');
-      if (session.user === undefined) return session.reply(530, 'Please log in with USER and PASS first');
-      const lines = await listingLines(session, arg, 'LIST');
-      if (lines !== undefined) session.replyLines(213, `Status of ${arg.trim()}:`, lines, 'End of status');
+        return context.replyLines(211, 'Tandem FTP status:', statusLines(context), 'End of status');
+      const lines = await listingLines(context, arg, 'LIST');
+      if (lines !== undefined) context.replyLines(213, `Status of ${arg.trim()}:`, lines, 'End of status');
     },
   },
 };

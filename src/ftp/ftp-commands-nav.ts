@@ -1,19 +1,18 @@
 import { stat } from 'node:fs/promises';
-import type { FtpCommand } from './ftp-commands.js';
+import type { CommandContext, FtpCommand } from './ftp-command-context.js';
 import { quotePath } from './ftp-replies.js';
-import type { FtpSession } from './ftp-session.js';
 
 /** CWD: changes to an existing directory inside the jail. */
-async function changeDirectory(session: FtpSession, arg: string): Promise<void> {
-  const path = await session.resolvePath(arg, true);
+async function changeDirectory(context: CommandContext, arg: string): Promise<void> {
+  const path = await context.resolvePath(arg, true);
   if (path === undefined) return;
   try {
-    if (!(await stat(path.real)).isDirectory()) return session.reply(550, `Not a directory: ${path.virtual}`);
+    if (!(await stat(path.real)).isDirectory()) return context.reply(550, `Not a directory: ${path.virtual}`);
   } catch (err) {
-    return session.replyError(err, path.virtual);
+    return context.replyError(err, path.virtual);
   }
-  session.cwd = path.virtual;
-  session.reply(250, `Directory changed to ${path.virtual}`);
+  context.enter(path);
+  context.reply(250, `Directory changed to ${path.virtual}`);
 }
 
 /**
@@ -24,27 +23,33 @@ function parameter(
   verb: string,
   ok: readonly string[],
   known: readonly string[],
-  then: (session: FtpSession, value: string) => void,
+  then: (context: CommandContext, value: string) => void,
 ): FtpCommand {
   return {
+    access: 'user',
     needsArg: true,
     help: `${verb} ${ok.join('|')}`,
-    run(session, arg) {
+    run(context, arg) {
       const value = arg.trim().toUpperCase().replace(/\s+/g, ' ');
-      if (ok.includes(value)) return then(session, value);
+      if (ok.includes(value)) return then(context, value);
       if (known.includes(value.split(' ')[0] ?? ''))
-        return session.reply(504, `${verb} ${arg} not supported`);
-      session.reply(501, `${verb}: expected ${ok.join(' or ')}, got ${JSON.stringify(arg)}`);
+        return context.reply(504, `${verb} ${arg} not supported`);
+      context.reply(501, `${verb}: expected ${ok.join(' or ')}, got ${JSON.stringify(arg)}`);
     },
   };
 }
 
 const PWD: FtpCommand = {
+  access: 'user',
   help: 'PWD',
-  run: (session) => session.reply(257, `${quotePath(session.cwd)} is the current directory`),
+  run: (context) => context.reply(257, `${quotePath(context.cwd)} is the current directory`),
 };
-const CWD: FtpCommand = { needsArg: true, help: 'CWD <path>', run: changeDirectory };
-const CDUP: FtpCommand = { help: 'CDUP', run: (session) => changeDirectory(session, '..') };
+const CWD: FtpCommand = { access: 'user', needsArg: true, help: 'CWD <path>', run: changeDirectory };
+const CDUP: FtpCommand = {
+  access: 'user',
+  help: 'CDUP',
+  run: (context) => changeDirectory(context, '..'),
+};
 
 /** Directory navigation and transfer parameters (RFC 959 §4.1.1, §4.1.2, ALLO); X* are RFC 1123's aliases. */
 export const navCommands: Record<string, FtpCommand> = {
@@ -55,15 +60,16 @@ export const navCommands: Record<string, FtpCommand> = {
   CDUP,
   XCUP: CDUP,
   // Bytes go out as they are on disk in both types (vsftpd does the same by default).
-  TYPE: parameter('TYPE', ['I', 'A', 'A N', 'L 8', 'L8'], ['A', 'E', 'L'], (session, value) => {
-    session.binary = value !== 'A' && value !== 'A N';
-    session.reply(200, `Type set to ${session.binary ? 'I (binary)' : 'A (ASCII, sent as is)'}`);
+  TYPE: parameter('TYPE', ['I', 'A', 'A N', 'L 8', 'L8'], ['A', 'E', 'L'], (context, value) => {
+    context.state.binary = value !== 'A' && value !== 'A N';
+    context.reply(200, `Type set to ${context.state.binary ? 'I (binary)' : 'A (ASCII, sent as is)'}`);
   }),
-  MODE: parameter('MODE', ['S'], ['B', 'C', 'Z'], (session) => session.reply(200, 'Mode set to S (stream)')),
-  STRU: parameter('STRU', ['F'], ['R', 'P'], (session) => session.reply(200, 'Structure set to F (file)')),
+  MODE: parameter('MODE', ['S'], ['B', 'C', 'Z'], (context) => context.reply(200, 'Mode set to S (stream)')),
+  STRU: parameter('STRU', ['F'], ['R', 'P'], (context) => context.reply(200, 'Structure set to F (file)')),
   // RFC 959 §4.1.3: ALLO is a no-op (202) on a server that needs no space reserved (vsftpd, pyftpdlib).
   ALLO: {
+    access: 'user',
     help: 'ALLO <bytes> [R <bytes>]',
-    run: (session) => session.reply(202, 'ALLO not needed: no storage to reserve'),
+    run: (context) => context.reply(202, 'ALLO not needed: no storage to reserve'),
   },
 };

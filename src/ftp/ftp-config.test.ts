@@ -30,11 +30,11 @@ describe('loadFtpConfig', () => {
     return file;
   }
 
-  function throwsInvalid(flags: FtpServerFlags, message: string): void {
+  function throwsInvalid(flags: FtpServerFlags, message: string, entry = errors.CONFIG_INVALID): void {
     assert.throws(
       () => loadFtpConfig(flags),
       (err: unknown) => {
-        assert.ok(isError(err, errors.CONFIG_INVALID), String(err));
+        assert.ok(isError(err, entry), String(err));
         assert.equal(err.message, message);
         return true;
       },
@@ -226,27 +226,21 @@ describe('loadFtpConfig', () => {
     );
   });
 
-  it('reports bad flags as the command line', () => {
-    throwsInvalid(
-      { port: 'abc' },
-      'command line: key "--port": expected an integer from 0 to 65535, got "abc"',
-    );
-    throwsInvalid(
-      { workers: '0' },
-      'command line: key "--workers": expected an integer from 1 to 256, got 0',
-    );
-    throwsInvalid(
-      { model: 'x' },
-      'command line: key "--model": expected one of event, fork, prefork (ftpd connections are long-lived), got "x"',
-    );
-    throwsInvalid(
-      { host: 'bad host' },
-      'command line: key "--host": expected an IP address or host name, got "bad host"',
-    );
-    throwsInvalid(
-      { root: join(dir, 'nope') },
-      `command line: key "ROOT": expected an existing directory (${join(dir, 'nope')} does not exist), got "${join(dir, 'nope')}"`,
-    );
+  it('reports a bad flag or ROOT by its name, as a usage error (as every command does)', () => {
+    const cases: [FtpServerFlags, string][] = [
+      [{ port: 'abc' }, '--port: expected an integer from 0 to 65535, got "abc"'],
+      [{ workers: '0' }, '--workers: expected an integer from 1 to 256, got 0'],
+      [
+        { model: 'x' },
+        '--model: expected one of event, fork, prefork (ftpd connections are long-lived), got "x"',
+      ],
+      [{ host: 'bad host' }, '--host: expected an IP address or host name, got "bad host"'],
+      [
+        { root: join(dir, 'nope') },
+        `ROOT: expected an existing directory (${join(dir, 'nope')} does not exist), got "${join(dir, 'nope')}"`,
+      ],
+    ];
+    for (const [flags, message] of cases) throwsInvalid(flags, message, errors.CLI_USAGE);
   });
 
   it('reports a missing or unparsable file as unreadable', async () => {

@@ -1,18 +1,31 @@
-import { readFileSync, realpathSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
+import { join, sep } from 'node:path';
 import { z } from 'zod';
-import { deepFreeze } from '../config/deep-freeze.js';
-import { hostSchema, portSchema, validateConfig, workersSchema } from '../config/validate-config.js';
-import { errors } from '../errors/catalogue.js';
 import {
   booleanSchema,
+  configObject,
   directoryProblem,
-  type FtpServerConfigFile,
-  fileSchema,
-  ftpModelSchema,
-  rootSchema,
-} from './ftp-config-schema.js';
-import type { FtpModel } from './ftp-models.js';
+  directorySchema,
+  eachOnce,
+  hostSchema,
+  intRange,
+  millisSchema,
+  portSchema,
+  workersIgnoredBy,
+  workersSchema,
+} from '../config/config-schemas.js';
+import { deepFreeze } from '../config/deep-freeze.js';
+import { type ConfigSpec, type FlagRule, flagRule, loadConfig, readFlags } from '../config/layered-config.js';
+import { validateFlag } from '../config/validate-config.js';
+import { errors } from '../errors/catalogue.js';
+import { FTP_MODELS, type FtpModel } from './ftp-models.js';
+import { pathProblem } from './ftp-path.js';
+import { HASH_PREFIX, isPasswordHash } from './password-hash.js';
+
+// The FTP server's config: what it is (FtpServerConfig), its defaults, the schemas of its file and flags, and
+// the loader. Only the short-lived config thread (load-ftp-config.ts) runs the loader, so that the validator
+// (zod) never becomes part of the server's memory; the server imports the types alone.
 
 /** A user of the FTP server from the config file. */
 export interface FtpUser {
@@ -100,63 +113,141 @@ export interface FtpServerFlags {
   active?: boolean;
 }
 
-/** The name given as the "file" of errors found in command-line flags. */
-const COMMAND_LINE = 'command line';
+/** The zod schema of an ftpd model, in the file (`model`) or the flag (`--model`). */
+const ftpModelSchema = z.enum(FTP_MODELS, {
+  error: `expected one of ${FTP_MODELS.join(', ')} (ftpd connections are long-lived)`,
+});
 
-/** Reads and parses a JSON config file; throws CONFIG_UNREADABLE like readJsonConfig, but synchronously. */
-function readJsonConfigSync(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw errors.CONFIG_UNREADABLE(file, code === 'ENOENT' ? 'file not found' : (err as Error).message);
+const RESERVED_USERS = new Set(['anonymous', 'ftp']);
+
+const USER_NAME_ERROR = 'expected a user name of 1 to 64 printable characters without spaces';
+const userNameSchema = z
+  .string({ error: USER_NAME_ERROR })
+  .regex(/^[^\s\p{Cc}]{1,64}$/u, { error: USER_NAME_ERROR })
+  .refine((name) => !RESERVED_USERS.has(name.toLowerCase()), {
+    error: 'expected a name other than "anonymous" and "ftp" (reserved for anonymous login)',
+  });
+
+const HASH_ERROR = `expected a password hash from \`tandem ftpd --hash-password\` ("${HASH_PREFIX}...")`;
+const passwordHashSchema = z.string({ error: HASH_ERROR }).refine(isPasswordHash, { error: HASH_ERROR });
+
+const HOME_ERROR = 'expected a directory below root such as "pub/alice", without "..", "." or backslash';
+/** The zod schema of a home: relative to the root, normalised to `a/b` ('' = root). */
+const homeSchema = z.string({ error: HOME_ERROR }).transform((value, ctx) => {
+  const segments = value.split('/').filter((segment) => segment !== '');
+  if (pathProblem(value) !== undefined || segments.some((s) => s === '.' || s === '..')) {
+    ctx.issues.push({ code: 'custom', message: HOME_ERROR, input: value });
+    return z.NEVER;
   }
-  // A UTF-8 byte order mark is not JSON, but editors write it.
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw errors.CONFIG_UNREADABLE(file, `invalid JSON: ${(err as Error).message}`);
+  return segments.join('/');
+});
+
+const usersSchema = z
+  .array(
+    z.strictObject(
+      {
+        name: userNameSchema,
+        password: passwordHashSchema,
+        write: booleanSchema.optional(),
+        home: homeSchema.optional(),
+      },
+      { error: 'expected an object such as { "name": "alice", "password": "scrypt$...", "write": true }' },
+    ),
+    { error: 'expected an array of { "name", "password", "write", "home" } objects' },
+  )
+  .check(eachOnce('name'))
+  .transform((users): FtpUser[] =>
+    users.map((user) => ({
+      name: user.name,
+      passwordHash: user.password,
+      write: user.write ?? false,
+      home: user.home ?? '',
+    })),
+  );
+
+const passiveSchema = configObject({
+  portMin: intRange(0, 65535),
+  portMax: intRange(0, 65535),
+  address: z
+    .string({ error: 'expected an IPv4 address such as 203.0.113.5' })
+    .refine((value) => isIPv4(value), { error: 'expected an IPv4 address such as 203.0.113.5' }),
+}).check((ctx) => {
+  const { portMin = 0, portMax = 0 } = ctx.value;
+  if ((portMin === 0) !== (portMax === 0)) {
+    ctx.issues.push({
+      code: 'custom',
+      message: 'expected portMin and portMax both 0 (any port) or both set',
+      input: portMin === 0 ? portMin : portMax,
+      path: [portMin === 0 ? 'portMin' : 'portMax'],
+    });
+  } else if (portMin > portMax) {
+    ctx.issues.push({
+      code: 'custom',
+      message: `expected portMax at least portMin (${portMin})`,
+      input: portMax,
+      path: ['portMax'],
+    });
   }
-}
+});
+
+/** The root a flag names (the ROOT argument): resolved against the working directory, realpath'd. */
+const rootFlag: FlagRule<string> = {
+  name: 'ROOT',
+  read: (value) => validateFlag(directorySchema(process.cwd(), { realpath: true }), value, 'ROOT'),
+};
+
+/** The FTP server's config: its defaults, its file's keys and its flags (defaults < file < flags). */
+const ftpSpec: ConfigSpec<FtpServerConfig> = {
+  defaults: defaultFtpConfig,
+  file: (base) =>
+    configObject({
+      root: directorySchema(base, { realpath: true }),
+      host: hostSchema,
+      port: portSchema,
+      anonymous: booleanSchema,
+      users: usersSchema,
+      passive: passiveSchema,
+      active: booleanSchema,
+      limits: configObject({
+        connections: intRange(1, 100_000),
+        perAddress: intRange(1, 100_000),
+        loginFailures: intRange(1, 100),
+        failedLoginDelay: intRange(0, 60_000),
+      }),
+      timeouts: configObject({ idle: millisSchema(1), data: millisSchema(1), login: millisSchema(1) }),
+      model: ftpModelSchema,
+      workers: workersSchema,
+      debug: booleanSchema,
+    }),
+  flags: {
+    root: rootFlag,
+    host: flagRule('--host', hostSchema),
+    port: flagRule('--port', portSchema),
+    model: flagRule('--model', ftpModelSchema),
+    workers: flagRule('--workers', workersSchema),
+    debug: flagRule('--debug', booleanSchema),
+    active: flagRule('--active', booleanSchema),
+  },
+  // ftpd's fork model is one child per connection (at most limits.connections): workers counts prefork's alone.
+  ignored: { workers: (config) => workersIgnoredBy(config.model, ['prefork']) },
+};
 
 /**
  * Loads the FTP server config: reads the JSON file named by `flags.config` if given (a missing file is an
- * error), merges defaults < file < flags, validates each source with zod (messages name the file or
- * `command line`, the key or flag, what was expected and what was got), resolves root relative to the
- * config file's directory (the ROOT flag against the working directory; the working directory when
- * neither sets it), checks that each user's home exists inside root, and returns the result frozen.
- * Throws a TandemError (CONFIG_UNREADABLE or CONFIG_INVALID).
+ * error), merges defaults < file < flags, resolves root relative to the config file's directory (the ROOT
+ * argument against the working directory; the working directory when neither sets it), checks that each
+ * user's home exists inside root, and returns the result frozen. A mistake in the file names the file and the
+ * key (CONFIG_UNREADABLE, CONFIG_INVALID), a bad flag or ROOT the flag (CLI_USAGE); `warn` gets a line for a
+ * key that is set but ignored (`workers` under the event or fork model), naming its file and key, or its flag.
  */
-export function loadFtpConfig(flags: FtpServerFlags): FtpServerConfig {
-  const source = flags.config;
-  const file: FtpServerConfigFile =
-    source === undefined
-      ? {}
-      : validateConfig(fileSchema(dirname(resolve(source))), readJsonConfigSync(source), source);
-  const fromFlags = validateFlags(flags);
-  const d = defaultFtpConfig;
-  const root = fromFlags.root ?? file.root ?? flag(rootSchema(process.cwd()), '.', 'ROOT');
-  const users = file.users ?? d.users;
-  users.forEach((user, i) => {
-    checkHome(root, user, source === undefined ? COMMAND_LINE : source, i);
-  });
-  const config: FtpServerConfig = {
-    root,
-    host: fromFlags.host ?? file.host ?? d.host,
-    port: fromFlags.port ?? file.port ?? d.port,
-    anonymous: file.anonymous ?? d.anonymous,
-    users: users.map((user) => ({ ...user })),
-    passive: { ...d.passive, ...file.passive },
-    active: fromFlags.active ?? file.active ?? d.active,
-    limits: { ...d.limits, ...file.limits },
-    timeouts: { ...d.timeouts, ...file.timeouts },
-    model: fromFlags.model ?? file.model ?? d.model,
-    workers: fromFlags.workers ?? file.workers ?? d.workers,
-    debug: fromFlags.debug ?? file.debug ?? d.debug,
-  };
-  return deepFreeze(config);
+export function loadFtpConfig(flags: FtpServerFlags, warn?: (message: string) => void): FtpServerConfig {
+  const { config: file, ...given } = flags;
+  const loaded = loadConfig(ftpSpec, { file, flags: readFlags(ftpSpec, given), warn });
+  const root = loaded.root === '' ? realpathSync(process.cwd()) : loaded.root;
+  if (file !== undefined) {
+    for (const [i, user] of loaded.users.entries()) checkHome(root, user, file, i);
+  }
+  return deepFreeze({ ...loaded, root });
 }
 
 /** Refuses a user whose home is not an existing directory inside root (symlinks included). */
@@ -174,25 +265,4 @@ function checkHome(root: string, user: FtpUser, file: string, index: number): vo
       `expected a directory inside root (${real} is outside), got "${user.home}"`,
     );
   }
-}
-
-function validateFlags(flags: FtpServerFlags): FtpServerConfigFile {
-  const out: FtpServerConfigFile = {};
-  if (flags.root !== undefined) out.root = flag(rootSchema(process.cwd()), flags.root, 'ROOT');
-  if (flags.host !== undefined) out.host = flag(hostSchema, flags.host, '--host');
-  if (flags.port !== undefined) out.port = flag(portSchema, numeric(flags.port), '--port');
-  if (flags.model !== undefined) out.model = flag(ftpModelSchema, flags.model, '--model');
-  if (flags.workers !== undefined) out.workers = flag(workersSchema, numeric(flags.workers), '--workers');
-  if (flags.debug !== undefined) out.debug = flag(booleanSchema, flags.debug, '--debug');
-  if (flags.active !== undefined) out.active = flag(booleanSchema, flags.active, '--active');
-  return out;
-}
-
-/** A flag arrives as text; only plain decimal digits become a number, anything else is reported as given. */
-function numeric(text: number | string): number | string {
-  return typeof text === 'string' && /^\d{1,10}$/.test(text) ? Number(text) : text;
-}
-
-function flag<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
-  return validateConfig(z.strictObject({ [name]: schema }), { [name]: value }, COMMAND_LINE)[name] as T;
 }

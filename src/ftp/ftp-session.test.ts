@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { NetServer } from '../net/net-server.js';
+import { COMMANDS } from './ftp-commands.js';
 import { defaultFtpConfig, type FtpServerConfig } from './ftp-config.js';
 import createFtpHandler from './ftp-handler.js';
 import { hashPassword } from './password-hash.js';
@@ -206,6 +207,29 @@ describe('FTP session', () => {
     assert.match((await c.cmd('MLSD a.txt')).text, /^425 /);
     assert.match((await c.cmd('ABOR')).text, /^225 /);
     c.socket.destroy();
+  });
+
+  test('dispatch enforces the access column of every command: 530 before login, 550 for read-only', async () => {
+    const guest = await Control.open(port);
+    await guest.reply();
+    const anon = await anonymous(port);
+    const loginRefused: string[] = [];
+    const writeRefused: string[] = [];
+    for (const [verb, command] of COMMANDS) {
+      const access = typeof command.access === 'function' ? command.access('x') : command.access;
+      if (access === 'anyone') continue;
+      const before = await guest.cmd(`${verb} x`);
+      if (!/^530 Please log in/.test(before.text)) loginRefused.push(`${verb} → ${before.text.trim()}`);
+      if (access !== 'writer') continue;
+      const readOnly = await anon.cmd(`${verb} x`);
+      if (!/^550 Permission denied: anonymous login is read-only\r\n$/.test(readOnly.text))
+        writeRefused.push(`${verb} → ${readOnly.text.trim()}`);
+    }
+    assert.deepEqual(loginRefused, []);
+    assert.deepEqual(writeRefused, []);
+    assert.match((await guest.cmd('STAT')).text, /^211-/, 'STAT alone is for anyone');
+    guest.socket.destroy();
+    anon.socket.destroy();
   });
 
   test('pipelined commands are answered in order', async () => {

@@ -5,11 +5,10 @@ import type { Logger } from '../log/logger.js';
 import type { ConnectionInfo } from '../net/types.js';
 import { canonicalAddress } from './data-address.js';
 import { DataChannel } from './data-channel.js';
-import { COMMANDS } from './ftp-commands.js';
-import { dispatchCommand, isUrgent } from './ftp-commands-dispatch.js';
+import { type CommandContext, initialCommandState, type Transfer } from './ftp-command-context.js';
+import { dispatchCommand, isUrgent } from './ftp-commands.js';
 import { type ControlInput, ControlLineSplitter } from './ftp-commands-reader.js';
 import type { FtpServerConfig, FtpUser } from './ftp-config.js';
-import { MLST_FACTS, type MlstFact } from './ftp-listing.js';
 import type { FtpJail, JailPath } from './ftp-path.js';
 import { errorReply, formatMultiline, formatReply } from './ftp-replies.js';
 
@@ -23,13 +22,9 @@ export interface SessionServices {
   jailFor(user: FtpUser): FtpJail;
 }
 
-/** A transfer running in the background of a session (RETR, STOR, APPE, LIST, NLST, MLSD). */
-export interface Transfer {
-  verb: string;
-  virtual: string;
-  /** Set by ABOR, so the end of the transfer is reported as aborted. */
+/** A transfer as the session tracks it: ABOR and the session's end mark it aborted. */
+interface RunningTransfer extends Transfer {
   aborted: boolean;
-  /** Settles (never rejects) once the transfer's last reply was sent. */
   done: Promise<void>;
 }
 
@@ -40,39 +35,20 @@ const QUEUE_PAUSE = 32;
  * One FTP control connection (RFC 959): greets, reads command lines, serves them one at a time through the
  * command table and replies through one writer. A transfer runs in the background; while it does, only ABOR,
  * STAT, NOOP and QUIT are served and other commands wait for it to end (vsftpd reads nothing else during a
- * transfer either). Enforces the login and idle timeouts. Its state is public for the command modules.
+ * transfer either). Enforces the login and idle timeouts. Commands see it only through its CommandContext.
  */
 export class FtpSession {
-  readonly services: SessionServices;
-  readonly config: FtpServerConfig;
-  readonly info: ConnectionInfo;
-  readonly log: Logger;
-  /** The data connection set up by PASV/EPSV/PORT/EPRT. */
-  readonly data: DataChannel;
-  /** The address family of the control connection (EPSV 1 or 2). */
-  readonly family: 'IPv4' | 'IPv6';
-  /** The logged-in user's name, undefined before login. */
-  user: string | undefined;
-  /** The name given by USER, waiting for PASS. */
-  pendingUser: string | undefined;
-  anonymous = false;
-  /** May store, delete, rename and make directories. */
-  writable = false;
-  jail: FtpJail;
-  /** The current directory, a virtual path. */
-  cwd = '/';
-  /** TYPE I (true) or A; bytes are sent as they are in both (like vsftpd). */
-  binary = false;
-  /** Offset given by REST, used by the next RETR or STOR. */
-  restOffset = 0;
-  /** The path given by RNFR, for the RNTO right after it. */
-  renameFrom: JailPath | undefined;
-  /** The facts MLSD and MLST show, as chosen by OPTS MLST (RFC 3659 §7.9). */
-  mlstFacts: ReadonlySet<MlstFact> = new Set(MLST_FACTS);
-  /** EPSV ALL was sent: other data connection setups are refused (RFC 2428 §4). */
-  epsvAll = false;
-  loginFailures = 0;
-  transfer: Transfer | undefined;
+  readonly #services: SessionServices;
+  readonly #config: FtpServerConfig;
+  readonly #info: ConnectionInfo;
+  readonly #data: DataChannel;
+  readonly #context: CommandContext;
+  #user: string | undefined;
+  #anonymous = false;
+  #writable = false;
+  #jail: FtpJail;
+  #cwd = '/';
+  #transfer: RunningTransfer | undefined;
   readonly #stream: Duplex;
   readonly #splitter = new ControlLineSplitter();
   readonly #queue: ControlInput[] = [];
@@ -84,33 +60,29 @@ export class FtpSession {
 
   constructor(stream: Duplex, info: ConnectionInfo, services: SessionServices) {
     this.#stream = stream;
-    this.info = info;
-    this.services = services;
-    this.config = services.config;
-    this.log = services.log;
-    this.jail = services.rootJail;
+    this.#info = info;
+    this.#services = services;
+    const config = services.config;
+    this.#config = config;
+    this.#jail = services.rootJail;
     const socket = stream as Partial<Socket>;
-    const local = canonicalAddress(socket.localAddress ?? services.config.host);
-    this.family = isIPv6(local) ? 'IPv6' : 'IPv4';
-    this.data = new DataChannel(
-      { localAddress: local, remoteAddress: info.remoteAddress, family: this.family },
+    const local = canonicalAddress(socket.localAddress ?? config.host);
+    const family = isIPv6(local) ? 'IPv6' : 'IPv4';
+    this.#data = new DataChannel(
+      { localAddress: local, remoteAddress: info.remoteAddress, family },
       {
-        portMin: this.config.passive.portMin,
-        portMax: this.config.passive.portMax,
-        address: this.config.passive.address,
-        timeout: this.config.timeouts.data,
+        portMin: config.passive.portMin,
+        portMax: config.passive.portMax,
+        address: config.passive.address,
+        timeout: config.timeouts.data,
         onRefused: (from) =>
-          this.log.warn(
+          services.log.warn(
             { client: info.remoteAddress, from },
             'refused a data connection from another address',
           ),
       },
     );
-  }
-
-  /** True once the control connection is closing: nothing more is sent. */
-  get closed(): boolean {
-    return this.#closed;
+    this.#context = this.#commandContext(family);
   }
 
   /** Greets the client and serves it; resolves once the control connection is done. */
@@ -122,120 +94,146 @@ export class FtpSession {
       stream.once('end', () => this.#finish());
       stream.once('close', () => this.#finish());
       stream.on('error', () => this.#finish());
-      this.reply(220, 'Tandem FTP ready');
+      this.#reply(220, 'Tandem FTP ready');
       this.#loginTimer = setTimeout(
         () =>
           this.close(
             421,
-            `Login timeout (${this.config.timeouts.login / 1000} s): closing control connection`,
+            `Login timeout (${this.#config.timeouts.login / 1000} s): closing control connection`,
           ),
-        this.config.timeouts.login,
+        this.#config.timeouts.login,
       );
       this.#armIdle();
       stream.resume();
     });
   }
 
-  /** Sends a single-line reply. */
-  reply(code: number, text: string): void {
-    if (!this.#writable()) return;
-    this.#stream.write(formatReply(code, text));
-  }
-
-  /** Sends a multi-line reply: `code-first`, the lines indented by a space, `code last`. */
-  replyLines(code: number, first: string, lines: readonly string[], last: string): void {
-    if (!this.#writable()) return;
-    this.#stream.write(formatMultiline(code, first, lines, last));
-  }
-
   /** Sends a last reply (421, 221) and closes the control connection, aborting any transfer. */
   close(code: number, text: string): void {
-    this.reply(code, text);
+    this.#reply(code, text);
     this.#finish();
   }
 
-  /** Marks the session logged in as `name` in `jail`. */
-  loggedIn(name: string, jail: FtpJail, options: { anonymous: boolean; writable: boolean }): void {
-    this.user = name;
-    this.jail = jail;
-    this.cwd = '/';
-    this.anonymous = options.anonymous;
-    this.writable = options.writable;
+  /** The session as its commands see it (see CommandContext). */
+  #commandContext(family: 'IPv4' | 'IPv6'): CommandContext {
+    const session = this;
+    return {
+      config: this.#config,
+      log: this.#services.log,
+      client: this.#info.remoteAddress,
+      family,
+      data: this.#data,
+      state: initialCommandState(),
+      get user() {
+        return session.#user;
+      },
+      get anonymous() {
+        return session.#anonymous;
+      },
+      get writable() {
+        return session.#writable;
+      },
+      get jail() {
+        return session.#jail;
+      },
+      get cwd() {
+        return session.#cwd;
+      },
+      get transfer() {
+        return session.#transfer;
+      },
+      get closed() {
+        return session.#closed;
+      },
+      reply: (code, text) => this.#reply(code, text),
+      replyLines: (code, first, lines, last) => {
+        if (this.#writableStream()) this.#stream.write(formatMultiline(code, first, lines, last));
+      },
+      replyError: (err, virtual) => this.#replyError(err, virtual),
+      close: (code, text) => this.close(code, text),
+      logIn: (user) => this.#logIn(user),
+      resolvePath: async (arg, mustExist) => {
+        try {
+          return await this.#jail.check(this.#cwd, arg, mustExist);
+        } catch (err) {
+          this.#replyError(err, arg);
+          return undefined;
+        }
+      },
+      enter: (path: JailPath) => {
+        this.#cwd = path.virtual;
+      },
+      startTransfer: (verb, virtual, opening, move, cleanup) =>
+        this.#startTransfer(verb, virtual, opening, move, cleanup),
+      abortTransfer: () => {
+        const done = this.#transfer?.done ?? Promise.resolve();
+        this.#abortTransfer();
+        return done;
+      },
+    };
+  }
+
+  #reply(code: number, text: string): void {
+    if (this.#writableStream()) this.#stream.write(formatReply(code, text));
+  }
+
+  #replyError(err: unknown, virtual: string): void {
+    const { code, text } = errorReply(err, virtual);
+    if (code === 451)
+      this.#services.log.error({ err, client: this.#info.remoteAddress }, `FTP command failed on ${virtual}`);
+    this.#reply(code, text);
+  }
+
+  #logIn(user: FtpUser | 'anonymous'): void {
+    const anonymous = user === 'anonymous';
+    this.#user = anonymous ? 'anonymous' : user.name;
+    this.#jail = anonymous ? this.#services.rootJail : this.#services.jailFor(user);
+    this.#cwd = '/';
+    this.#anonymous = anonymous;
+    this.#writable = !anonymous && user.write;
     clearTimeout(this.#loginTimer);
   }
 
-  /** The REST offset for the transfer command being served, cleared for the next one. */
-  takeRest(): number {
-    const offset = this.restOffset;
-    this.restOffset = 0;
-    return offset;
-  }
-
-  /**
-   * Resolves a path argument in the jail (see FtpJail.check); on failure replies (550/553) and returns
-   * undefined, so a command only goes on with a path that is inside.
-   */
-  async resolvePath(arg: string, mustExist: boolean): Promise<JailPath | undefined> {
-    try {
-      return await this.jail.check(this.cwd, arg, mustExist);
-    } catch (err) {
-      this.replyError(err, arg);
-      return undefined;
-    }
-  }
-
-  /** Replies for an error met on `virtual` (see errorReply); unexpected ones are logged. */
-  replyError(err: unknown, virtual: string): void {
-    const { code, text } = errorReply(err, virtual);
-    if (code === 451)
-      this.log.error({ err, client: this.info.remoteAddress }, `FTP command failed on ${virtual}`);
-    this.reply(code, text);
-  }
-
-  /**
-   * Starts a transfer in the background: replies 150 `opening`, waits for the data connection, runs `move`
-   * over it, then replies 226 with the byte count, or 425/426/451 (426 when ABOR stopped it). `cleanup`
-   * runs at the end whatever happened (closes a file stream that was never used).
-   */
-  startTransfer(
+  #startTransfer(
     verb: string,
     virtual: string,
     opening: string,
     move: (socket: Socket) => Promise<number>,
     cleanup: () => void,
   ): void {
-    this.reply(150, opening);
-    const transfer: Transfer = { verb, virtual, aborted: false, done: Promise.resolve() };
+    this.#reply(150, opening);
+    const transfer: RunningTransfer = { verb, virtual, aborted: false, done: Promise.resolve() };
     const started = Date.now();
     transfer.done = (async () => {
       try {
-        const socket = await this.data.open();
+        const socket = await this.#data.open();
         const bytes = await move(socket);
-        this.log.info(
-          { client: this.info.remoteAddress, user: this.user, bytes, ms: Date.now() - started },
+        this.#services.log.info(
+          { client: this.#info.remoteAddress, user: this.#user, bytes, ms: Date.now() - started },
           `${verb} ${virtual}`,
         );
-        this.reply(226, `Transfer complete: ${bytes} bytes`);
+        this.#reply(226, `Transfer complete: ${bytes} bytes`);
       } catch (err) {
-        this.data.abort();
-        if (transfer.aborted) this.reply(426, 'Connection closed; transfer aborted by ABOR');
-        else this.replyError(err, virtual);
+        this.#data.abort();
+        if (transfer.aborted) this.#reply(426, 'Connection closed; transfer aborted by ABOR');
+        else this.#replyError(err, virtual);
       } finally {
         cleanup();
-        this.transfer = undefined;
+        this.#transfer = undefined;
         this.#armIdle();
         this.#pump();
       }
     })();
-    this.transfer = transfer;
+    this.#transfer = transfer;
   }
 
-  /** Verbs of the command table, for HELP. */
-  commandNames(): string[] {
-    return [...COMMANDS.keys()].sort();
+  /** Marks the running transfer (if any) aborted and tears down the data connection. */
+  #abortTransfer(): void {
+    if (this.#transfer !== undefined) this.#transfer.aborted = true;
+    this.#data.abort();
   }
 
-  #writable(): boolean {
+  #writableStream(): boolean {
     const stream = this.#stream;
     return !this.#closed && !stream.destroyed && !stream.writableEnded;
   }
@@ -252,7 +250,7 @@ export class FtpSession {
   #pump(): void {
     if (this.#busy || this.#closed) return;
     let index = 0;
-    if (this.transfer !== undefined) {
+    if (this.#transfer !== undefined) {
       index = this.#queue.findIndex(isUrgent);
       if (index < 0) return;
     } else if (this.#queue.length === 0) return;
@@ -260,8 +258,8 @@ export class FtpSession {
     if (this.#queue.length < QUEUE_PAUSE / 4 && this.#stream.isPaused()) this.#stream.resume();
     if (input === undefined) return;
     this.#busy = true;
-    dispatchCommand(this, input)
-      .catch((err: unknown) => this.replyError(err, this.cwd))
+    dispatchCommand(this.#context, input)
+      .catch((err: unknown) => this.#replyError(err, this.#cwd))
       .finally(() => {
         this.#busy = false;
         this.#pump();
@@ -271,9 +269,9 @@ export class FtpSession {
   #armIdle(): void {
     clearTimeout(this.#idleTimer);
     if (this.#closed) return;
-    const ms = this.config.timeouts.idle;
+    const ms = this.#config.timeouts.idle;
     this.#idleTimer = setTimeout(() => {
-      if (this.transfer !== undefined || this.#busy) return this.#armIdle();
+      if (this.#transfer !== undefined || this.#busy) return this.#armIdle();
       this.close(421, `Idle timeout (${ms / 1000} s): closing control connection`);
     }, ms);
   }
@@ -283,8 +281,7 @@ export class FtpSession {
     this.#closed = true;
     clearTimeout(this.#idleTimer);
     clearTimeout(this.#loginTimer);
-    if (this.transfer !== undefined) this.transfer.aborted = true;
-    this.data.abort();
+    this.#abortTransfer();
     this.#queue.length = 0;
     this.#stream.end();
     this.#ended?.();

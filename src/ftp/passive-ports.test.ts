@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { describe, test } from 'node:test';
 import { errors, isError } from '../errors/catalogue.js';
-import { loopbackChannel, replyPort } from './data-test-kit.js';
+import { loopbackChannel, replyPort } from './data-test-kit.test-helper.js';
 import { listenPassive } from './passive-ports.js';
 
 function listen(port: number): Promise<Server | undefined> {

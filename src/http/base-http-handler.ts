@@ -1,26 +1,25 @@
-import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
-import type { Readable, Writable } from 'node:stream';
+import { type IncomingHttpHeaders, STATUS_CODES } from 'node:http';
+import { Readable, type Writable } from 'node:stream';
 import { format } from 'node:util';
 import { errors, TandemError } from '../errors/catalogue.js';
 import type { ConnectionHandler } from '../net/types.js';
 import { errorPage } from './error-page.js';
-import type { HttpServerOptions } from './http-server.js';
-import { type ClientAddress, requestListenerHandler } from './request-listener-handler.js';
-
-/** The Node-parser request listener handler the class helpers build on, re-exported for existing importers. */
-export {
+import {
   type ClientAddress,
-  type ClientRequestListener,
-  DEFAULT_HTTP_LIMITS,
-  type RequestListenerOptions,
-  requestListenerHandler,
-} from './request-listener-handler.js';
+  type Handler,
+  type HeaderMap,
+  type HttpReply,
+  type HttpRequest,
+  isBodiless,
+} from './handler.js';
+import type { HttpServerOptions } from './http-server.js';
+import { serveHttp } from './serve-http.js';
+import { WritableBody } from './writable-body.js';
 
-/** What a request handler instance is made from; the dispatcher passes it to the constructor. */
+/** What a request handler instance is made from; the adapter (handlerFromClass) passes it to the constructor. */
 export interface HandlerContext {
-  request: IncomingMessage;
-  response: ServerResponse;
-  clientAddress: ClientAddress;
+  /** The request, as every Handler receives it. */
+  request: HttpRequest;
   /** The options the handler module was given (structured-cloneable), or undefined. */
   options: unknown;
 }
@@ -33,13 +32,17 @@ const VERB = /^[A-Z][A-Z0-9_-]*$/;
 /** A reason phrase Node accepts in a status line (RFC 9112 §4: HTAB, SP, VCHAR, obs-text). */
 const REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
 
+/** The response under way of an instance (its private field), for handlerFromClass. */
+let replyOf: (handler: BaseHTTPRequestHandler) => ReplyUnderway;
+
 /**
  * The base class of a class-based HTTP handler, after Python's `http.server.BaseHTTPRequestHandler`: a
  * subclass defines one method per HTTP verb (`GET()`, `POST()`, any uppercase name; sync or async), which
  * reads `rfile` and answers with `sendResponse`, `sendHeader`, `endHeaders` and `wfile`. One instance serves
- * one request. A verb the class lacks gets 501; a method that throws gets 500 (a TandemError with a status
- * gets that status) and the connection goes on serving. A method must resolve only once it has written its
- * response; whatever is not ended then is ended for it.
+ * one request; `handlerFromClass` makes the Handler that does so. A verb the class lacks gets 501; a method
+ * that throws gets 500 (a TandemError with a status gets that status) and the connection goes on serving. A
+ * method must resolve only once it has written its response; whatever is not ended then is ended for it.
+ * Header names go out as given and values as latin-1, as http.server sends them; the body as written.
  */
 export class BaseHTTPRequestHandler {
   /** The request method, e.g. `GET`. */
@@ -54,8 +57,6 @@ export class BaseHTTPRequestHandler {
   readonly headers: IncomingHttpHeaders;
   /** The client's address and port. */
   readonly clientAddress: ClientAddress;
-  /** The request body. */
-  readonly rfile: Readable;
   /** The response body: writing sends the head first if endHeaders was not called. */
   readonly wfile: Writable;
   /** The handler module's options, or undefined. */
@@ -64,22 +65,34 @@ export class BaseHTTPRequestHandler {
   serverVersion = 'Tandem/0.1';
   /** The runtime sent after serverVersion in the Server header. */
   sysVersion = `Node/${process.versions.node}`;
-  readonly #response: ServerResponse;
+  readonly #request: HttpRequest;
+  readonly #reply: ReplyUnderway;
+  #rfile: Readable | undefined;
   #responded = false;
 
+  static {
+    replyOf = (handler) => handler.#reply;
+  }
+
   constructor(context: HandlerContext) {
-    const { request, response } = context;
-    this.command = request.method ?? '';
-    this.path = request.url ?? '';
-    this.requestVersion = `HTTP/${request.httpVersion}`;
+    const { request } = context;
+    this.command = request.method;
+    this.path = request.target;
+    this.requestVersion = `HTTP/${request.version}`;
     this.requestline = `${this.command} ${this.path} ${this.requestVersion}`;
-    this.headers = request.headers;
-    this.clientAddress = context.clientAddress;
-    this.rfile = request;
-    this.wfile = response;
+    this.headers = request.headers as IncomingHttpHeaders;
+    this.clientAddress = request.client;
+    this.#reply = new ReplyUnderway(request.method);
+    this.wfile = this.#reply.body;
     this.options = context.options;
-    this.#response = response;
-    headInLatin1(response);
+    this.#request = request;
+  }
+
+  /** The request body, read as it is consumed: the runner's own stream when it is one (node:http's). */
+  get rfile(): Readable {
+    const body = this.#request.body;
+    this.#rfile ??= body instanceof Readable ? body : Readable.from(body, { objectMode: false });
+    return this.#rfile;
   }
 
   /** True once a response was started with sendResponse or sendError. */
@@ -94,17 +107,16 @@ export class BaseHTTPRequestHandler {
 
   /** Starts the response: status `code`, reason `message` (default: the standard one), a Server header. */
   sendResponse(code: number, message?: string): void {
-    const res = this.#response;
     this.#responded = true;
     this.logRequest(code);
-    res.statusCode = code;
-    res.statusMessage = message !== undefined && REASON.test(message) ? message : (STATUS_CODES[code] ?? '');
+    this.#reply.status = code;
+    this.#reply.reason = message !== undefined && REASON.test(message) ? message : undefined;
     this.sendHeader('Server', this.versionString());
   }
 
   /** Adds a response header field; sending one name twice sends it twice (as Set-Cookie needs). */
   sendHeader(name: string, value: string | number): void {
-    this.#response.appendHeader(name, String(value));
+    this.#reply.addHeader(name, String(value));
   }
 
   /**
@@ -112,37 +124,37 @@ export class BaseHTTPRequestHandler {
    * HTTP/1.0 client, delimited by closing the connection).
    */
   endHeaders(): void {
-    // Not flushHeaders(): it writes the head as UTF-8 (see headInLatin1). Nothing is sent for HEAD yet.
-    this.#response.write(Buffer.alloc(0));
+    this.#reply.commit();
   }
 
   /**
-   * Sends a complete error response: status `code`, a short HTML page naming `message` (default the standard
-   * reason) and `explain`, no body for HEAD, 1xx, 204, 205 and 304. Headers set earlier are dropped. When the
-   * head already went out nothing can be fixed, so the connection is cut.
+   * Sends a complete error response as http.server does: status `code`, a short HTML page naming `message`
+   * (default the standard reason) and `explain`, no body for 1xx, 204, 205 and 304. Headers set earlier are
+   * dropped. When the head already went out nothing can be fixed, so the connection is cut.
    */
   sendError(code: number, message?: string, explain?: string): void {
-    const res = this.#response;
     const short = STATUS_CODES[code] ?? 'Unknown';
     const text = message ?? short;
     this.logError('code %d, message %s', code, text);
-    if (res.headersSent) {
-      res.destroy();
+    const reply = this.#reply;
+    if (reply.committed) {
+      reply.fail(new Error(`sendError(${code}) after the head was sent`));
       return;
     }
-    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    reply.clearHeaders();
     this.sendResponse(code, text);
     // The rest of a body too large to read is not worth receiving just to keep the connection.
     if (code === 413) this.sendHeader('Connection', 'close');
     if (code < 200 || code === 204 || code === 205 || code === 304) {
-      res.end();
+      reply.finish();
       return;
     }
-    const body = errorPage(code, text, explain ?? short);
+    const body = Buffer.from(errorPage(code, text, explain ?? short));
     this.sendHeader('Content-Type', 'text/html; charset=utf-8');
-    this.sendHeader('Content-Length', Buffer.byteLength(body));
+    this.sendHeader('Content-Length', body.length);
     this.sendHeader('X-Content-Type-Options', 'nosniff');
-    res.end(this.command === 'HEAD' ? undefined : body);
+    this.endHeaders();
+    this.wfile.end(body);
   }
 
   /**
@@ -209,47 +221,109 @@ export class BaseHTTPRequestHandler {
   }
 }
 
-/**
- * Makes `res` send its head as latin-1, as http.server does (`'latin-1', 'strict'`): Node writes the head in
- * the encoding of the first body chunk when that is a string (UTF-8, so `café` became `cafÃ©`), but as
- * latin-1 before a Buffer, so string chunks given to write and end are turned into Buffers here.
- */
-function headInLatin1(res: ServerResponse): void {
-  const write = res.write;
-  const end = res.end;
-  const bytes = (chunk: unknown, encoding: unknown): unknown =>
-    typeof chunk === 'string'
-      ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
-      : chunk;
-  const rest = (args: unknown[]): unknown[] => (typeof args[0] === 'string' ? args.slice(1) : args);
-  res.write = function (this: ServerResponse, chunk: unknown, ...args: unknown[]) {
-    return (write as (...a: unknown[]) => boolean).call(this, bytes(chunk, args[0]), ...rest(args));
-  } as ServerResponse['write'];
-  res.end = function (this: ServerResponse, chunk?: unknown, ...args: unknown[]) {
-    if (typeof chunk === 'function' || chunk === undefined) {
-      return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...args);
-    }
-    return (end as (...a: unknown[]) => ServerResponse).call(this, bytes(chunk, args[0]), ...rest(args));
-  } as ServerResponse['end'];
+/** The response a handler instance is writing: its head until it is sent, then its body as written. */
+class ReplyUnderway {
+  status = 200;
+  reason: string | undefined;
+  readonly body = new WritableBody(() => this.#written());
+  /** The reply, once its head is complete; rejected with the error to answer when there is none. */
+  readonly sent: Promise<HttpReply>;
+  readonly #method: string;
+  #headers: HeaderMap = {};
+  #committed = false;
+  #resolve!: (reply: HttpReply) => void;
+  #reject!: (error: unknown) => void;
+
+  constructor(method: string) {
+    this.#method = method;
+    this.sent = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  /** True once the head went to the runner (or an error was answered instead). */
+  get committed(): boolean {
+    return this.#committed;
+  }
+
+  addHeader(name: string, value: string): void {
+    if (this.#committed) throw new Error(`sendHeader(${JSON.stringify(name)}) after the head was sent`);
+    const previous = this.#headers[name];
+    this.#headers[name] = previous === undefined ? value : [previous, value].flat();
+  }
+
+  clearHeaders(): void {
+    this.#headers = {};
+  }
+
+  /**
+   * Hands the head to the runner with the body as written. The body is always chunks, never a string: Node
+   * writes the head as latin-1 before bytes (http.server's `'latin-1', 'strict'`), and leaves the length of
+   * chunks to the head the handler wrote.
+   */
+  commit(body: HttpReply['body'] = this.body): void {
+    if (this.#committed) return;
+    this.#committed = true;
+    this.#send(body);
+  }
+
+  /** Ends the response: the head if it is still pending (no body: `content-length: 0`), then the body. */
+  finish(): void {
+    this.commit(this.#declaresLength() ? this.body : null);
+    if (!this.body.writableEnded) this.body.end();
+  }
+
+  /** The first write closes the head; it is sent a microtask later, once that turn's writes are in. */
+  #written(): void {
+    if (this.#committed) return;
+    this.#committed = true;
+    queueMicrotask(() => {
+      // A body ended in the turn it began (`wfile.end(data)`) is sent with its length, as Node would send it.
+      const ended = this.body.writableEnded && !isBodiless(this.#method, this.status);
+      if (ended && !this.#declaresLength())
+        this.#headers['Content-Length'] = String(this.body.writableLength);
+      this.#send(this.body);
+    });
+  }
+
+  #declaresLength(): boolean {
+    return Object.keys(this.#headers).some((name) => name.toLowerCase() === 'content-length');
+  }
+
+  #send(body: HttpReply['body']): void {
+    this.#resolve({ status: this.status, reason: this.reason, headers: this.#headers, body });
+  }
+
+  /** Answers `error` instead when the head is still pending; else cuts the response. */
+  fail(error: unknown): void {
+    if (this.#committed) return this.body.fail(error);
+    this.#committed = true;
+    this.#reject(error);
+  }
 }
 
 /**
- * Serves one request with a new instance of `Class`: calls the method named after the verb and makes sure
- * the response ends whatever happens. Never rejects.
+ * The Handler that serves each request with a new instance of `Class` (a subclass of BaseHTTPRequestHandler):
+ * it calls the method named after the verb and answers once the head is complete. `options` reach every
+ * instance as `this.options`. A failure the class cannot answer itself (a method that throws or sends
+ * nothing) goes to the one error renderer, errorReply.
  */
-export async function dispatchRequest(Class: HandlerClass, context: HandlerContext): Promise<void> {
-  const res = context.response;
-  let handler: BaseHTTPRequestHandler;
+export function handlerFromClass(Class: HandlerClass, options?: unknown): Handler {
+  return (request) => {
+    const handler = new Class({ request, options });
+    const reply = replyOf(handler);
+    // A client gone mid-body: later writes fail, as they would on a closed socket.
+    request.signal.addEventListener('abort', () => reply.body.destroy(), { once: true });
+    void dispatch(handler, reply);
+    return reply.sent;
+  };
+}
+
+/** Runs the verb's method of `handler`, making sure the response ends whatever happens. Never rejects. */
+async function dispatch(handler: BaseHTTPRequestHandler, reply: ReplyUnderway): Promise<void> {
+  const verb = handler.command;
   try {
-    handler = new Class(context);
-  } catch (err) {
-    process.stderr.write(`tandem: cannot create ${Class.name}: ${(err as Error).stack ?? String(err)}\n`);
-    if (!res.headersSent) res.writeHead(500, { 'Content-Length': '0' }).end();
-    else res.destroy();
-    return;
-  }
-  try {
-    const verb = handler.command;
     const method = VERB.test(verb) ? (handler as unknown as Record<string, unknown>)[verb] : undefined;
     if (typeof method !== 'function') {
       handler.sendError(501, `Unsupported method (${JSON.stringify(verb)})`);
@@ -259,40 +333,44 @@ export async function dispatchRequest(Class: HandlerClass, context: HandlerConte
       await method.call(handler);
     } catch (err) {
       if (err instanceof TandemError && err.status !== undefined) {
-        handler.sendError(err.status, err.message);
+        answerError(handler, reply, err);
         return;
       }
-      handler.logError('%s failed: %s', verb, (err as Error).stack ?? String(err));
-      handler.sendError(500, 'Internal Server Error', `The ${verb} method failed.`);
+      handler.logError('%s failed: %s', verb, (err as Error)?.stack ?? String(err));
+      answerError(handler, reply, errors.HTTP_INTERNAL_ERROR(`the ${verb} method failed`));
       return;
     }
-    if (!handler.responded && !res.headersSent) {
-      handler.sendError(500, 'Internal Server Error', `The ${verb} method sent no response.`);
+    if (!handler.responded && !reply.committed) {
+      answerError(handler, reply, errors.HTTP_INTERNAL_ERROR(`the ${verb} method sent no response`));
       return;
     }
-    if (!res.writableEnded) res.end();
+    reply.finish();
   } catch (err) {
     // Only an override of sendError or the logging methods can get here.
-    process.stderr.write(`tandem: ${Class.name} failed: ${(err as Error).stack ?? String(err)}\n`);
-    if (!res.headersSent) res.writeHead(500, { 'Content-Length': '0' }).end();
-    else res.destroy();
+    process.stderr.write(
+      `tandem: ${handler.constructor.name} failed: ${(err as Error)?.stack ?? String(err)}\n`,
+    );
+    reply.fail(errors.HTTP_INTERNAL_ERROR(`the ${verb} method failed`));
   }
 }
 
+/** Logs `error` as sendError would, and has the runner answer it (or cut the response if it started). */
+function answerError(handler: BaseHTTPRequestHandler, reply: ReplyUnderway, error: TandemError): void {
+  handler.logError('code %d, message %s', error.status, error.message);
+  if (!reply.committed) handler.logRequest(error.status);
+  reply.fail(error);
+}
+
 /**
- * Makes a ConnectionHandler that serves HTTP with `Class` (a subclass of BaseHTTPRequestHandler), one
- * instance per request; `options` reach every instance as `this.options`.
+ * Makes a ConnectionHandler that serves HTTP with `Class` (handlerFromClass, run by serveHttp), one instance
+ * per request; `options` reach every instance as `this.options`.
  */
 export function connectionHandlerFromClass(
   Class: HandlerClass,
   options?: unknown,
   limits?: Partial<HttpServerOptions>,
 ): ConnectionHandler {
-  return requestListenerHandler(
-    (request, response, clientAddress) =>
-      dispatchRequest(Class, { request, response, clientAddress, options }),
-    { limits },
-  );
+  return serveHttp(handlerFromClass(Class, options), { limits });
 }
 
 /**

@@ -57,6 +57,8 @@ export type ReplyBody = string | Uint8Array | AsyncIterable<Uint8Array> | FileRa
  */
 export interface HttpReply {
   status: number;
+  /** The reason phrase of an HTTP/1.1 status line; the standard one when absent (the http.server API sets it). */
+  reason?: string | undefined;
   headers?: HeaderMap;
   body?: ReplyBody;
 }

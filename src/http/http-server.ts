@@ -1,6 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errors, type TandemError } from '../errors/catalogue.js';
+import { errorReply } from './error-reply.js';
+import type { HttpReply } from './handler.js';
 import { SendTimeout } from './send-timeout.js';
 
 /** Limits of a Tandem HTTP server; times in milliseconds, sizes in bytes. */
@@ -56,7 +58,7 @@ export function createHttpServer(
       if (socket.writable && !responseStarted(socket)) {
         const error = clientErrorResponse(err, socket, headersTimeout, requestTimeout);
         // Destroy once the response is flushed: destroying at once could drop it from the socket's buffer.
-        socket.end(errorResponse(error.status ?? 400, error.message), () => socket.destroy());
+        socket.end(closingResponse(errorReply(error, undefined)), () => socket.destroy());
       } else {
         socket.destroy();
       }
@@ -94,18 +96,16 @@ function clientErrorResponse(
   }
 }
 
-/** The raw bytes of a short `text/plain` response that closes the connection. */
-function errorResponse(status: number, message: string): string {
-  const body = `${message}\n`;
-  return (
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\n` +
-    // RFC 9110 §6.6.1: an origin server with a clock sends Date in every response, errors included.
-    `Date: ${new Date().toUTCString()}\r\n` +
-    'Content-Type: text/plain; charset=utf-8\r\n' +
-    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-    'Connection: close\r\n\r\n' +
-    body
-  );
+/** The raw bytes of an error reply (from errorReply: a string body, lower-case names) that closes the connection. */
+function closingResponse(reply: HttpReply): string {
+  let head = `HTTP/1.1 ${reply.status} ${http.STATUS_CODES[reply.status] ?? 'Error'}\r\n`;
+  // RFC 9110 §6.6.1: an origin server with a clock sends Date in every response, errors included.
+  head += `Date: ${new Date().toUTCString()}\r\n`;
+  for (const [name, value] of Object.entries(reply.headers ?? {})) {
+    // Written as most servers spell them (Content-Type), as this path always has.
+    head += `${name.replace(/(^|-)[a-z]/g, (c) => c.toUpperCase())}: ${value}\r\n`;
+  }
+  return `${head}Connection: close\r\n\r\n${String(reply.body ?? '')}`;
 }
 
 type HttpSocket = Duplex & { _httpMessage?: ServerResponse | null };

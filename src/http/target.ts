@@ -29,3 +29,13 @@ export function splitTarget(target: string): Target {
   if (q === -1) return { path: rest, query: '' };
   return { path: rest.slice(0, q), query: rest.slice(q + 1) };
 }
+
+/** A raw path percent-decoded for a message or a log line; as it is when its encoding is malformed. */
+export function displayPath(path: string): string {
+  if (!path.includes('%')) return path;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}

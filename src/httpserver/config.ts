@@ -1,24 +1,19 @@
-import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
-import { deepFreeze } from '../config/deep-freeze.js';
 import {
   addressSchema,
+  booleanSchema,
+  configObject,
   type HostPort,
   hostSchema,
   intRange,
+  millisSchema,
   modelNameSchema,
-  numeric,
   portSchema,
-  readJsonConfig,
-  validateConfig,
-  validateFlag,
+  workersIgnoredBy,
   workersSchema,
-} from '../config/validate-config.js';
-import { errors } from '../errors/catalogue.js';
+} from '../config/config-schemas.js';
+import { type ConfigSpec, flagRule, loadConfig, readFlags } from '../config/layered-config.js';
 import type { ModelName } from '../net/types.js';
-import { mergeStatic, type StaticRouteConfig, staticFlagSchema, staticListSchema } from './static-config.js';
-
-export type { StaticRouteConfig } from './static-config.js';
+import { mergeStatic, type StaticRouteConfig, staticFlagRule, staticListSchema } from './static-config.js';
 
 /** The httpserver's settings, validated and frozen; times are in milliseconds, sizes in bytes. */
 export interface HttpServerConfig {
@@ -98,110 +93,55 @@ export interface HttpServerFlags {
   static?: string[];
 }
 
-/** What a config file may hold: any subset of the keys of HttpServerConfig. */
-type HttpServerConfigFile = {
-  [K in Exclude<keyof HttpServerConfig, 'static'>]?: HttpServerConfig[K] extends HostPort
-    ? HostPort
-    : HttpServerConfig[K] extends object
-      ? Partial<HttpServerConfig[K]>
-      : HttpServerConfig[K];
-} & { static?: readonly StaticRouteConfig[] };
-
-const MAX_TIMEOUT = 2_147_483_647; // setTimeout's largest delay
-const booleanSchema = z.boolean({ error: 'expected true or false' });
-const objectError = { error: 'expected an object' };
-
-function fileSchema(base: string): z.ZodType<HttpServerConfigFile> {
-  return z.strictObject(
-    {
-      host: hostSchema.optional(),
-      port: portSchema.optional(),
-      debug: booleanSchema.optional(),
-      webframe: addressSchema.optional(),
-      connections: intRange(1, 64).optional(),
-      model: modelNameSchema.optional(),
-      workers: workersSchema.optional(),
-      static: staticListSchema(base).optional(),
-      limits: z
-        .strictObject(
-          {
-            maxHeaderSize: intRange(1024, 1024 * 1024).optional(),
-            maxBodySize: intRange(0, Number.MAX_SAFE_INTEGER).optional(),
-          },
-          objectError,
-        )
-        .optional(),
-      timeouts: z
-        .strictObject(
-          {
-            headers: intRange(1, MAX_TIMEOUT).optional(),
-            request: intRange(0, MAX_TIMEOUT).optional(),
-            keepAlive: intRange(0, MAX_TIMEOUT).optional(),
-            upstream: intRange(1, MAX_TIMEOUT).optional(),
-            send: intRange(1, MAX_TIMEOUT).optional(),
-            drain: intRange(0, MAX_TIMEOUT).optional(),
-          },
-          objectError,
-        )
-        .optional(),
-    },
-    objectError,
-  );
-}
+/** The httpserver's config: its defaults, its file's keys and its flags (defaults < file < flags). */
+const httpServerSpec: ConfigSpec<HttpServerConfig> = {
+  defaults: defaultHttpServerConfig,
+  file: (base) =>
+    configObject({
+      host: hostSchema,
+      port: portSchema,
+      debug: booleanSchema,
+      webframe: addressSchema,
+      connections: intRange(1, 64),
+      model: modelNameSchema,
+      workers: workersSchema,
+      static: staticListSchema(base),
+      limits: configObject({
+        maxHeaderSize: intRange(1024, 1024 * 1024),
+        maxBodySize: intRange(0, Number.MAX_SAFE_INTEGER),
+      }),
+      timeouts: configObject({
+        headers: millisSchema(1),
+        request: millisSchema(0),
+        keepAlive: millisSchema(0),
+        upstream: millisSchema(1),
+        send: millisSchema(1),
+        drain: millisSchema(0),
+      }),
+    }),
+  flags: {
+    host: flagRule('--host', hostSchema),
+    port: flagRule('--port', portSchema),
+    debug: flagRule('--debug', booleanSchema),
+    webframe: flagRule('--webframe', addressSchema),
+    model: flagRule('--model', modelNameSchema),
+    workers: flagRule('--workers', workersSchema),
+    static: staticFlagRule,
+  },
+  combine: { static: mergeStatic },
+  ignored: { workers: (config) => workersIgnoredBy(config.model) },
+};
 
 /**
  * Loads the httpserver config: reads the file named by `flags.config` if given (a missing file is an error),
  * merges defaults < file < flags, validates each source and returns the result frozen.
- * Errors name the file and the key, or the flag (`--port: expected …`, a usage error).
+ * Errors name the file and the key, or the flag (`--port: expected …`, a usage error); `warn` gets a line for
+ * a key that is set but ignored (`workers` under the event model), naming its file and key, or its flag.
  */
-export async function loadHttpServerConfig(flags: HttpServerFlags): Promise<HttpServerConfig> {
-  const file =
-    flags.config === undefined
-      ? {}
-      : validateConfig(
-          fileSchema(dirname(resolve(flags.config))),
-          await readJsonConfig(flags.config),
-          flags.config,
-        );
-  const fromFlags = validateFlags(flags);
-  const d = defaultHttpServerConfig;
-  const config: HttpServerConfig = {
-    host: fromFlags.host ?? file.host ?? d.host,
-    port: fromFlags.port ?? file.port ?? d.port,
-    debug: fromFlags.debug ?? file.debug ?? d.debug,
-    webframe: { ...(fromFlags.webframe ?? file.webframe ?? d.webframe) },
-    connections: file.connections ?? d.connections,
-    model: fromFlags.model ?? file.model ?? d.model,
-    workers: fromFlags.workers ?? file.workers ?? d.workers,
-    static: mergeStatic(file.static ?? d.static, fromFlags.static ?? []),
-    limits: { ...d.limits, ...file.limits },
-    timeouts: { ...d.timeouts, ...file.timeouts },
-  };
-  return deepFreeze(config);
-}
-
-function validateFlags(flags: HttpServerFlags): HttpServerConfigFile {
-  const out: HttpServerConfigFile = {};
-  if (flags.host !== undefined) out.host = flag(hostSchema, flags.host, 'host');
-  if (flags.port !== undefined) out.port = flag(portSchema, numeric(flags.port), 'port');
-  if (flags.model !== undefined) out.model = flag(modelNameSchema, flags.model, 'model');
-  if (flags.workers !== undefined) out.workers = flag(workersSchema, numeric(flags.workers), 'workers');
-  if (flags.webframe !== undefined) out.webframe = flag(addressSchema, flags.webframe, 'webframe');
-  if (flags.debug !== undefined) out.debug = flag(booleanSchema, flags.debug, 'debug');
-  if (flags.static !== undefined && flags.static.length > 0) {
-    const seen = new Set<string>();
-    out.static = flags.static.map((text) => {
-      const entry = flag(staticFlagSchema, text, 'static');
-      if (seen.has(entry.prefix)) {
-        throw errors.CLI_USAGE(`--static: expected each prefix once, got "${entry.prefix}" twice`);
-      }
-      seen.add(entry.prefix);
-      return entry;
-    });
-  }
-  return out;
-}
-
-function flag<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
-  return validateFlag(schema, value, `--${name}`);
+export async function loadHttpServerConfig(
+  flags: HttpServerFlags,
+  warn?: (message: string) => void,
+): Promise<HttpServerConfig> {
+  const { config: file, ...given } = flags;
+  return loadConfig(httpServerSpec, { file, flags: readFlags(httpServerSpec, given), warn });
 }

@@ -1,6 +1,9 @@
-import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { booleanSchema, directoryProblem, directorySchema, eachOnce } from '../config/config-schemas.js';
+import type { FlagRule } from '../config/layered-config.js';
+import { validateFlag } from '../config/validate-config.js';
+import { errors } from '../errors/catalogue.js';
 
 /** One directory the httpserver serves itself (no trip to the webframe), under a URL path prefix. */
 export interface StaticRouteConfig {
@@ -13,8 +16,6 @@ export interface StaticRouteConfig {
   /** Serve an HTML listing of a directory that has no index.html; default false. */
   listing: boolean;
 }
-
-const booleanSchema = z.boolean({ error: 'expected true or false' });
 
 /** Why `prefix` is not a usable static prefix, or undefined when it is. */
 function prefixProblem(prefix: string): string | undefined {
@@ -41,38 +42,12 @@ const cacheControlSchema = z
   .string({ error: CACHE_CONTROL_ERROR })
   .regex(/^[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?$/, { error: CACHE_CONTROL_ERROR });
 
-/** `value` resolved against `base` when that is an existing directory, else the text of what was expected. */
-function staticRoot(base: string, value: string): { root: string } | { problem: string } {
-  const root = resolve(base, value);
-  try {
-    if (statSync(root).isDirectory()) return { root };
-    return { problem: `expected an existing directory (${root} is not a directory)` };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'does not exist' : (err as Error).message;
-    return { problem: `expected an existing directory (${root} ${reason})` };
-  }
-}
-
-/** The zod schema of a static root: a path resolved against `base`, which must be an existing directory. */
-function rootSchema(base: string) {
-  return z
-    .string({ error: 'expected the path of a directory' })
-    .min(1, { error: 'expected the path of a directory' })
-    .transform((value, ctx) => {
-      const found = staticRoot(base, value);
-      if ('root' in found) return found.root;
-      ctx.issues.push({ code: 'custom', message: found.problem, input: value });
-      return z.NEVER;
-    });
-}
-
 /** The zod schema of the `static` list, roots resolved against `base`; each prefix may appear once. */
 export function staticListSchema(base: string) {
   const entry = z.strictObject(
     {
       prefix: prefixSchema,
-      root: rootSchema(base),
+      root: directorySchema(base),
       cacheControl: cacheControlSchema.optional(),
       listing: booleanSchema.optional(),
     },
@@ -80,20 +55,7 @@ export function staticListSchema(base: string) {
   );
   return z
     .array(entry, { error: 'expected an array of { "prefix", "root" } objects' })
-    .check((ctx) => {
-      const seen = new Set<string>();
-      ctx.value.forEach((item, i) => {
-        if (seen.has(item.prefix)) {
-          ctx.issues.push({
-            code: 'custom',
-            message: 'expected each prefix once',
-            input: item.prefix,
-            path: [i, 'prefix'],
-          });
-        }
-        seen.add(item.prefix);
-      });
-    })
+    .check(eachOnce('prefix'))
     .transform((items): StaticRouteConfig[] =>
       items.map((item) => ({
         prefix: item.prefix,
@@ -105,7 +67,7 @@ export function staticListSchema(base: string) {
 }
 
 /** The zod schema of one `--static /PREFIX/=DIR` flag; DIR is resolved against the working directory. */
-export const staticFlagSchema = z.string().transform((value, ctx): StaticRouteConfig => {
+const staticFlagSchema = z.string().transform((value, ctx): StaticRouteConfig => {
   const eq = value.indexOf('=');
   const prefix = value.slice(0, eq);
   let problem =
@@ -113,13 +75,29 @@ export const staticFlagSchema = z.string().transform((value, ctx): StaticRouteCo
       ? 'expected /PREFIX/=DIR such as /assets/=./public'
       : prefixProblem(prefix);
   if (problem === undefined) {
-    const found = staticRoot(process.cwd(), value.slice(eq + 1));
-    if ('root' in found) return { prefix, root: found.root, listing: false };
-    problem = found.problem;
+    const root = resolve(value.slice(eq + 1));
+    problem = directoryProblem(root);
+    if (problem === undefined) return { prefix, root, listing: false };
   }
   ctx.issues.push({ code: 'custom', message: problem, input: value });
   return z.NEVER;
 });
+
+/** The rule of `--static /PREFIX/=DIR`, a repeatable flag: each prefix once, each DIR an existing directory. */
+export const staticFlagRule: FlagRule<StaticRouteConfig[]> = {
+  name: '--static',
+  read(value) {
+    const seen = new Set<string>();
+    return (Array.isArray(value) ? value : [value]).map((text) => {
+      const entry = validateFlag(staticFlagSchema, text, '--static');
+      if (seen.has(entry.prefix)) {
+        throw errors.CLI_USAGE(`--static: expected each prefix once, got "${entry.prefix}" twice`);
+      }
+      seen.add(entry.prefix);
+      return entry;
+    });
+  },
+};
 
 /** The file's static entries followed by the flags'; a flag's entry replaces the file's for the same prefix. */
 export function mergeStatic(

@@ -2,6 +2,7 @@ import { errors } from '../errors/catalogue.js';
 import {
   ErrorCode,
   encodeCodeFrame,
+  encodeFrame,
   errorCodeName,
   FRAME_NAMES,
   type Frame,
@@ -9,48 +10,62 @@ import {
   type FrameError,
   FrameFlag,
   FrameType,
-  HEADER_SIZE,
-  writeHeader,
 } from './frame-codec.js';
-import { FrameWriter } from './frame-writer.js';
-import { encodeHello, readHello } from './hello.js';
-import type { FrameSocket } from './stream-state.js';
-import {
-  DEFAULT_LIMITS,
-  DEFAULT_WRITE_BACKLOG,
-  type SessionLimits,
-  type SessionOptions,
-  type StreamState,
-} from './stream-state.js';
+import { FrameStream, type StreamEvents, type StreamLink } from './frame-stream.js';
+import { type FrameSocket, FrameWriter } from './frame-writer.js';
+import { DEFAULT_LIMITS, encodeHello, type FrameLimits, readHello } from './hello.js';
+
+/** Options of either end of a connection. */
+export interface ConnectionOptions extends Partial<FrameLimits> {
+  /** How long to wait for the peer's HELLO, in ms (default 10000). */
+  helloTimeout?: number;
+  /**
+   * Bytes of frames sent in reply to the peer (PING ACKs, WINDOW, ABORT, response HEADs) that may wait for a
+   * peer that does not read before this end stops reading it (default DEFAULT_WRITE_BACKLOG).
+   */
+  maxWriteBacklog?: number;
+}
+
+/** The default `maxWriteBacklog`: 1 MiB. */
+export const DEFAULT_WRITE_BACKLOG = 1 << 20;
 
 /**
- * The connection level of a frame session: HELLO exchange, frame batching (all frames written in one
+ * One frame connection, whichever end it is: the HELLO exchange, frame batching (all frames written in one
  * event-loop turn leave in one writev), PING, GOAWAY, connection errors and close, and the table of open
- * streams that a closing connection aborts. FrameSession adds frame dispatch and per-stream flow control.
+ * streams, to which it routes DATA, WINDOW and ABORT. What a HEAD frame means is the end's business: the
+ * connection hands each one to `onHead`, and the end opens or accepts a stream for it. The client end
+ * (ClientSession) and the server end (serveFrames) are built on it.
  */
-export abstract class FrameConnection<S extends StreamState = StreamState> {
-  protected readonly socket: FrameSocket;
-  protected readonly limits: SessionLimits;
-  /** The peer's limits, known once its HELLO arrived. */
-  protected peer: SessionLimits = { ...DEFAULT_LIMITS };
-  protected readonly streams = new Map<number, S>();
+export class FrameConnection<E extends StreamEvents = StreamEvents> {
+  /** This end's limits, announced in its HELLO. */
+  readonly limits: Readonly<FrameLimits>;
   /** Called once when the connection is gone; `error` is set when it ended on an error. */
   onClose: ((error?: FrameError) => void) | undefined;
 
+  readonly #socket: FrameSocket;
+  readonly #onHead: (frame: Frame) => void;
   readonly #decoder: FrameDecoder;
+  readonly #writer: FrameWriter;
+  readonly #link: StreamLink;
+  readonly #streams = new Map<number, FrameStream<E>>();
+  readonly #drainWaiters = new Set<FrameStream>();
+  #lastStreamId = 0;
+  #peer: Readonly<FrameLimits> = DEFAULT_LIMITS;
   readonly #helloTimeout: number;
   #helloTimer: NodeJS.Timeout | undefined;
   #peerReady = false;
-  #ready: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
-  readonly #writer: FrameWriter;
-  readonly #pings = new Map<string, { resolve(rtt: number): void; reject(err: Error): void }>();
+  readonly #ready: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
+  readonly #pings = new Map<string, { resolve(): void; reject(err: Error): void }>();
   #pingSeq = 0;
   #closed = false;
   #goingAway = false;
   #peerGoAway: FrameError | undefined;
+  #lastError: FrameError | undefined;
 
-  constructor(socket: FrameSocket, options: SessionOptions = {}) {
-    this.socket = socket;
+  /** A connection over `socket`; `onHead` receives every HEAD frame once the peer's HELLO is known. */
+  constructor(socket: FrameSocket, options: ConnectionOptions, onHead: (frame: Frame) => void) {
+    this.#socket = socket;
+    this.#onHead = onHead;
     this.limits = {
       maxFrameSize: options.maxFrameSize ?? DEFAULT_LIMITS.maxFrameSize,
       initialWindow: options.initialWindow ?? DEFAULT_LIMITS.initialWindow,
@@ -58,10 +73,28 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
     };
     this.#decoder = new FrameDecoder(this.limits.maxFrameSize, { splitData: true });
     // Stop reading a peer that does not read our replies (docs §8): its requests wait in its own socket.
-    this.#writer = new FrameWriter(socket, options.maxWriteBacklog ?? DEFAULT_WRITE_BACKLOG, (over) => {
+    const writer = new FrameWriter(socket, options.maxWriteBacklog ?? DEFAULT_WRITE_BACKLOG, (over) => {
       if (over) socket.pause();
       else socket.resume();
     });
+    this.#writer = writer;
+    const connection = this;
+    this.#link = {
+      send: (frame, counted) => writer.write(frame, counted),
+      get writeBlocked() {
+        return writer.blocked;
+      },
+      get peerMaxFrameSize() {
+        return connection.#peer.maxFrameSize;
+      },
+      initialWindow: this.limits.initialWindow,
+      waitForDrain: (s) => this.#drainWaiters.add(s),
+      forget: (s) => {
+        this.#streams.delete(s.id);
+        this.#drainWaiters.delete(s);
+        this.#closeIfIdle();
+      },
+    };
     this.#helloTimeout = options.helloTimeout ?? 10_000;
     let resolve!: () => void;
     let reject!: (e: Error) => void;
@@ -101,20 +134,30 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
     return this.#peerGoAway;
   }
 
+  /** The peer's limits from its HELLO (the defaults until it arrived). */
+  get peer(): Readonly<FrameLimits> {
+    return this.#peer;
+  }
+
   /** Open streams on this connection. */
   get activeStreams(): number {
-    return this.streams.size;
+    return this.#streams.size;
+  }
+
+  /**
+   * The highest stream id opened on this connection so far (0 before the first): a frame for an id at or
+   * below it that names no open stream crossed an ABORT or the stream's end on the wire (docs §3).
+   */
+  get lastStreamId(): number {
+    return this.#lastStreamId;
   }
 
   /** Starts reading and sends this end's HELLO. */
   start(): void {
-    const socket = this.socket;
+    const socket = this.#socket;
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('drain', () => {
-      this.#writer.drained();
-      this.onDrain();
-    });
+    socket.on('drain', () => this.#onDrain());
     socket.on('error', () => {}); // 'close' follows and reports the loss
     socket.on('close', () => this.#onSocketClose());
     socket.on('end', () => socket.end());
@@ -123,7 +166,7 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
       this.#helloTimeout,
     );
     this.#helloTimer.unref();
-    this.write(encodeHello(this.limits));
+    this.#writer.write(encodeHello(this.limits), true);
   }
 
   /** Sends a PING and resolves with the round-trip time in ms; rejects if the connection closes first. */
@@ -137,71 +180,67 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
         resolve: () => resolve(performance.now() - started),
         reject,
       });
-      this.write(this.#frame(FrameType.PING, 0, 0, payload));
+      this.#writer.write(encodeFrame(FrameType.PING, 0, 0, payload), true);
     });
   }
 
-  /** Starts a graceful close: GOAWAY with the last stream this end processes; the socket ends when streams finish. */
-  goAway(lastStreamId: number): void {
+  /**
+   * Starts a graceful close: GOAWAY naming the last stream this end processes; no new streams, and the
+   * socket ends once the open ones finish.
+   */
+  close(): void {
     if (this.#closed || this.#goingAway) return;
     this.#goingAway = true;
-    this.write(encodeCodeFrame(FrameType.GOAWAY, 0, [lastStreamId, ErrorCode.NO_ERROR]));
-    this.closeIfIdle();
+    this.#writer.write(encodeCodeFrame(FrameType.GOAWAY, 0, [this.#lastStreamId, ErrorCode.NO_ERROR]), true);
+    this.#closeIfIdle();
   }
 
   /** Ends the connection on a connection error: GOAWAY with `code` and `message`, then close (docs §8). */
   fail(code: number, message: string): void {
     if (this.#closed) return;
     this.#decoder.fail({ code, message });
-    this.write(encodeCodeFrame(FrameType.GOAWAY, 0, [this.lastStreamId(), code], message));
+    this.#writer.write(encodeCodeFrame(FrameType.GOAWAY, 0, [this.#lastStreamId, code], message), true);
     this.#shutdown({ code, message });
   }
 
   /** Destroys the connection at once. */
   destroy(): void {
-    this.socket.destroy();
+    this.#socket.destroy();
+  }
+
+  /** Opens a stream from this end on `id`, above every id used so far; its owner sends the HEAD. */
+  open(id: number, events: E): FrameStream<E> {
+    if (id <= this.#lastStreamId) throw new RangeError(`stream id ${id} is not above ${this.#lastStreamId}`);
+    return this.#add(
+      new FrameStream(this.#link, id, events, this.#peer.initialWindow, this.limits.initialWindow, false),
+    );
   }
 
   /**
-   * Queues a frame made in reply to the peer (a PING ACK, WINDOW, ABORT, a response HEAD); everything written
-   * in one event-loop turn leaves in one socket write (FrameWriter). These count towards the write backlog:
-   * past `maxWriteBacklog` the connection stops reading until the peer has taken them.
+   * Accepts the stream that the peer's HEAD opened on `id` (the end has checked that it is above
+   * lastStreamId); `ended`: the HEAD carried END_STREAM.
    */
-  protected write(buf: Uint8Array): void {
-    this.#writer.write(buf, true);
+  accept(id: number, events: E, ended: boolean): FrameStream<E> {
+    const s = this.#add(
+      new FrameStream(this.#link, id, events, this.#peer.initialWindow, this.limits.initialWindow, true),
+    );
+    if (ended) s.endRemote();
+    return s;
   }
 
-  /** Queues bytes that something else already bounds (DATA within credit, a request HEAD within maxStreams). */
-  protected writeFlowControlled(buf: Uint8Array): void {
-    this.#writer.write(buf, false);
+  /** Refuses the stream that the peer's HEAD opened on `id`: ABORT REFUSED_STREAM; no handler saw it. */
+  refuse(id: number, reason: string): void {
+    this.#lastStreamId = Math.max(this.#lastStreamId, id);
+    this.#writer.write(encodeCodeFrame(FrameType.ABORT, id, [ErrorCode.REFUSED_STREAM], reason), true);
   }
 
-  /** True after the socket refused more until it drains (then onDrain runs): producers should wait. */
-  protected get writeBlocked(): boolean {
-    return this.#writer.blocked;
+  /** The open stream `id`, if there is one. */
+  stream(id: number): FrameStream<E> | undefined {
+    return this.#streams.get(id);
   }
-
-  /** Encodes a frame with a binary payload. */
-  #frame(type: number, flags: number, stream: number, payload: Uint8Array): Buffer {
-    const buf = Buffer.allocUnsafe(HEADER_SIZE + payload.length);
-    writeHeader(buf, 0, payload.length, type, flags, stream);
-    buf.set(payload, HEADER_SIZE);
-    return buf;
-  }
-
-  /** The highest stream id this end has seen or opened (for GOAWAY). */
-  protected abstract lastStreamId(): number;
-  /** A frame arrived after the peer's HELLO, on a connection not closed. */
-  protected abstract dispatch(frame: Frame): void;
-  /** The stream ended abnormally: ABORT from the peer, or the connection is gone. */
-  protected abstract onStreamAbort(s: S, code: number, reason: string): void;
-  /** The peer sent GOAWAY. */
-  protected abstract onGoAway(lastStreamId: number, code: number, message: string): void;
-  /** The socket drained after writeBlocked: producers may go on. */
-  protected abstract onDrain(): void;
 
   /** Parses a JSON payload, or fails the connection naming the frame. */
-  protected parseJson(frame: Frame): Record<string, unknown> | undefined {
+  parseJson(frame: Frame): Record<string, unknown> | undefined {
     let value: unknown;
     try {
       value = JSON.parse(frame.payload.toString('utf8'));
@@ -216,11 +255,17 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
     return value as Record<string, unknown>;
   }
 
+  #add(s: FrameStream<E>): FrameStream<E> {
+    this.#lastStreamId = s.id;
+    this.#streams.set(s.id, s);
+    return s;
+  }
+
   #onData(chunk: Buffer): void {
     try {
       const error = this.#decoder.push(chunk, (frame) => {
         if (this.#closed) return;
-        if (this.#peerReady) return this.dispatch(frame);
+        if (this.#peerReady) return this.#dispatch(frame);
         if (frame.type !== FrameType.HELLO) {
           return this.fail(ErrorCode.PROTOCOL_ERROR, `expected HELLO, got ${FRAME_NAMES[frame.type]}`);
         }
@@ -237,47 +282,90 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
     if (hello === undefined) return;
     const peer = readHello(hello);
     if ('code' in peer) return this.fail(peer.code, peer.message);
-    this.peer = peer;
+    this.#peer = peer;
     this.#peerReady = true;
     clearTimeout(this.#helloTimer);
     this.#ready.resolve();
   }
 
+  /** Routes a frame that arrived after the peer's HELLO, on a connection not closed. */
+  #dispatch(frame: Frame): void {
+    const { type, stream, payload } = frame;
+    const name = FRAME_NAMES[type];
+    const connectionLevel = type === FrameType.HELLO || type === FrameType.PING || type === FrameType.GOAWAY;
+    if (connectionLevel !== (stream === 0)) {
+      return this.fail(ErrorCode.PROTOCOL_ERROR, `${name} frame on stream ${stream}`);
+    }
+    switch (type) {
+      case FrameType.HELLO:
+        return this.fail(ErrorCode.PROTOCOL_ERROR, 'second HELLO');
+      case FrameType.HEAD:
+        return this.#onHead(frame);
+      case FrameType.PING:
+        return this.#receivePing(frame);
+      case FrameType.GOAWAY:
+        return this.#receiveGoAway(payload);
+    }
+    const s = this.#streams.get(stream);
+    if (s === undefined) {
+      if (stream <= this.#lastStreamId) return; // it crossed an ABORT on the wire (docs §3)
+      return this.fail(ErrorCode.PROTOCOL_ERROR, `${name} for stream ${stream} that was never opened`);
+    }
+    let error: FrameError | undefined;
+    if (type === FrameType.DATA) {
+      error = s.receiveData(payload, (frame.flags & FrameFlag.END_STREAM) !== 0);
+    } else if (type === FrameType.WINDOW) {
+      if (payload.length !== 4) return this.fail(ErrorCode.PROTOCOL_ERROR, 'WINDOW payload must be 4 bytes');
+      error = s.receiveWindow(payload.readUInt32BE(0));
+    } else {
+      if (payload.length < 4)
+        return this.fail(ErrorCode.PROTOCOL_ERROR, 'ABORT payload shorter than 4 bytes');
+      s.aborted(payload.readUInt32BE(0), payload.toString('utf8', 4));
+    }
+    if (error !== undefined) this.fail(error.code, error.message);
+  }
+
   /** A PING frame on stream 0: answers it, or settles the ping() it acknowledges. */
-  protected receivePing(frame: Frame): void {
-    if (frame.payload.length !== 8)
+  #receivePing(frame: Frame): void {
+    if (frame.payload.length !== 8) {
       return this.fail(ErrorCode.PROTOCOL_ERROR, 'PING payload must be 8 bytes');
+    }
     if ((frame.flags & FrameFlag.ACK) === 0) {
-      this.write(this.#frame(FrameType.PING, FrameFlag.ACK, 0, frame.payload));
+      this.#writer.write(encodeFrame(FrameType.PING, FrameFlag.ACK, 0, frame.payload), true);
       return;
     }
     const key = frame.payload.toString('hex');
     const pending = this.#pings.get(key);
     this.#pings.delete(key);
-    pending?.resolve(0);
+    pending?.resolve();
   }
 
-  /** A GOAWAY frame on stream 0: no new streams; the connection closes once the open ones finish. */
-  protected receiveGoAway(payload: Buffer): void {
+  /**
+   * A GOAWAY frame on stream 0: no new streams; the open streams above its last stream id were not processed
+   * and end with REFUSED_STREAM (safe to retry elsewhere); the connection closes once the others finish.
+   */
+  #receiveGoAway(payload: Buffer): void {
     if (payload.length < 8) return this.fail(ErrorCode.PROTOCOL_ERROR, 'GOAWAY payload shorter than 8 bytes');
     this.#goingAway = true;
-    const code = payload.readUInt32BE(4);
-    const message = payload.toString('utf8', 8);
-    this.#peerGoAway = { code, message };
-    this.onGoAway(payload.readUInt32BE(0), code, message);
-    this.closeIfIdle();
+    const last = payload.readUInt32BE(0);
+    this.#peerGoAway = { code: payload.readUInt32BE(4), message: payload.toString('utf8', 8) };
+    for (const s of [...this.#streams.values()]) {
+      if (s.id > last) s.aborted(ErrorCode.REFUSED_STREAM, 'the peer is going away');
+    }
+    this.#closeIfIdle();
   }
 
-  /** Calls the stream's onWritable once, if set. */
-  protected wake(s: S): void {
-    const callback = s.onWritable;
-    s.onWritable = undefined;
-    callback?.();
+  /** The socket drained: wakes the streams that waited for it. */
+  #onDrain(): void {
+    this.#writer.drained();
+    const waiters = [...this.#drainWaiters];
+    this.#drainWaiters.clear();
+    for (const s of waiters) s.drained();
   }
 
   /** Closes the connection when it is going away and no stream is left. */
-  protected closeIfIdle(): void {
-    if (this.#goingAway && !this.#closed && this.streams.size === 0) this.#shutdown(undefined);
+  #closeIfIdle(): void {
+    if (this.#goingAway && !this.#closed && this.#streams.size === 0) this.#shutdown(undefined);
   }
 
   #shutdown(error: FrameError | undefined): void {
@@ -287,8 +375,8 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
       this.#ready.reject(errors.PROTOCOL_CONNECTION_CLOSED(`${errorCodeName(error.code)}: ${error.message}`));
     }
     this.#writer.flush();
-    this.socket.end();
-    const timer = setTimeout(() => this.socket.destroy(), 2000);
+    this.#socket.end();
+    const timer = setTimeout(() => this.#socket.destroy(), 2000);
     timer.unref();
     this.#abortAll(error);
   }
@@ -305,17 +393,11 @@ export abstract class FrameConnection<S extends StreamState = StreamState> {
     onClose?.(this.#lastError);
   }
 
-  #lastError: FrameError | undefined;
-
   #abortAll(error: FrameError | undefined): void {
     if (error !== undefined) this.#lastError = error;
     const reason =
       error === undefined ? 'connection closed' : `${errorCodeName(error.code)}: ${error.message}`;
-    for (const s of [...this.streams.values()]) {
-      this.streams.delete(s.id);
-      this.onStreamAbort(s, error?.code ?? ErrorCode.INTERNAL_ERROR, reason);
-      this.wake(s);
-    }
+    for (const s of [...this.#streams.values()]) s.aborted(error?.code ?? ErrorCode.INTERNAL_ERROR, reason);
     for (const pending of this.#pings.values()) pending.reject(new Error(`PING unanswered: ${reason}`));
     this.#pings.clear();
   }

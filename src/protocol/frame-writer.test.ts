@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { FrameWriter } from './frame-writer.js';
-import type { FrameSocket } from './stream-state.js';
+import { type FrameSocket, FrameWriter } from './frame-writer.js';
 
 /** A Writable that records each write it is handed, with a small buffer so that it reports backpressure. */
 function recorder(highWaterMark = 1024): FrameSocket & { writes: Buffer[] } {

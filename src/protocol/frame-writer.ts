@@ -1,4 +1,7 @@
-import type { FrameSocket } from './stream-state.js';
+import type { Duplex } from 'node:stream';
+
+/** What a frame connection runs over: a TCP or Unix socket, or any Duplex that may offer setNoDelay. */
+export type FrameSocket = Duplex & { setNoDelay?(noDelay?: boolean): unknown };
 
 /** Queued frames up to this many bytes in all are copied into one buffer for the write; more go as a writev. */
 const COPY_LIMIT = 64 * 1024;

@@ -1,4 +1,16 @@
-import type { HeaderMap, RequestHead } from './types.js';
+import type { ClientAddress, HeaderMap } from '../http/handler.js';
+
+/** The request head httpserver sends for each stream (docs/protocol.md §4.2); `method` and `info` are the seed's keys. */
+export interface RequestHead {
+  method: string;
+  /** The request target as received: path and query. */
+  info: string;
+  version: string;
+  scheme: string;
+  client: ClientAddress;
+  /** Lower-case names; hop-by-hop headers removed, x-forwarded-* added. */
+  headers: HeaderMap;
+}
 
 /** A response head after checking: numeric status, headers always present. */
 export interface CheckedResponseHead {

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ErrorCode, HEADER_SIZE } from './frame-codec.js';
-import { encodeHello, readHello } from './hello.js';
-import { DEFAULT_LIMITS } from './stream-state.js';
+import { DEFAULT_LIMITS, encodeHello, readHello } from './hello.js';
 
 describe('HELLO', () => {
   test('encodes this end limits and reads them back', () => {

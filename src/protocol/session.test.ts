@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import type { Handler } from '../http/handler.js';
 import { ClientSession, type ClientStream } from './client-session.js';
 import { ErrorCode, encodeFrame, FrameFlag, FrameType } from './frame-codec.js';
+import type { RequestHead } from './head-check.js';
 import { listenRaw } from './raw-peer.test-helper.js';
-import { ServerSession } from './server-session.js';
-import type { RequestHead, StreamHandler } from './types.js';
+import { type FramesListener, listenFrames } from './serve-frames.test-helper.js';
 
 const head = (method: string, info: string): RequestHead => ({
   method,
@@ -17,13 +18,13 @@ const head = (method: string, info: string): RequestHead => ({
   headers: {},
 });
 
-const handler: StreamHandler = async (stream) => {
-  const url = stream.head.info;
+const handler: Handler = async (req) => {
+  const url = req.target;
   if (url === '/hi') return { status: 200, body: 'hi' };
   if (url === '/sha') {
     const hash = createHash('sha256');
     let bytes = 0;
-    for await (const chunk of stream.body) {
+    for await (const chunk of req.body) {
       hash.update(chunk);
       bytes += chunk.length;
     }
@@ -35,9 +36,9 @@ const handler: StreamHandler = async (stream) => {
   }
   if (url === '/hang') {
     await new Promise((_, reject) =>
-      stream.signal.addEventListener('abort', () => {
-        viewAborted(String(stream.signal.reason));
-        reject(stream.signal.reason);
+      req.signal.addEventListener('abort', () => {
+        viewAborted(String(req.signal.reason));
+        reject(req.signal.reason);
       }),
     );
   }
@@ -46,29 +47,20 @@ const handler: StreamHandler = async (stream) => {
 };
 
 let viewAborted: (reason: string) => void = () => {};
-let server: Server;
+let server: FramesListener;
 let port: number;
-const serverSessions: ServerSession[] = [];
 
 before(async () => {
-  server = createServer((socket) => {
-    const session = new ServerSession(socket, handler, { initialWindow: 65536, onError: () => {} });
-    serverSessions.push(session);
-    session.start();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as { port: number }).port;
+  server = await listenFrames(handler, { initialWindow: 65536, onError: () => {} });
+  port = server.port;
 });
-after(() => {
-  for (const s of serverSessions) s.destroy();
-  server.close();
-});
+after(() => server.close());
 
 async function client(options = {}): Promise<ClientSession> {
   const socket = connect(port, '127.0.0.1');
   const session = new ClientSession(socket, { initialWindow: 65536, ...options });
-  session.start();
-  await session.ready;
+  session.connection.start();
+  await session.connection.ready;
   return session;
 }
 
@@ -119,7 +111,7 @@ describe('frame sessions over loopback TCP', () => {
     const r = await send(c, head('GET', '/hi'));
     assert.equal(r.status, 200);
     assert.equal(r.body.toString(), 'hi');
-    c.destroy();
+    c.connection.destroy();
   });
 
   test('request bodies larger than the window arrive whole with the right hash', async () => {
@@ -128,7 +120,7 @@ describe('frame sessions over loopback TCP', () => {
     const r = await send(c, head('POST', '/sha'), body);
     const expected = createHash('sha256').update(body).digest('hex');
     assert.deepEqual(JSON.parse(r.body.toString()), { bytes: body.length, sha256: expected });
-    c.destroy();
+    c.connection.destroy();
   });
 
   test('a stream whose reader stops does not stall the others on the same connection', async () => {
@@ -148,7 +140,7 @@ describe('frame sessions over loopback TCP', () => {
     await stalled;
     const results = await Promise.all([1, 2, 3].map(() => send(c, head('GET', `/big/${300_000}`))));
     for (const r of results) assert.equal(r.body.length, 300_000);
-    c.destroy();
+    c.connection.destroy();
   });
 
   test('many concurrent streams on one connection', async () => {
@@ -156,7 +148,7 @@ describe('frame sessions over loopback TCP', () => {
     const results = await Promise.all(Array.from({ length: 200 }, () => send(c, head('GET', '/hi'))));
     assert.equal(results.length, 200);
     for (const r of results) assert.equal(r.body.toString(), 'hi');
-    c.destroy();
+    c.connection.destroy();
   });
 
   test('ABORT from the client fires the view signal; a throwing view gives 500', async () => {
@@ -171,22 +163,22 @@ describe('frame sessions over loopback TCP', () => {
     assert.equal(r.status, 500);
     // the aborted stream does not answer, the connection keeps serving
     assert.equal((await send(c, head('GET', '/hi'))).body.toString(), 'hi');
-    c.destroy();
+    c.connection.destroy();
   });
 
   test('PING is answered', async () => {
     const c = await client();
-    const rtt = await c.ping();
+    const rtt = await c.connection.ping();
     assert.ok(rtt >= 0);
-    c.destroy();
+    c.connection.destroy();
   });
 
   test('a PING still waiting when the connection closes rejects, and so does one after', async () => {
     const c = await client();
-    const waiting = c.ping();
-    c.destroy();
+    const waiting = c.connection.ping();
+    c.connection.destroy();
     await assert.rejects(waiting, /PING unanswered: .*connection lost/);
-    await assert.rejects(c.ping(), /closed connection/);
+    await assert.rejects(c.connection.ping(), /closed connection/);
   });
 
   test('malformed frames close that connection only, with GOAWAY naming the problem', async () => {
@@ -212,17 +204,17 @@ describe('frame sessions over loopback TCP', () => {
     }
     const c = await client();
     assert.equal((await send(c, head('GET', '/hi'))).body.toString(), 'hi');
-    c.destroy();
+    c.connection.destroy();
   });
 
   test('GOAWAY from the webframe: open streams finish, the connection then closes', async () => {
     const c = await client();
     const closed = new Promise<void>((resolve) => {
-      c.onClose = () => resolve();
+      c.connection.onClose = () => resolve();
     });
     const pending = send(c, head('POST', '/sha'), Buffer.alloc(200_000, 1));
     await new Promise((r) => setTimeout(r, 10));
-    for (const s of serverSessions) s.close();
+    server.frames.drain?.();
     const r = await pending;
     assert.equal(JSON.parse(r.body.toString()).bytes, 200_000);
     await closed;
@@ -230,30 +222,9 @@ describe('frame sessions over loopback TCP', () => {
   });
 });
 
-/** A ServerSession listener of its own, for tests that need other options; `close` ends it. */
-async function serve(
-  h: StreamHandler,
-  options: ConstructorParameters<typeof ServerSession>[2] = {},
-): Promise<{ port: number; sessions: ServerSession[]; sockets: Socket[]; close(): void }> {
-  const sessions: ServerSession[] = [];
-  const sockets: Socket[] = [];
-  const srv = createServer((socket) => {
-    const session = new ServerSession(socket, h, { initialWindow: 65536, ...options });
-    sessions.push(session);
-    sockets.push(socket);
-    session.start();
-  });
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (srv.address() as { port: number }).port,
-    sessions,
-    sockets,
-    close() {
-      for (const s of sessions) s.destroy();
-      srv.close();
-    },
-  };
-}
+/** A listener of its own, for tests that need other options; `close` ends it. */
+const serve = (h: Handler, options: Parameters<typeof listenFrames>[1] = {}) =>
+  listenFrames(h, { initialWindow: 65536, ...options });
 
 describe('a session that cannot take a stream refuses it at once', () => {
   test('request() after the webframe went away, or after close, hears REFUSED_STREAM and sends nothing', async () => {
@@ -262,9 +233,9 @@ describe('a session that cannot take a stream refuses it at once', () => {
       raw.goAway(0, 0, 'shutting down');
     });
     const c = new ClientSession(connect(webframe.port, '127.0.0.1'));
-    c.start();
-    await c.ready;
-    while (!c.goingAway) await c.ping().catch(() => {});
+    c.connection.start();
+    await c.connection.ready;
+    while (!c.connection.goingAway) await c.connection.ping().catch(() => {});
     const refused = (session: ClientSession) =>
       new Promise<number>((resolve) =>
         session.request(head('GET', '/hi'), true, {
@@ -276,9 +247,9 @@ describe('a session that cannot take a stream refuses it at once', () => {
     assert.equal(await refused(c), ErrorCode.REFUSED_STREAM);
     const closed = await client();
     const gone = new Promise((resolve) => {
-      closed.onClose = resolve;
+      closed.connection.onClose = resolve;
     });
-    closed.destroy();
+    closed.connection.destroy();
     await gone;
     assert.equal(await refused(closed), ErrorCode.REFUSED_STREAM);
     assert.equal(
@@ -322,7 +293,7 @@ describe('one stream failing costs only that stream', () => {
       'onHead failed on purpose',
     ]);
     assert.equal((await send(c, head('GET', '/hi'))).body.toString(), 'hi');
-    c.destroy();
+    c.connection.destroy();
   });
 
   test('an onAbort that throws during a lost connection does not keep the other streams from hearing it', async () => {
@@ -338,19 +309,19 @@ describe('one stream failing costs only that stream', () => {
         },
       });
     }
-    await c.ping();
+    await c.connection.ping();
     const closed = new Promise<void>((resolve) => {
-      c.onClose = () => resolve();
+      c.connection.onClose = () => resolve();
     });
-    c.destroy();
+    c.connection.destroy();
     await closed;
     assert.equal(heard.length, 3);
   });
 
   test('a webframe whose error reporter throws still answers that stream 500 and keeps the others', async () => {
     const srv = await serve(
-      async (stream) => {
-        if (stream.head.info === '/throw') throw new Error('view failed on purpose');
+      async (req) => {
+        if (req.target === '/throw') throw new Error('view failed on purpose');
         return { status: 200, body: Buffer.alloc(200_000, 1) };
       },
       {
@@ -361,13 +332,13 @@ describe('one stream failing costs only that stream', () => {
     );
     const socket = connect(srv.port, '127.0.0.1');
     const c = new ClientSession(socket, { initialWindow: 65536 });
-    c.start();
-    await c.ready;
+    c.connection.start();
+    await c.connection.ready;
     const others = Array.from({ length: 5 }, () => send(c, head('GET', '/ok')));
     const failed = await send(c, head('GET', '/throw'));
     assert.equal(failed.status, 500);
     for (const r of await Promise.all(others)) assert.equal(r.body.length, 200_000);
-    c.destroy();
+    c.connection.destroy();
     srv.close();
   });
 });
@@ -453,14 +424,14 @@ test('a fake webframe flooding PINGs it never reads the answers of: httpserver s
   });
   const socket = connect(webframe.port, '127.0.0.1');
   const c = new ClientSession(socket, { maxWriteBacklog: 256 * 1024 });
-  c.start();
-  await c.ready;
+  c.connection.start();
+  await c.connection.ready;
   // Before the fix this end read on for ever; 300 turns of 10 ms are far more than the flood needs.
   for (let i = 0; i < 300 && !socket.isPaused(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   assert.ok(socket.isPaused(), `still reading with ${socket.writableLength} bytes of PING ACKs queued`);
   assert.ok(socket.writableLength < 1 << 20, `${socket.writableLength} bytes of PING ACKs queued`);
   flooding = false;
-  c.destroy();
+  c.connection.destroy();
   await webframe.close();
 });
 
@@ -470,11 +441,11 @@ describe('streams that make no progress time out on the webframe end', () => {
   }, async () => {
     const viewSaw: string[] = [];
     const srv = await serve(
-      async (stream) => {
-        if (stream.head.info === '/upload') {
-          stream.signal.addEventListener('abort', () => viewSaw.push('signal'));
+      async (req) => {
+        if (req.target === '/upload') {
+          req.signal.addEventListener('abort', () => viewSaw.push('signal'));
           try {
-            for await (const _ of stream.body);
+            for await (const _ of req.body);
           } catch (err) {
             viewSaw.push((err as Error).message);
             throw err;
@@ -486,8 +457,8 @@ describe('streams that make no progress time out on the webframe end', () => {
       { streamIdleTimeout: 300 },
     );
     const c = new ClientSession(connect(srv.port, '127.0.0.1'), { initialWindow: 65536 });
-    c.start();
-    await c.ready;
+    c.connection.start();
+    await c.connection.ready;
     const aborted = (h: RequestHead, end: boolean) =>
       new Promise<[number, string]>((resolve) =>
         c.request(h, end, { onHead() {}, onData() {}, onAbort: (code, reason) => resolve([code, reason]) }),
@@ -500,7 +471,7 @@ describe('streams that make no progress time out on the webframe end', () => {
     assert.deepEqual(upload, [ErrorCode.TIMEOUT, 'no progress within 300 ms']);
     assert.deepEqual(download, [ErrorCode.TIMEOUT, 'no progress within 300 ms']);
     assert.deepEqual(viewSaw.sort(), ['signal', 'stream aborted: TIMEOUT: no progress within 300 ms']);
-    c.destroy();
+    c.connection.destroy();
     srv.close();
   });
 
@@ -508,17 +479,17 @@ describe('streams that make no progress time out on the webframe end', () => {
     timeout: 10_000,
   }, async () => {
     const srv = await serve(
-      async (stream) => {
+      async (req) => {
         let bytes = 0;
-        for await (const chunk of stream.body) bytes += chunk.length;
+        for await (const chunk of req.body) bytes += chunk.length;
         await new Promise((resolve) => setTimeout(resolve, 1000)); // the view's own time is not the peer's
         return { status: 200, body: String(bytes) };
       },
       { streamIdleTimeout: 400 },
     );
     const c = new ClientSession(connect(srv.port, '127.0.0.1'), { initialWindow: 65536 });
-    c.start();
-    await c.ready;
+    c.connection.start();
+    await c.connection.ready;
     const answer = new Promise<string>((resolve, reject) => {
       const s = c.request(head('POST', '/slow'), false, {
         onHead: (h) => resolve(String(h.data)),
@@ -533,7 +504,7 @@ describe('streams that make no progress time out on the webframe end', () => {
       }, 40);
     });
     assert.equal(await answer, '15');
-    c.destroy();
+    c.connection.destroy();
     srv.close();
   });
 });

@@ -1,4 +1,5 @@
-import type { Transform } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import { pipeline, type Transform } from 'node:stream';
 import { promisify } from 'node:util';
 import {
   type BrotliOptions,
@@ -108,4 +109,16 @@ export function createCompressor(coding: Compression, size?: number): Transform 
 /** `data` compressed with `coding` at the on-the-fly settings (in the thread pool, off the event loop). */
 export function compressBuffer(coding: Compression, data: Buffer): Promise<Buffer> {
   return coding === 'br' ? brotliAsync(data, brotliOptions(data.length)) : gzipAsync(data, GZIP_OPTIONS);
+}
+
+/**
+ * The file at `path` compressed with `coding` as it is read, chunk by chunk: nothing is opened until the first
+ * chunk is asked for, and a consumer that stops early closes the file (pipeline destroys both streams).
+ */
+export async function* compressFile(
+  path: string,
+  coding: Compression,
+  size: number,
+): AsyncIterable<Uint8Array> {
+  yield* pipeline(createReadStream(path), createCompressor(coding, size), () => {});
 }

@@ -1,7 +1,9 @@
 import { errors } from '../errors/catalogue.js';
+import { errorReply } from '../http/error-reply.js';
+import type { HeaderMap, HttpReply } from '../http/handler.js';
 import { type ByteRange, parseRange, planRanges } from './byte-range.js';
 import { evaluatePreconditions, ifRangeMatches } from './conditional.js';
-import type { Compression } from './content-coding.js';
+import { type Compression, compressFile } from './content-coding.js';
 import { type FoundFile, type Representation, selectRepresentation } from './file-representation.js';
 import { contentTypeFor } from './mime-type.js';
 import {
@@ -9,16 +11,16 @@ import {
   layoutMultipart,
   multipartContentType,
   newBoundary,
+  streamMultipart,
 } from './multipart-byteranges.js';
 import type { StaticConfig } from './static-options.js';
-import { errorReply, type StaticReply } from './static-reply.js';
 
 /** What serveFile reads from a request. */
 export interface FileRequest {
   method: string;
-  /** The request path, for error messages. */
+  /** The request path below the handler's mount point, for error messages. */
   path: string;
-  headers: Record<string, string | string[] | undefined>;
+  headers: Readonly<HeaderMap>;
 }
 
 /** A request header field's combined value. */
@@ -31,7 +33,8 @@ function header(req: FileRequest, name: string): string | undefined {
  * The reply for a GET or HEAD of a regular file `found`, asked for as `diskPath` and named `name` (which gives
  * its Content-Type): chooses the representation (content coding), evaluates preconditions against it, then
  * answers 304, 412, 416, 206 (one range, or multipart/byteranges) or 200. Files the cache accepts are served
- * from memory as Buffer bodies; larger ones are streamed from disk.
+ * from memory as Buffer bodies; a larger one is a FileRange for the runner to send from disk, or chunks read
+ * from disk (multipart, compressed on the fly). A HEAD gets the head with no body: the file is not read.
  */
 export async function serveFile(
   config: StaticConfig,
@@ -39,7 +42,7 @@ export async function serveFile(
   found: FoundFile,
   diskPath: string,
   name: string,
-): Promise<StaticReply> {
+): Promise<HttpReply> {
   const contentType = contentTypeFor(name);
   const rangeHeader = req.method === 'GET' ? header(req, 'range') : undefined;
   const rep = await selectRepresentation(config, {
@@ -59,14 +62,14 @@ export async function serveFile(
     },
     rep.validators,
   );
-  if (outcome === 'failed') return errorReply(errors.HTTP_PRECONDITION_FAILED(req.path), req.method);
+  if (outcome === 'failed') return errorReply(errors.HTTP_PRECONDITION_FAILED(req.path), req.headers.accept);
   // §15.4.5: a 304 carries the validators, Cache-Control and Vary a 200 would have, and no content headers.
   if (outcome === 'not-modified') return { status: 304, headers: validatorHeaders(config, rep), body: null };
 
-  const headers: Record<string, string> = { 'Content-Type': contentType };
-  if (rep.coding !== 'identity') headers['Content-Encoding'] = rep.coding;
-  headers['Accept-Ranges'] = 'bytes';
-  headers['X-Content-Type-Options'] = 'nosniff';
+  const headers: Record<string, string> = { 'content-type': contentType };
+  if (rep.coding !== 'identity') headers['content-encoding'] = rep.coding;
+  headers['accept-ranges'] = 'bytes';
+  headers['x-content-type-options'] = 'nosniff';
   Object.assign(headers, validatorHeaders(config, rep));
   const head = req.method === 'HEAD';
   if (rep.onTheFly && rep.coding !== 'identity')
@@ -82,9 +85,9 @@ export async function serveFile(
   if (rangeHeader !== undefined && (ifRange === undefined || ifRangeMatches(ifRange, rep.validators))) {
     const range = parseRange(rangeHeader, size);
     if (range.kind === 'unsatisfiable') {
-      const extra: Record<string, string> = { 'Content-Range': `bytes */${size}` };
-      if (rep.vary) extra.Vary = 'Accept-Encoding';
-      return errorReply(errors.HTTP_RANGE_NOT_SATISFIABLE(rangeHeader, size), req.method, extra);
+      const extra: Record<string, string> = { 'content-range': `bytes */${size}` };
+      if (rep.vary) extra.vary = 'Accept-Encoding';
+      return errorReply(errors.HTTP_RANGE_NOT_SATISFIABLE(rangeHeader, size), req.headers.accept, extra);
     }
     const ranges: ByteRange[] | null =
       range.kind === 'range'
@@ -94,7 +97,7 @@ export async function serveFile(
           : null;
     if (ranges !== null) return rangeReply(rep, headers, ranges, size, data);
   }
-  headers['Content-Length'] = String(size);
+  headers['content-length'] = String(size);
   if (head) return { status: 200, headers, body: null };
   if (data !== undefined || size === 0) return { status: 200, headers, body: data ?? Buffer.alloc(0) };
   return { status: 200, headers, body: { path: rep.path, start: 0, end: size - 1 } };
@@ -103,11 +106,11 @@ export async function serveFile(
 /** ETag, Last-Modified, Cache-Control and Vary of a representation: what 200, 206 and 304 share. */
 function validatorHeaders(config: StaticConfig, rep: Representation): Record<string, string> {
   const headers: Record<string, string> = {
-    ETag: rep.validators.etag,
-    'Last-Modified': new Date(rep.validators.lastModified).toUTCString(),
+    etag: rep.validators.etag,
+    'last-modified': new Date(rep.validators.lastModified).toUTCString(),
   };
-  if (config.cacheControl !== undefined) headers['Cache-Control'] = config.cacheControl;
-  if (rep.vary) headers.Vary = 'Accept-Encoding';
+  if (config.cacheControl !== undefined) headers['cache-control'] = config.cacheControl;
+  if (rep.vary) headers.vary = 'Accept-Encoding';
   return headers;
 }
 
@@ -121,21 +124,18 @@ function rangeReply(
   ranges: readonly ByteRange[],
   size: number,
   data: Buffer | undefined,
-): StaticReply {
+): HttpReply {
   if (ranges.length === 1) {
     const { start, end } = ranges[0]!;
-    headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
-    headers['Content-Length'] = String(end - start + 1);
+    headers['content-range'] = `bytes ${start}-${end}/${size}`;
+    headers['content-length'] = String(end - start + 1);
     const body = data !== undefined ? data.subarray(start, end + 1) : { path: rep.path, start, end };
     return { status: 206, headers, body };
   }
-  const layout = layoutMultipart(ranges, size, headers['Content-Type']!, newBoundary());
-  headers['Content-Type'] = multipartContentType(layout);
-  headers['Content-Length'] = String(layout.length);
-  const body =
-    data !== undefined
-      ? bufferMultipart(data, layout)
-      : { kind: 'multipart' as const, path: rep.path, parts: layout.parts, tail: layout.tail };
+  const layout = layoutMultipart(ranges, size, headers['content-type']!, newBoundary());
+  headers['content-type'] = multipartContentType(layout);
+  headers['content-length'] = String(layout.length);
+  const body = data !== undefined ? bufferMultipart(data, layout) : streamMultipart(rep.path, layout);
   return { status: 206, headers, body };
 }
 
@@ -149,12 +149,11 @@ async function compressedReply(
   coding: Compression,
   headers: Record<string, string>,
   head: boolean,
-): Promise<StaticReply> {
+): Promise<HttpReply> {
   if (config.cache.accepts(rep.stats)) {
     const data = await config.cache.load(rep.path, rep.stats, coding);
-    headers['Content-Length'] = String(data.length);
+    headers['content-length'] = String(data.length);
     return { status: 200, headers, body: head ? null : data };
   }
-  const body = { kind: 'compressed' as const, path: rep.path, coding, size: Number(rep.stats.size) };
-  return { status: 200, headers, body: head ? null : body };
+  return { status: 200, headers, body: head ? null : compressFile(rep.path, coding, Number(rep.stats.size)) };
 }

@@ -3,20 +3,22 @@ import { mkdtempSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { Handler } from '../http/handler.js';
 import { HotReplies } from './hot-replies.js';
-import { createStaticHandler, type StaticHandler } from './static-handler.js';
+import { ask } from './static-fixture.case.js';
+import { files } from './static-handler.js';
 
-describe('HotReplies through createStaticHandler', () => {
+describe('HotReplies through files', () => {
   let root: string;
-  let handler: StaticHandler;
+  let handler: Handler;
   const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
-    handler({ method, path, headers });
+    ask(handler, path, headers, method);
 
   before(() => {
     root = mkdtempSync(join(tmpdir(), 'hot-replies-'));
     writeFileSync(join(root, 'a.css'), 'body { color: red; }\n'.repeat(100));
     writeFileSync(join(root, 'b.bin'), Buffer.alloc(3000, 7));
-    handler = createStaticHandler({ root });
+    handler = files({ root });
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -32,7 +34,7 @@ describe('HotReplies through createStaticHandler', () => {
     await get('/b.bin');
     writeFileSync(join(root, 'b.bin'), Buffer.alloc(3001, 8));
     const reply = await get('/b.bin');
-    assert.equal(reply?.headers['Content-Length'], '3001');
+    assert.equal(reply?.headers['content-length'], '3001');
     assert.deepEqual(reply?.body, Buffer.alloc(3001, 8));
   });
 
@@ -57,20 +59,20 @@ describe('HotReplies through createStaticHandler', () => {
 
   it('takes the full path for conditional, range and HEAD requests', async () => {
     const plain = await get('/b.bin');
-    const etag = plain?.headers.ETag ?? '';
+    const etag = plain?.headers.etag ?? '';
     assert.equal((await get('/b.bin', { 'if-none-match': etag }))?.status, 304);
     assert.equal((await get('/b.bin', { range: 'bytes=0-9' }))?.status, 206);
     const head = await get('/b.bin', {}, 'HEAD');
     assert.equal(head?.body, null);
-    assert.equal(head?.headers['Content-Length'], plain?.headers['Content-Length']);
+    assert.equal(head?.headers['content-length'], plain?.headers['content-length']);
   });
 
   it('keeps compression for clients that accept it after an identity reply was kept', async () => {
     const identity = await get('/a.css');
-    assert.equal(identity?.headers['Content-Encoding'], undefined);
+    assert.equal(identity?.headers['content-encoding'], undefined);
     assert.equal(await get('/a.css'), identity);
     const gzip = await get('/a.css', { 'accept-encoding': 'gzip' });
-    assert.equal(gzip?.headers['Content-Encoding'], 'gzip');
+    assert.equal(gzip?.headers['content-encoding'], 'gzip');
   });
 });
 

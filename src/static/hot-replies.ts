@@ -1,5 +1,5 @@
 import { type BigIntStats, statSync } from 'node:fs';
-import type { StaticReply } from './static-reply.js';
+import type { HeaderMap, HttpReply } from '../http/handler.js';
 
 /** Request header fields that make a reply depend on more than the path: such requests skip HotReplies. */
 const SELECTING_FIELDS = [
@@ -20,7 +20,12 @@ interface HotEntry {
   readonly identity: FileIdentity;
   /** True when the reply is the identity representation of a type that has compressed ones too. */
   readonly varies: boolean;
-  readonly reply: StaticReply;
+  readonly reply: KeptReply;
+}
+
+/** A reply HotReplies keeps: its body is bytes in memory. */
+interface KeptReply extends HttpReply {
+  readonly body: Uint8Array;
 }
 
 /** Sizes of a HotReplies. */
@@ -57,11 +62,7 @@ export class HotReplies {
   }
 
   /** The kept reply for this request when the request is plain and the file unchanged, else undefined. */
-  lookup(
-    method: string,
-    path: string,
-    headers: Record<string, string | string[] | undefined>,
-  ): StaticReply | undefined {
+  lookup(method: string, path: string, headers: Readonly<HeaderMap>): HttpReply | undefined {
     if (method !== 'GET') return undefined;
     const entry = this.#entries.get(path);
     if (entry === undefined || !isPlain(headers)) return undefined;
@@ -80,14 +81,14 @@ export class HotReplies {
   remember(
     method: string,
     path: string,
-    headers: Record<string, string | string[] | undefined>,
+    headers: Readonly<HeaderMap>,
     diskPath: string,
     stats: BigIntStats,
-    reply: StaticReply,
+    reply: HttpReply,
   ): void {
-    if (method !== 'GET' || reply.status !== 200 || !Buffer.isBuffer(reply.body)) return;
-    if (reply.headers['Content-Encoding'] !== undefined || !isPlain(headers)) return;
-    const varies = reply.headers.Vary !== undefined;
+    if (method !== 'GET' || reply.status !== 200 || !isKept(reply)) return;
+    if (reply.headers?.['content-encoding'] !== undefined || !isPlain(headers)) return;
+    const varies = reply.headers?.vary !== undefined;
     if (varies && headers['accept-encoding'] !== undefined) return;
     const size = reply.body.length;
     if (size > this.#maxBytes) return;
@@ -97,7 +98,7 @@ export class HotReplies {
       if (this.#entries.size < this.#maxEntries && this.#bytes + size <= this.#maxBytes) break;
       this.#delete(oldest, old);
     }
-    Object.freeze(reply.headers);
+    if (reply.headers !== undefined) Object.freeze(reply.headers);
     const identity = { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeNs: stats.mtimeNs };
     this.#entries.set(path, { diskPath, identity, varies, reply: Object.freeze(reply) });
     this.#bytes += size;
@@ -105,11 +106,15 @@ export class HotReplies {
 
   #delete(path: string, entry: HotEntry): void {
     this.#entries.delete(path);
-    this.#bytes -= (entry.reply.body as Buffer).length;
+    this.#bytes -= entry.reply.body.length;
   }
 }
 
-function isPlain(headers: Record<string, string | string[] | undefined>): boolean {
+function isKept(reply: HttpReply): reply is KeptReply {
+  return reply.body instanceof Uint8Array;
+}
+
+function isPlain(headers: Readonly<HeaderMap>): boolean {
   for (const name of SELECTING_FIELDS) if (headers[name] !== undefined) return false;
   return true;
 }

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
 import type { ByteRange } from './byte-range.js';
 
 /** One part of a multipart/byteranges body: its delimiter and header lines, then bytes [start, end]. */
@@ -57,20 +56,16 @@ export function multipartContentType(layout: MultipartLayout): string {
 }
 
 /**
- * The body of `layout` streamed from the file at `path`: one read stream per part, opened in turn, so only a
- * chunk at a time is in memory and the consumer's backpressure reaches the file reads.
+ * The body of `layout` streamed from the file at `path`: one read stream per part, opened in turn when the
+ * consumer asks for its first chunk, so only a chunk at a time is in memory and the consumer's backpressure
+ * reaches the file reads.
  */
-export function streamMultipart(path: string, layout: Pick<MultipartLayout, 'parts' | 'tail'>): Readable {
-  async function* generate(): AsyncGenerator<Buffer> {
-    for (const part of layout.parts) {
-      yield Buffer.from(part.head);
-      for await (const chunk of createReadStream(path, { start: part.start, end: part.end })) {
-        yield chunk as Buffer;
-      }
-    }
-    yield Buffer.from(layout.tail);
+export async function* streamMultipart(path: string, layout: MultipartLayout): AsyncIterable<Uint8Array> {
+  for (const part of layout.parts) {
+    yield Buffer.from(part.head);
+    yield* createReadStream(path, { start: part.start, end: part.end });
   }
-  return Readable.from(generate(), { objectMode: false });
+  yield Buffer.from(layout.tail);
 }
 
 /** The body of `layout` built in memory from `data`, the whole representation (for cached files). */

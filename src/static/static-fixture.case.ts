@@ -1,9 +1,10 @@
 // Test support for the static layer, a `.case.ts` file so the build leaves it out.
+
+import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { openStaticBody, type StaticReply } from './static-handler.js';
+import { type Handler, type HttpRequest, isFileRange, type ReplyBody } from '../http/handler.js';
 
 /** A temporary tree for static tests: `root` is served; `outside.txt` and `root-evil/` sit beside it. */
 export interface StaticFixture {
@@ -54,13 +55,54 @@ export async function makeFixture(): Promise<StaticFixture> {
   return { base, root, cleanup: () => rm(base, { recursive: true, force: true }) };
 }
 
-/** The bytes a reply would send, reading file bodies through openStaticBody. */
-export async function readBody(reply: StaticReply): Promise<string> {
-  const body = openStaticBody(reply);
-  if (body === null) return '';
-  if (typeof body === 'string') return body;
-  if (Buffer.isBuffer(body)) return body.toString();
+/** A reply of the static handler as its tests read it: header values are single strings. */
+export interface StaticTestReply {
+  status: number;
+  headers: Record<string, string | undefined>;
+  body: ReplyBody;
+}
+
+/** A GET (or `method`) of `target` with `headers`, as a runner would hand it to a Handler. */
+export function staticRequest(
+  target: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): HttpRequest {
+  return {
+    method,
+    target,
+    version: '1.1',
+    scheme: 'http',
+    headers,
+    client: { address: '127.0.0.1', port: 1 },
+    body: (async function* () {})(),
+    signal: new AbortController().signal,
+  };
+}
+
+/** What `handler` answers to `staticRequest(target, headers, method)`: the reply itself, or null. */
+export async function ask(
+  handler: Handler,
+  target: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<StaticTestReply | null> {
+  return (await handler(staticRequest(target, headers, method))) as StaticTestReply | null;
+}
+
+/** The bytes a reply would send: in memory, a FileRange read from disk, or its chunks. */
+export async function bodyBytes(reply: Pick<StaticTestReply, 'body'>): Promise<Buffer> {
+  const body = reply.body;
+  if (body === null || body === undefined) return Buffer.alloc(0);
+  if (typeof body === 'string') return Buffer.from(body);
+  if (body instanceof Uint8Array) return Buffer.from(body);
   const chunks: Buffer[] = [];
-  for await (const chunk of body as Readable) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString();
+  const source = isFileRange(body) ? createReadStream(body.path, { start: body.start, end: body.end }) : body;
+  for await (const chunk of source) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
+
+/** The text a reply would send (see bodyBytes). */
+export async function readBody(reply: Pick<StaticTestReply, 'body'>): Promise<string> {
+  return (await bodyBytes(reply)).toString();
 }

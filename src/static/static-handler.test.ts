@@ -1,18 +1,26 @@
 import assert from 'node:assert/strict';
 import { utimes } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { BIG, makeFixture, readBody, type StaticFixture } from './static-fixture.case.js';
-import { createStaticHandler, type StaticHandler, type StaticReply } from './static-handler.js';
+import type { Handler } from '../http/handler.js';
+import {
+  ask,
+  BIG,
+  makeFixture,
+  readBody,
+  type StaticFixture,
+  type StaticTestReply,
+} from './static-fixture.case.js';
+import { files } from './static-handler.js';
 
 let fx: StaticFixture;
-let handler: StaticHandler;
+let handler: Handler;
 const MTIME = new Date('2024-05-06T07:08:09.123Z');
 const LAST_MODIFIED = 'Mon, 06 May 2024 07:08:09 GMT';
 
 before(async () => {
   fx = await makeFixture();
   await utimes(`${fx.root}/big.bin`, MTIME, MTIME);
-  handler = createStaticHandler({ root: fx.root, listing: true, cacheControl: 'max-age=60' });
+  handler = files({ root: fx.root, listing: true, cacheControl: 'max-age=60' });
 });
 after(() => fx.cleanup());
 
@@ -20,8 +28,8 @@ async function request(
   path: string,
   headers: Record<string, string> = {},
   method = 'GET',
-): Promise<StaticReply> {
-  const reply = await handler({ method, path, headers });
+): Promise<StaticTestReply> {
+  const reply = await ask(handler, path, headers, method);
   assert.ok(reply, `${method} ${path} found nothing`);
   return reply;
 }
@@ -40,7 +48,7 @@ describe('static: files and types', () => {
   ];
   for (const [path, type] of types) {
     it(`Content-Type of ${path} is ${type}`, async () => {
-      assert.equal((await request(path)).headers['Content-Type'], type);
+      assert.equal((await request(path)).headers['content-type'], type);
     });
   }
 
@@ -49,16 +57,16 @@ describe('static: files and types', () => {
     assert.equal(reply.status, 200);
     assert.ok(Buffer.isBuffer(reply.body));
     assert.equal(await readBody(reply), 'hello world');
-    assert.equal(reply.headers['Content-Length'], '11');
-    assert.equal(reply.headers['X-Content-Type-Options'], 'nosniff');
-    assert.equal(reply.headers['Accept-Ranges'], 'bytes');
-    assert.equal(reply.headers['Cache-Control'], 'max-age=60');
-    assert.match(reply.headers.ETag!, /^"b-[0-9a-f]+"$/);
+    assert.equal(reply.headers['content-length'], '11');
+    assert.equal(reply.headers['x-content-type-options'], 'nosniff');
+    assert.equal(reply.headers['accept-ranges'], 'bytes');
+    assert.equal(reply.headers['cache-control'], 'max-age=60');
+    assert.match(reply.headers.etag!, /^"b-[0-9a-f]+"$/);
   });
 
   it('without the memory cache, GET sends the file as a range of the file on disk', async () => {
-    const uncached = createStaticHandler({ root: fx.root, cacheMaxFileSize: 0 });
-    const reply = await uncached({ method: 'GET', path: '/hello.txt', headers: {} });
+    const uncached = files({ root: fx.root, cacheMaxFileSize: 0 });
+    const reply = await ask(uncached, '/hello.txt');
     assert.deepEqual(reply?.body, { path: `${fx.root}/hello.txt`, start: 0, end: 10 });
     assert.equal(await readBody(reply!), 'hello world');
   });
@@ -73,7 +81,7 @@ describe('static: files and types', () => {
 
   it('serves an empty file with an empty in-memory body', async () => {
     const reply = await request('/empty.txt');
-    assert.equal(reply.headers['Content-Length'], '0');
+    assert.equal(reply.headers['content-length'], '0');
     assert.equal(await readBody(reply), '');
   });
 
@@ -82,17 +90,17 @@ describe('static: files and types', () => {
   });
 
   it('answers null for missing files and for a file asked as a directory', async () => {
-    assert.equal(await handler({ method: 'GET', path: '/missing.txt', headers: {} }), null);
-    assert.equal(await handler({ method: 'GET', path: '/hello.txt/', headers: {} }), null);
-    assert.equal(await handler({ method: 'GET', path: '/hello.txt/x', headers: {} }), null);
+    assert.equal(await ask(handler, '/missing.txt'), null);
+    assert.equal(await ask(handler, '/hello.txt/'), null);
+    assert.equal(await ask(handler, '/hello.txt/x'), null);
   });
 
   it('405 with Allow for other methods on an existing file; null when nothing exists', async () => {
     const reply = await request('/hello.txt', {}, 'POST');
     assert.equal(reply.status, 405);
-    assert.equal(reply.headers.Allow, 'GET, HEAD');
+    assert.equal(reply.headers.allow, 'GET, HEAD');
     assert.match(String(reply.body), /Method POST not allowed/);
-    assert.equal(await handler({ method: 'POST', path: '/api/users', headers: {} }), null);
+    assert.equal(await ask(handler, '/api/users', {}, 'POST'), null);
   });
 });
 
@@ -104,23 +112,23 @@ describe('static: directories', () => {
   it('redirects /dir to the relative last segment plus /', async () => {
     const reply = await request('/sub');
     assert.equal(reply.status, 301);
-    assert.equal(reply.headers.Location, 'sub/');
-    assert.equal((await request('/list/inner')).headers.Location, 'inner/');
+    assert.equal(reply.headers.location, 'sub/');
+    assert.equal((await request('/list/inner')).headers.location, 'inner/');
   });
 
   it('never redirects to another host: //evil.com and %2F tricks stay relative', async () => {
     const reply = await request('//evil.com');
     assert.equal(reply.status, 301);
-    assert.equal(reply.headers.Location, 'evil.com/');
+    assert.equal(reply.headers.location, 'evil.com/');
     assert.equal((await request('/%2Fevil.com')).status, 400);
     assert.equal((await request('/%5Cevil.com')).status, 400);
   });
 
   it('lists a directory without index: escaped names, dotfiles hidden', async () => {
     const reply = await request('/list/');
-    assert.equal(reply.headers['Content-Type'], 'text/html; charset=utf-8');
+    assert.equal(reply.headers['content-type'], 'text/html; charset=utf-8');
     const html = await readBody(reply);
-    assert.equal(reply.headers['Content-Length'], String(Buffer.byteLength(html)));
+    assert.equal(reply.headers['content-length'], String(Buffer.byteLength(html)));
     assert.match(html, /<a href="\.\/a\.txt">a\.txt<\/a>/);
     assert.match(html, /<a href="\.\/inner\/">inner\/<\/a>/);
     assert.match(html, /&lt;b&gt;&amp;&quot;x&quot;\.txt/);
@@ -131,27 +139,27 @@ describe('static: directories', () => {
   });
 
   it('answers null for a directory without index when listing is off', async () => {
-    const plain = createStaticHandler({ root: fx.root });
-    assert.equal(await plain({ method: 'GET', path: '/list/', headers: {} }), null);
-    assert.equal((await plain({ method: 'GET', path: '/sub/', headers: {} }))?.status, 200);
+    const plain = files({ root: fx.root });
+    assert.equal(await ask(plain, '/list/'), null);
+    assert.equal((await ask(plain, '/sub/'))?.status, 200);
   });
 });
 
 describe('static: conditional requests', () => {
   it('sends Last-Modified in whole seconds', async () => {
-    assert.equal((await request('/big.bin')).headers['Last-Modified'], LAST_MODIFIED);
+    assert.equal((await request('/big.bin')).headers['last-modified'], LAST_MODIFIED);
   });
 
   it('304 for a matching If-None-Match (weak comparison, lists, *), with validators and no body', async () => {
-    const { ETag: etag } = (await request('/big.bin')).headers;
+    const { etag } = (await request('/big.bin')).headers;
     for (const value of [etag!, `W/${etag}`, `"nope", ${etag}`, '*']) {
       for (const method of ['GET', 'HEAD']) {
         const reply = await request('/big.bin', { 'if-none-match': value }, method);
         assert.equal(reply.status, 304, value);
         assert.deepEqual(reply.headers, {
-          ETag: etag,
-          'Last-Modified': LAST_MODIFIED,
-          'Cache-Control': 'max-age=60',
+          etag,
+          'last-modified': LAST_MODIFIED,
+          'cache-control': 'max-age=60',
         });
         assert.equal(reply.body, null);
       }
@@ -171,7 +179,7 @@ describe('static: conditional requests', () => {
   });
 
   it('412 when If-Match or If-Unmodified-Since fails', async () => {
-    const { ETag: etag } = (await request('/big.bin')).headers;
+    const { etag } = (await request('/big.bin')).headers;
     const failed = await request('/big.bin', { 'if-match': '"other"' });
     assert.equal(failed.status, 412);
     assert.match(String(failed.body), /^Precondition failed/);
@@ -199,8 +207,8 @@ describe('static: ranges', () => {
     it(`206 for ${range}`, async () => {
       const reply = await request('/big.bin', { range });
       assert.equal(reply.status, 206);
-      assert.equal(reply.headers['Content-Range'], `bytes ${start}-${end}/1000`);
-      assert.equal(reply.headers['Content-Length'], String(end - start + 1));
+      assert.equal(reply.headers['content-range'], `bytes ${start}-${end}/1000`);
+      assert.equal(reply.headers['content-length'], String(end - start + 1));
       assert.equal(await readBody(reply), slice(start, end));
     });
   }
@@ -209,7 +217,7 @@ describe('static: ranges', () => {
     for (const range of ['bytes=1000-', 'bytes=5000-6000', 'bytes=-0', 'bytes=1000-1001, 2000-']) {
       const reply = await request('/big.bin', { range });
       assert.equal(reply.status, 416, range);
-      assert.equal(reply.headers['Content-Range'], 'bytes */1000');
+      assert.equal(reply.headers['content-range'], 'bytes */1000');
       assert.match(String(reply.body), /^Range not satisfiable/);
     }
   });
@@ -218,13 +226,13 @@ describe('static: ranges', () => {
     for (const range of ['bytes=5-1', 'bytes=abc', 'items=0-1', 'bytes=0-1,x']) {
       const reply = await request('/big.bin', { range });
       assert.equal(reply.status, 200, range);
-      assert.equal(reply.headers['Content-Length'], '1000');
+      assert.equal(reply.headers['content-length'], '1000');
     }
     assert.equal((await request('/big.bin', { range: 'bytes=0-1' }, 'HEAD')).status, 200);
   });
 
   it('If-Range: a matching ETag or date gives 206, anything else the whole file', async () => {
-    const { ETag: etag } = (await request('/big.bin')).headers;
+    const { etag } = (await request('/big.bin')).headers;
     const range = 'bytes=0-9';
     assert.equal((await request('/big.bin', { range, 'if-range': etag! })).status, 206);
     assert.equal((await request('/big.bin', { range, 'if-range': LAST_MODIFIED })).status, 206);
@@ -233,6 +241,6 @@ describe('static: ranges', () => {
     const older = 'Mon, 06 May 2024 07:08:08 GMT';
     const full = await request('/big.bin', { range, 'if-range': older });
     assert.equal(full.status, 200);
-    assert.equal(full.headers['Content-Length'], '1000');
+    assert.equal(full.headers['content-length'], '1000');
   });
 });

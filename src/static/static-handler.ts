@@ -1,60 +1,48 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errors, TandemError } from '../errors/catalogue.js';
+import { errorReply } from '../http/error-reply.js';
+import type { Handler, HttpReply } from '../http/handler.js';
+import { splitTarget } from '../http/target.js';
 import { type ListingEntry, renderListing } from './directory-listing.js';
-import { serveFile } from './file-reply.js';
+import { type FileRequest, serveFile } from './file-reply.js';
 import type { FoundFile } from './file-representation.js';
 import { HotReplies } from './hot-replies.js';
 import { type CanonicalPath, canonicalisePath, hasDotComponent, isInside } from './safe-path.js';
 import { resolveOptions, type StaticConfig, type StaticOptions } from './static-options.js';
-import { errorReply, type StaticReply, textReply } from './static-reply.js';
-
-export type { StaticOptions } from './static-options.js';
-export {
-  openStaticBody,
-  type StaticBody,
-  type StaticCompressedBody,
-  type StaticFileBody,
-  type StaticMultipartBody,
-  type StaticReply,
-  textReply,
-} from './static-reply.js';
-
-/** A request as the static handler sees it, whatever transport brought it. */
-export interface StaticRequest {
-  /** `GET` or `HEAD`; any other method on an existing file gets 405 with `Allow: GET, HEAD`. */
-  method: string;
-  /** The URL path, still percent-encoded, without the query string, starting with '/'. */
-  path: string;
-  /** The query string with its '?' (`?x=1`), or '' / undefined when there is none; kept by redirects. */
-  query?: string;
-  /** Request header fields by lower-case name. */
-  headers: Record<string, string | string[] | undefined>;
-}
-
-/** A static file handler: a reply, or null when nothing exists at that path (404 or fall through to routes). */
-export type StaticHandler = (req: StaticRequest) => Promise<StaticReply | null>;
 
 /**
- * Creates the static file handler for `options.root`. Throws STATIC_ROOT_INVALID when the root is not an
- * existing directory, the index is not a plain file name, or a size option is not a non-negative integer.
+ * The static layer as a Handler: the files under `options.root`, for GET and HEAD. A reply is a file (from
+ * memory, a FileRange to send from disk, or chunks: multipart ranges, compressed on the fly), a 304, a
+ * redirect to a directory's slash, a listing, or an error (400, 403, 405 with Allow, 412, 416) from the one
+ * renderer, errorReply; null when nothing is there (a runner answers 404, a combinator asks the next
+ * handler). The request path is the target's (splitTarget), still percent-encoded: mount it below a prefix
+ * with `mount` and tell it the prefix (`options.prefix`) for the titles of its listings. Throws
+ * STATIC_ROOT_INVALID when the root is not an existing directory, the index is not a plain file name, or a
+ * size option is not a non-negative integer.
  */
-export function createStaticHandler(options: StaticOptions): StaticHandler {
+export function files(options: StaticOptions): Handler {
   const config = resolveOptions(options);
   const hot = new HotReplies({ maxBytes: config.cache.maxBytes });
-  return async (req) => {
-    const kept = hot.lookup(req.method, req.path, req.headers);
+  return (req) => {
+    const { path, query } = splitTarget(req.target);
+    const file: FileRequest = { method: req.method, path, headers: req.headers };
+    // A kept reply is answered in this same turn; only the full path costs a promise.
+    const kept = hot.lookup(file.method, path, file.headers);
     if (kept !== undefined) return kept;
-    try {
-      return await serve(config, hot, req);
-    } catch (err) {
-      if (err instanceof TandemError && err.status !== undefined) return errorReply(err, req.method);
+    return serve(config, hot, file, query).catch((err: unknown) => {
+      if (err instanceof TandemError && err.status !== undefined) return errorReply(err, req.headers.accept);
       throw err;
-    }
+    });
   };
 }
 
-async function serve(config: StaticConfig, hot: HotReplies, req: StaticRequest): Promise<StaticReply | null> {
+async function serve(
+  config: StaticConfig,
+  hot: HotReplies,
+  req: FileRequest,
+  query: string,
+): Promise<HttpReply | null> {
   const canonical = canonicalisePath(req.path);
   if (!config.dotfiles && canonical.segments.some((segment) => segment.startsWith('.'))) return null;
   // Invariant: segments hold no separator and no dot segment, so the join stays below root; checked anyway.
@@ -63,8 +51,8 @@ async function serve(config: StaticConfig, hot: HotReplies, req: StaticRequest):
   const found = await locate(config, requested, req.path);
   if (found === null) return null;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    return errorReply(errors.HTTP_METHOD_NOT_ALLOWED(req.method, req.path), req.method, {
-      Allow: 'GET, HEAD',
+    return errorReply(errors.HTTP_METHOD_NOT_ALLOWED(req.method, req.path), req.headers.accept, {
+      allow: 'GET, HEAD',
     });
   }
   if (found.stats.isFile()) {
@@ -74,7 +62,7 @@ async function serve(config: StaticConfig, hot: HotReplies, req: StaticRequest):
     return reply;
   }
   if (!found.stats.isDirectory()) return null;
-  if (!canonical.trailingSlash) return redirectToDirectory(canonical, req.method, req.query ?? '');
+  if (!canonical.trailingSlash) return redirectToDirectory(canonical, query);
   if (config.index !== '') {
     const indexPath = join(requested, config.index);
     const index = await locate(config, indexPath, req.path);
@@ -114,12 +102,22 @@ async function locate(config: StaticConfig, path: string, requestPath: string): 
  * python's http.server). The Location is relative and only the last segment, re-encoded, so it cannot name
  * another host (`//evil`) or a scheme (`javascript:`): no open redirect.
  */
-function redirectToDirectory(canonical: CanonicalPath, method: string, query: string): StaticReply {
+function redirectToDirectory(canonical: CanonicalPath, query: string): HttpReply {
   const last = canonical.segments.at(-1) ?? '';
   // The query is the client's bytes: anything but visible ASCII is percent-encoded so the header stays valid.
   const kept = query.replace(/[^!-~]/g, (ch) => encodeURIComponent(ch));
-  const location = `${encodeURIComponent(last)}/${kept}`;
-  return textReply(301, `Moved Permanently: ${location}\n`, method, { Location: location });
+  const location = `${encodeURIComponent(last)}/${kept === '' ? '' : `?${kept}`}`;
+  const text = `Moved Permanently: ${location}\n`;
+  return {
+    status: 301,
+    headers: {
+      location,
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': String(Buffer.byteLength(text)),
+      'x-content-type-options': 'nosniff',
+    },
+    body: text,
+  };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -159,7 +157,7 @@ async function listDirectory(
   dir: string,
   canonical: CanonicalPath,
   method: string,
-): Promise<StaticReply> {
+): Promise<HttpReply> {
   // Names that are not UTF-8 are left out: a link to one could not be fetched, since paths are decoded as
   // UTF-8 (an invalid sequence is a 400) and looked up as strings.
   const names = (await readdir(dir, { encoding: 'buffer' }))
@@ -174,11 +172,12 @@ async function listDirectory(
   return {
     status: 200,
     headers: {
-      'Content-Type': 'text/html; charset=utf-8',
-      'Content-Length': String(Buffer.byteLength(html)),
-      'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'",
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': String(Buffer.byteLength(html)),
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'",
     },
+    // A HEAD gets the head alone (the runner would drop the body anyway).
     body: method === 'HEAD' ? null : html,
   };
 }

@@ -1,28 +1,33 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { type Handler, isFileRange } from '../http/handler.js';
 import { canonicalisePath, isInside } from './safe-path.js';
-import { makeFixture, readBody, type StaticFixture } from './static-fixture.case.js';
-import { createStaticHandler, type StaticHandler, type StaticReply } from './static-handler.js';
+import {
+  ask,
+  makeFixture,
+  readBody,
+  type StaticFixture,
+  type StaticTestReply,
+} from './static-fixture.case.js';
+import { files } from './static-handler.js';
 
 let fx: StaticFixture;
-let handler: StaticHandler;
+let handler: Handler;
 
 before(async () => {
   fx = await makeFixture();
-  handler = createStaticHandler({ root: fx.root });
+  handler = files({ root: fx.root });
 });
 after(() => fx.cleanup());
 
-const get = (path: string, method = 'GET') => handler({ method, path, headers: {} });
+const get = (path: string, method = 'GET') => ask(handler, path, {}, method);
 
 /** Fails when a reply would send a file outside root or one of the secrets. */
-async function assertNoLeak(path: string, reply: StaticReply | null): Promise<void> {
+async function assertNoLeak(path: string, reply: StaticTestReply | null): Promise<void> {
   if (reply === null) return;
   const body = reply.body;
-  if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) {
-    assert.ok(isInside(fx.root, body.path), `${path} served ${body.path}`);
-  }
+  if (isFileRange(body)) assert.ok(isInside(fx.root, body.path), `${path} served ${body.path}`);
   const text = await readBody(reply);
   assert.doesNotMatch(text, /SECRET/, `${path} leaked a secret`);
 }
@@ -62,7 +67,7 @@ describe('static: path traversal', () => {
       assert.equal(reply?.status, 400);
       assert.match(String(reply?.body), /^Bad request: /);
       assert.match(String(reply?.body), message);
-      assert.equal(reply?.headers['Content-Type'], 'text/plain; charset=utf-8');
+      assert.equal(reply?.headers['content-type'], 'text/plain; charset=utf-8');
     });
   }
 
@@ -133,8 +138,8 @@ describe('static: root prefix and symlinks', () => {
 
   it('serves a symlink that stays inside root, from its real path', async () => {
     // Without the memory cache, so the body names the file it streams.
-    const uncached = createStaticHandler({ root: fx.root, cacheMaxFileSize: 0 });
-    const reply = await uncached({ method: 'GET', path: '/link-in.txt', headers: {} });
+    const uncached = files({ root: fx.root, cacheMaxFileSize: 0 });
+    const reply = await ask(uncached, '/link-in.txt');
     assert.equal(reply?.status, 200);
     assert.deepEqual(reply?.body, { path: `${fx.root}/hello.txt`, start: 0, end: 10 });
   });
@@ -144,23 +149,23 @@ describe('static: root prefix and symlinks', () => {
   });
 
   it('follows escaping symlinks only with followSymlinks', async () => {
-    const follow = createStaticHandler({ root: fx.root, followSymlinks: true });
-    const reply = await follow({ method: 'GET', path: '/linkdir-out/secret.txt', headers: {} });
+    const follow = files({ root: fx.root, followSymlinks: true });
+    const reply = await ask(follow, '/linkdir-out/secret.txt');
     assert.equal(await readBody(reply!), 'SIBLING SECRET');
   });
 
   it('resolves root with realpath once, so a symlinked root works', async () => {
-    const viaLink = createStaticHandler({ root: `${fx.root}/linkdir-out` });
-    const reply = await viaLink({ method: 'GET', path: '/secret.txt', headers: {} });
+    const viaLink = files({ root: `${fx.root}/linkdir-out` });
+    const reply = await ask(viaLink, '/secret.txt');
     assert.equal(await readBody(reply!), 'SIBLING SECRET');
   });
 
   it('rejects a root that does not exist or is a file', () => {
-    assert.throws(() => createStaticHandler({ root: `${fx.base}/nope` }), { code: 'STATIC_ROOT_INVALID' });
-    assert.throws(() => createStaticHandler({ root: `${fx.base}/outside.txt` }), {
+    assert.throws(() => files({ root: `${fx.base}/nope` }), { code: 'STATIC_ROOT_INVALID' });
+    assert.throws(() => files({ root: `${fx.base}/outside.txt` }), {
       code: 'STATIC_ROOT_INVALID',
     });
-    assert.throws(() => createStaticHandler({ root: fx.root, index: '../x' }), {
+    assert.throws(() => files({ root: fx.root, index: '../x' }), {
       code: 'STATIC_ROOT_INVALID',
     });
   });
@@ -175,8 +180,8 @@ describe('static: dotfiles', () => {
   });
 
   it('serves them with dotfiles: true', async () => {
-    const dot = createStaticHandler({ root: fx.root, dotfiles: true });
-    const reply = await dot({ method: 'GET', path: '/.git/config', headers: {} });
+    const dot = files({ root: fx.root, dotfiles: true });
+    const reply = await ask(dot, '/.git/config');
     assert.equal(await readBody(reply!), 'GIT SECRET');
   });
 });

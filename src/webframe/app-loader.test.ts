@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { errors, isError } from '../errors/catalogue.js';
+import { appWith, captureLogger, readResponse, writeApp } from './app-fixture.test-helper.js';
 import { loadApp } from './index.js';
-import { appWith, captureLogger, makeStream, readReply, writeApp } from './stream-fixture.test-helper.js';
 
 const catalogue = pathToFileURL(join(import.meta.dirname, '../errors/catalogue.js')).href;
 
@@ -16,7 +16,7 @@ describe('webframe app with debug on', () => {
     );
     assert.equal(app.settings.debug, true);
     assert.equal(app.settings.static, join(app.dir, 'static'), 'a missing default static folder is fine');
-    const reply = await readReply(app.handler(makeStream('GET', '/boom')));
+    const reply = await readResponse(app.request('GET', '/boom'));
     assert.equal(reply.status, 500);
     assert.match(reply.text, /^View failed: GET \/boom threw Error: kaboom\n\s+at /);
   });
@@ -38,14 +38,14 @@ describe('loading apps', () => {
       workers: 2,
       drainTimeout: 30000,
     });
-    assert.equal((await readReply(app.handler(makeStream('GET', '/hi')))).text, 'hi');
+    assert.equal((await readResponse(app.request('GET', '/hi'))).text, 'hi');
   });
 
   test('an app with no package.json (its .ts loaded as ESM) still gets catalogue statuses', async () => {
     const { app } = await appWith({
       'urls.ts': `import { errors } from '${catalogue}';\nexport default [['/x', () => { throw errors.HTTP_FORBIDDEN('/x'); }]];`,
     });
-    const reply = await readReply(app.handler(makeStream('GET', '/x')));
+    const reply = await readResponse(app.request('GET', '/x'));
     assert.deepEqual([reply.status, reply.text], [403, 'Forbidden: /x\n']);
   });
 
@@ -130,8 +130,8 @@ describe('loading apps', () => {
     const { app } = await appWith({
       'urls.mjs': "export default [['/a', { GET: () => 'get' }], ['a', { POST: () => 'post' }]];",
     });
-    assert.equal((await readReply(app.handler(makeStream('POST', '/a')))).text, 'post');
-    assert.equal((await readReply(app.handler(makeStream('PUT', '/a')))).headers.allow, 'GET, HEAD, POST');
+    assert.equal((await readResponse(app.request('POST', '/a'))).text, 'post');
+    assert.equal((await readResponse(app.request('PUT', '/a'))).headers.allow, 'GET, HEAD, POST');
   });
 
   test('a missing folder, missing urls or a module that fails to load is APP_LOAD_FAILED', async () => {

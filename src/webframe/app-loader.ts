@@ -4,23 +4,20 @@ import { basename, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { errors } from '../errors/catalogue.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import type { StreamHandler } from '../protocol/types.js';
-import { createDispatcher, type ServeStatic } from './dispatch.js';
-import { Router } from './router.js';
-import { resolveSettings, type SettingsOverrides, type WebframeSettings } from './settings.js';
-import { createStaticFallback } from './static-fallback.js';
+import { type App, createApp } from './app.js';
+import { resolveSettings, type SettingsOverrides } from './settings.js';
 
-/** A loaded app: its folder, its settings and the StreamHandler the protocol server calls once per request. */
-export interface App {
+/** An app loaded from its folder: the App, and the folder it came from. */
+export interface LoadedApp extends App {
   readonly dir: string;
-  readonly settings: WebframeSettings;
-  readonly handler: StreamHandler;
 }
 
 /** Options of loadApp: settings that replace the app's own (e.g. from the command line) and a logger. */
 export interface LoadAppOptions extends SettingsOverrides {
   /** Where view failures are logged; default a pino logger named `webframe` on stderr. */
   logger?: Logger;
+  /** Gets a line for a setting that is set but ignored (`workers` under the event model); default none. */
+  warn?: (message: string) => void;
 }
 
 /** Module extensions tried for urls and settings, in order; `.ts` files load through tsx with no build step. */
@@ -36,12 +33,13 @@ let hooksRegistered = false;
 let tsxRegistered: Promise<void> | undefined;
 
 /**
- * Loads the app in folder `dir`: `urls.ts` (required), `settings.ts` (optional) and the `static/` folder.
+ * Loads the app in folder `dir` (createApp): `urls.ts` (required), `settings.ts` (optional) and the
+ * `static/` folder.
  * Throws `APP_LOAD_FAILED` when the folder or a module cannot be loaded, `APP_INVALID` for a bad urls entry and
  * `CONFIG_INVALID` (naming the file and key) for bad settings.
  */
-export async function loadApp(dir: string, options: LoadAppOptions = {}): Promise<App> {
-  const { logger, ...overrides } = options;
+export async function loadApp(dir: string, options: LoadAppOptions = {}): Promise<LoadedApp> {
+  const { logger, warn, ...overrides } = options;
   const root = resolve(dir);
   const rootStats = await stat(root).catch(() => undefined);
   if (rootStats === undefined || !rootStats.isDirectory())
@@ -60,31 +58,26 @@ export async function loadApp(dir: string, options: LoadAppOptions = {}): Promis
     rawSettings = module.default;
   }
   const settingsName = settingsFile ?? join(root, 'settings.ts');
-  const settings = resolveSettings(rawSettings, settingsName, root, overrides);
+  const settings = resolveSettings(rawSettings, settingsName, root, overrides, warn);
 
   const urlsFile = await findModule(root, 'urls');
   if (urlsFile === undefined)
     throw errors.APP_LOAD_FAILED(root, 'it has no urls.ts, urls.mts, urls.js or urls.mjs');
   const urlsModule = await importModule(urlsFile, root);
-  const router = new Router(urlsModule.default ?? urlsModule.urls, urlsFile);
 
-  let serveStatic: ServeStatic | null = null;
-  if (settings.static !== false) {
+  // A static folder named in the settings must exist; the default one may be missing (no static files then).
+  if (settings.static !== false && (rawSettings as { static?: unknown } | undefined)?.static !== undefined) {
     const staticStats = await stat(settings.static).catch(() => undefined);
-    if (staticStats?.isDirectory() === true) {
-      serveStatic = createStaticFallback(settings.static);
-    } else if ((rawSettings as { static?: unknown } | undefined)?.static !== undefined) {
+    if (staticStats?.isDirectory() !== true) {
       throw errors.APP_INVALID(settingsName, `static folder ${settings.static} does not exist`);
     }
   }
 
-  const handler = createDispatcher({
-    router,
-    serveStatic,
-    debug: settings.debug,
+  const app = createApp(urlsModule.default ?? urlsModule.urls, settings, {
+    file: urlsFile,
     logger: logger ?? createLogger('webframe'),
   });
-  return Object.freeze({ dir: root, settings, handler });
+  return Object.freeze({ dir: root, ...app });
 }
 
 async function findModule(root: string, name: string): Promise<string | undefined> {

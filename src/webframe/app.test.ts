@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { errors } from '../errors/catalogue.js';
-import type { App } from './index.js';
-import { appWith, makeStream, readReply } from './stream-fixture.test-helper.js';
+import { appWith, readResponse } from './app-fixture.test-helper.js';
+import type { LoadedApp } from './index.js';
 
 const webframe = pathToFileURL(join(import.meta.dirname, 'index.js')).href;
 const catalogue = pathToFileURL(join(import.meta.dirname, '../errors/catalogue.js')).href;
@@ -88,10 +88,10 @@ export function info(req: WebframeRequest) {
 `;
 
 describe('webframe app', () => {
-  let app: App;
+  let app: LoadedApp;
   let lines: Record<string, unknown>[];
-  const call = (method: string, info: string, options?: Parameters<typeof makeStream>[2]) =>
-    readReply(app.handler(makeStream(method, info, options)));
+  const call = (method: string, target: string, init?: Parameters<LoadedApp['request']>[2]) =>
+    readResponse(app.request(method, target, init));
 
   before(async () => {
     ({ app, lines } = await appWith({
@@ -184,24 +184,23 @@ describe('webframe app', () => {
   });
 
   test('a Response is passed through with its status, headers and streamed body', async () => {
-    const reply = await app.handler(makeStream('GET', '/response'));
-    assert.equal(reply.status, 201);
-    assert.equal(typeof reply.body, 'object');
-    assert.ok(
-      reply.body !== null && Symbol.asyncIterator in (reply.body as object),
-      'body is streamed, not buffered',
-    );
-    const read = await readReply(reply);
-    assert.equal(read.text, 'one,two,three');
-    assert.equal(read.headers['content-type'], 'text/csv');
-    assert.equal(read.headers['x-a'], '1');
-    assert.deepEqual(read.headers['set-cookie'], ['a=1', 'b=2']);
+    const response = await app.request('GET', '/response');
+    assert.equal(response.status, 201);
+    const reader = response.body!.getReader();
+    const chunks: string[] = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read())
+      chunks.push(Buffer.from(r.value).toString());
+    assert.equal(chunks[0], 'one,', 'body is streamed, not buffered');
+    assert.equal(chunks.join(''), 'one,two,three');
+    assert.equal(response.headers.get('content-type'), 'text/csv');
+    assert.equal(response.headers.get('x-a'), '1');
+    assert.deepEqual(response.headers.getSetCookie(), ['a=1', 'b=2']);
   });
 
   test('an error while streaming a Response body is logged and ends the stream with an error', async () => {
-    const reply = await app.handler(makeStream('GET', '/broken-stream'));
-    assert.equal(reply.status, 200);
-    await assert.rejects(readReply(reply), /mid-stream failure/);
+    const response = await app.request('GET', '/broken-stream');
+    assert.equal(response.status, 200);
+    await assert.rejects(readResponse(response), /mid-stream failure/);
     assert.ok(lines.some((l) => l.msg === 'response body stream failed'));
   });
 
@@ -233,7 +232,10 @@ describe('webframe app', () => {
   });
 
   test('request fields: method, decoded path, raw info, query, headers, client, signal', async () => {
-    const reply = await call('GET', '/info?q=a%20b', { headers: { 'x-test': 'yes' } });
+    const reply = await call('GET', '/info?q=a%20b', {
+      headers: { 'x-test': 'yes' },
+      client: { address: '127.0.0.1', port: 1 },
+    });
     assert.deepEqual(JSON.parse(reply.text), {
       method: 'GET',
       path: '/info',

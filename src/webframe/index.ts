@@ -1,8 +1,10 @@
 /**
  * webframe: the application framework. An app is a folder with `urls.ts`, `views.ts`, `settings.ts` and
- * `static/`; `loadApp` turns it into the StreamHandler that the protocol server calls once per request.
+ * `static/`; `loadApp` turns it into an App: the Handler that the protocol's server end (serveFrames) runs
+ * once per request, and `app.request(method, target)` to ask it in process.
  */
-export { type App, type LoadAppOptions, loadApp } from './app-loader.js';
+export type { App } from './app.js';
+export { type LoadAppOptions, type LoadedApp, loadApp } from './app-loader.js';
 export type { SettingsOverrides, WebframeSettings, WebframeSettingsInput } from './settings.js';
 export type { MethodViews, Route, Urls, View, ViewResult, WebframeRequest } from './types.js';
 export { type HelperInit, html, json, redirect, reply, text, ViewReply } from './view-reply.js';

@@ -1,88 +1,65 @@
 import { errors } from '../errors/catalogue.js';
-import type { HeaderMap, ServerStream } from '../protocol/types.js';
+import type { ClientAddress, HeaderMap, HttpRequest } from '../http/handler.js';
+import type { Target } from '../http/target.js';
 import type { WebframeRequest } from './types.js';
-
-/** The request target split once: the raw path (still percent-encoded) and the raw query (without `?`). */
-export interface Target {
-  readonly rawPath: string;
-  readonly rawQuery: string;
-}
-
-/** Splits a request target (`/hi?lang=en`, or absolute-form `http://h/hi`) into raw path and query. */
-export function splitTarget(info: string): Target {
-  let target = info;
-  if (!target.startsWith('/') && target !== '*') {
-    // Absolute-form (RFC 9112 §3.2.2): keep what follows the authority.
-    const scheme = target.indexOf('://');
-    if (scheme > 0) {
-      const slash = target.indexOf('/', scheme + 3);
-      target = slash === -1 ? '/' : target.slice(slash);
-    }
-  }
-  const hash = target.indexOf('#');
-  if (hash !== -1) target = target.slice(0, hash);
-  const q = target.indexOf('?');
-  if (q === -1) return { rawPath: target, rawQuery: '' };
-  return { rawPath: target.slice(0, q), rawQuery: target.slice(q + 1) };
-}
 
 const decoder = new TextDecoder('utf-8');
 
 /**
- * The webframe's request: built per stream with nothing parsed up front; the path, query and body are worked
+ * The webframe's request: built per request with nothing parsed up front; the path, query and body are worked
  * out only when a view asks for them.
  */
 export class AppRequest implements WebframeRequest {
   readonly params: Readonly<Record<string, string>>;
-  readonly #stream: ServerStream;
+  readonly #req: HttpRequest;
   readonly #target: Target;
   #path: string | undefined;
   #query: URLSearchParams | undefined;
   #bodyUsed = false;
 
-  /** Wraps `stream`; `target` is its split `info`, `params` the router's decoded `:name` values. */
-  constructor(stream: ServerStream, target: Target, params: Readonly<Record<string, string>>) {
-    this.#stream = stream;
+  /** Wraps `req`; `target` is its split target, `params` the router's decoded `:name` values. */
+  constructor(req: HttpRequest, target: Target, params: Readonly<Record<string, string>>) {
+    this.#req = req;
     this.#target = target;
     this.params = params;
   }
 
   get method(): string {
-    return this.#stream.head.method;
+    return this.#req.method;
   }
 
   get info(): string {
-    return this.#stream.head.info;
+    return this.#req.target;
   }
 
   get path(): string {
     // The router has already decoded this path successfully, so this cannot throw for a routed request.
-    this.#path ??= this.#target.rawPath.includes('%')
-      ? decodeURIComponent(this.#target.rawPath)
-      : this.#target.rawPath;
+    this.#path ??= this.#target.path.includes('%')
+      ? decodeURIComponent(this.#target.path)
+      : this.#target.path;
     return this.#path;
   }
 
   get query(): URLSearchParams {
-    this.#query ??= new URLSearchParams(this.#target.rawQuery);
+    this.#query ??= new URLSearchParams(this.#target.query);
     return this.#query;
   }
 
   get headers(): Readonly<HeaderMap> {
-    return this.#stream.head.headers;
+    return this.#req.headers;
   }
 
-  get client(): { readonly address: string; readonly port: number } {
-    return this.#stream.head.client;
+  get client(): ClientAddress {
+    return this.#req.client;
   }
 
   get signal(): AbortSignal {
-    return this.#stream.signal;
+    return this.#req.signal;
   }
 
   get body(): AsyncIterable<Uint8Array> {
     this.#bodyUsed = true;
-    return this.#stream.body;
+    return this.#req.body;
   }
 
   async text(): Promise<string> {
@@ -113,7 +90,7 @@ export class AppRequest implements WebframeRequest {
   }
 
   async form(): Promise<FormData> {
-    const type = headerValue(this.#stream.head.headers['content-type']);
+    const type = headerValue(this.#req.headers['content-type']);
     const mediaType = type.split(';', 1)[0]!.trim().toLowerCase();
     if (mediaType !== 'application/x-www-form-urlencoded' && mediaType !== 'multipart/form-data') {
       throw errors.HTTP_BAD_REQUEST(
@@ -137,7 +114,7 @@ export class AppRequest implements WebframeRequest {
   #takeBody(): AsyncIterable<Uint8Array> {
     if (this.#bodyUsed) throw new TypeError('the request body has already been read (or req.body was taken)');
     this.#bodyUsed = true;
-    return this.#stream.body;
+    return this.#req.body;
   }
 }
 

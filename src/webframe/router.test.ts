@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { splitTarget } from './request.js';
 import { Router } from './router.js';
 import type { View } from './types.js';
 
@@ -104,13 +103,4 @@ test('urls.ts with no default export is told to default-export its routes', () =
       return true;
     },
   );
-});
-
-test('splitTarget keeps the raw path and query', () => {
-  assert.deepEqual(splitTarget('/hi?lang=en'), { rawPath: '/hi', rawQuery: 'lang=en' });
-  assert.deepEqual(splitTarget('/a%20b'), { rawPath: '/a%20b', rawQuery: '' });
-  assert.deepEqual(splitTarget('http://example.com/x?y=1'), { rawPath: '/x', rawQuery: 'y=1' });
-  assert.deepEqual(splitTarget('http://example.com'), { rawPath: '/', rawQuery: '' });
-  assert.deepEqual(splitTarget('/f#frag'), { rawPath: '/f', rawQuery: '' });
-  assert.deepEqual(splitTarget('*'), { rawPath: '*', rawQuery: '' });
 });

@@ -131,7 +131,7 @@ export class Router {
 function viewFor(route: CompiledRoute, method: string): View | undefined {
   const view = route.byMethod.get(method);
   if (view !== undefined) return view;
-  // HEAD runs the GET view; httpserver drops the body.
+  // HEAD runs the GET view; the server end sends its head without the body.
   if (method === 'HEAD') return route.byMethod.get('GET') ?? route.any;
   return BARE_VIEW_METHODS.has(method) ? route.any : undefined;
 }

@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { type App, loadApp } from './index.js';
-import { captureLogger, makeStream, readReply } from './stream-fixture.test-helper.js';
+import { captureLogger, readResponse } from './app-fixture.test-helper.js';
+import { type LoadedApp, loadApp } from './index.js';
 
 const SITE = join(import.meta.dirname, '../../examples/site');
 
 describe('examples/site', () => {
-  let app: App;
-  const call = (method: string, info: string, options?: Parameters<typeof makeStream>[2]) =>
-    readReply(app.handler(makeStream(method, info, options)));
+  let app: LoadedApp;
+  const call = (method: string, target: string, init?: Parameters<LoadedApp['request']>[2]) =>
+    readResponse(app.request(method, target, init));
 
   before(async () => {
     app = await loadApp(SITE, { logger: captureLogger().logger });

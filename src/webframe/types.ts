@@ -1,6 +1,6 @@
-import type { HeaderMap } from '../protocol/types.js';
+import type { ClientAddress, HeaderMap } from '../http/handler.js';
 
-/** The request a view receives: the protocol's request head made convenient, with the body read on demand. */
+/** The request a view receives: the HttpRequest made convenient, with the body read on demand. */
 export interface WebframeRequest {
   /** The HTTP method, upper-case as sent (`GET`, `POST`, …). */
   readonly method: string;
@@ -15,7 +15,7 @@ export interface WebframeRequest {
   /** Request headers with lower-case names; repeated `set-cookie` is an array. */
   readonly headers: Readonly<HeaderMap>;
   /** Address and port of the browser, as seen by httpserver. */
-  readonly client: { readonly address: string; readonly port: number };
+  readonly client: ClientAddress;
   /** The body as chunks; it can be read once, by iterating it or by `text()`, `json()` or `form()`. */
   readonly body: AsyncIterable<Uint8Array>;
   /** Fires when the browser hangs up or the connection to httpserver is lost. */

@@ -1,4 +1,4 @@
-import type { HeaderMap, Reply } from '../protocol/types.js';
+import type { HeaderMap, HttpReply } from '../http/handler.js';
 
 /** The content type of a string result and of `html()`. */
 export const HTML_TYPE = 'text/html; charset=utf-8';
@@ -28,7 +28,7 @@ export function isViewReply(value: object): value is ViewReply {
  * lower-case names, and a body held in memory. Cheaper than a web `Response`, which builds a stream for its
  * body; return a `Response` when the body should be streamed.
  */
-export class ViewReply implements Reply {
+export class ViewReply implements HttpReply {
   readonly status: number;
   readonly headers: HeaderMap;
   readonly body: string | Uint8Array | null;

@@ -1,12 +1,12 @@
-import type { HeaderMap, Reply } from '../protocol/types.js';
+import type { HeaderMap, HttpReply } from '../http/handler.js';
 import { BYTES_TYPE, HTML_TYPE, isViewReply, JSON_TYPE } from './view-reply.js';
 
 /**
- * Turns what a view returned into the protocol's Reply. `onStreamError` is told about an error thrown while a
+ * Turns what a view returned into an HttpReply. `onStreamError` is told about an error thrown while a
  * Response body is being streamed (the head is already sent then; the error still ends the stream).
  * Throws TypeError for a result of an unsupported type.
  */
-export function toReply(result: unknown, onStreamError: (err: unknown) => void): Reply {
+export function toReply(result: unknown, onStreamError: (err: unknown) => void): HttpReply {
   if (typeof result === 'string')
     return { status: 200, headers: { 'content-type': HTML_TYPE }, body: result };
   if (result === null || result === undefined) return { status: 204 };
@@ -25,7 +25,7 @@ export function toReply(result: unknown, onStreamError: (err: unknown) => void):
   return { status: 200, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(result) };
 }
 
-function fromResponse(response: Response, onStreamError: (err: unknown) => void): Reply {
+function fromResponse(response: Response, onStreamError: (err: unknown) => void): HttpReply {
   const headers: HeaderMap = {};
   response.headers.forEach((value, name) => {
     if (name !== 'set-cookie') headers[name] = value;
