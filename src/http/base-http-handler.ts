@@ -4,15 +4,9 @@ import { format } from 'node:util';
 import { errors, TandemError } from '../errors/catalogue.js';
 import type { ConnectionHandler } from '../net/types.js';
 import { errorPage } from './error-page.js';
-import {
-  type ClientAddress,
-  type Handler,
-  type HeaderMap,
-  type HttpReply,
-  type HttpRequest,
-  isBodiless,
-} from './handler.js';
+import type { ClientAddress, Handler, HeaderMap, HttpReply, HttpRequest } from './handler.js';
 import type { HttpServerOptions } from './http-server.js';
+import { isBodiless } from './run-handler.js';
 import { serveHttp } from './serve-http.js';
 import { WritableBody } from './writable-body.js';
 

@@ -69,18 +69,3 @@ export interface HttpReply {
  * answered with that status by the one error renderer (errorReply); any other error is a 500, logged.
  */
 export type Handler = (req: HttpRequest) => HttpReply | null | Promise<HttpReply | null>;
-
-/** True when `body` is a FileRange (not a string, bytes or chunks). */
-export function isFileRange(body: ReplyBody): body is FileRange {
-  return (
-    typeof body === 'object' &&
-    body !== null &&
-    !(body instanceof Uint8Array) &&
-    !(Symbol.asyncIterator in body)
-  );
-}
-
-/** True for a reply that never carries a body whatever its headers say (RFC 9110 §6.4.1, §9.3.2, §15.4.5). */
-export function isBodiless(method: string, status: number): boolean {
-  return method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
-}

@@ -1,13 +1,12 @@
 import { createReadStream } from 'node:fs';
+import type { ClientAddress, Handler, HeaderMap, HttpRequest } from './handler.js';
 import {
-  type ClientAddress,
-  type Handler,
-  type HeaderMap,
-  type HttpRequest,
+  type HandlerErrorReporter,
   isBodiless,
   isFileRange,
-} from './handler.js';
-import { type HandlerErrorReporter, runHandler, withoutBody } from './run-handler.js';
+  runHandler,
+  withoutBody,
+} from './run-handler.js';
 
 /** A request as `requestInProcess` takes it, beside its method and target. */
 export interface InProcessInit {

@@ -1,7 +1,12 @@
 import { errors, TandemError } from '../errors/catalogue.js';
 import { errorReply } from './error-reply.js';
-import { type Handler, type HttpReply, type HttpRequest, isFileRange, type ReplyBody } from './handler.js';
+import type { FileRange, Handler, HttpReply, HttpRequest, ReplyBody } from './handler.js';
 import { displayPath, splitTarget } from './target.js';
+
+/** The body of a request that has none: iterating it ends at once. */
+export const NO_BODY: AsyncIterable<Uint8Array> = Object.freeze({
+  async *[Symbol.asyncIterator]() {},
+});
 
 /** Told of an error a handler threw that is not a TandemError with a status (the client got a 500). */
 export type HandlerErrorReporter = (error: unknown, req: HttpRequest) => void;
@@ -93,4 +98,19 @@ export function discardBody(body: ReplyBody): void {
   } catch {
     // a body that cannot even be iterated holds nothing to let go of
   }
+}
+
+/** True when `body` is a FileRange (not a string, bytes or chunks). */
+export function isFileRange(body: ReplyBody): body is FileRange {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    !(body instanceof Uint8Array) &&
+    !(Symbol.asyncIterator in body)
+  );
+}
+
+/** True for a reply that never carries a body whatever its headers say (RFC 9110 §6.4.1, §9.3.2, §15.4.5). */
+export function isBodiless(method: string, status: number): boolean {
+  return method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
 }

@@ -4,15 +4,7 @@ import { errors } from '../errors/catalogue.js';
 import { pumpFile } from '../file-transfer/file-pump.js';
 import type { ConnectionHandler } from '../net/types.js';
 import type { AccessLogEntry } from './access-log.js';
-import {
-  type ClientAddress,
-  type Handler,
-  type HeaderMap,
-  type HttpReply,
-  type HttpRequest,
-  isBodiless,
-  isFileRange,
-} from './handler.js';
+import type { ClientAddress, Handler, HeaderMap, HttpReply, HttpRequest } from './handler.js';
 import { httpConnectionHandler } from './http-connection-handler.js';
 import { createHttpServer, type HttpServerOptions } from './http-server.js';
 import {
@@ -20,6 +12,9 @@ import {
   discardBody,
   failureReply,
   type HandlerErrorReporter,
+  isBodiless,
+  isFileRange,
+  NO_BODY,
   runHandler,
   withoutBody,
 } from './run-handler.js';
@@ -113,10 +108,6 @@ export function serveHttp(handler: Handler, options: ServeHttpOptions = {}): Con
 function unmapped(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
-
-const NO_BODY: AsyncIterable<Uint8Array> = Object.freeze({
-  async *[Symbol.asyncIterator]() {},
-});
 
 /** An IncomingMessage seen as an HttpRequest; the body and the signal are made only when asked for. */
 class NodeRequest implements HttpRequest {

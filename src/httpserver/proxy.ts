@@ -1,12 +1,7 @@
 import { errors, TandemError } from '../errors/catalogue.js';
 import { requestHeadersForUpstream, responseHeadersForClient } from '../http/forwarding.js';
-import {
-  type Handler,
-  type HeaderMap,
-  type HttpReply,
-  type HttpRequest,
-  isBodiless,
-} from '../http/handler.js';
+import type { Handler, HeaderMap, HttpReply, HttpRequest } from '../http/handler.js';
+import { isBodiless } from '../http/run-handler.js';
 import type { Logger } from '../log/logger.js';
 import type { ClientSession, ClientStream, ResponseEvents } from '../protocol/client-session.js';
 import { ErrorCode, errorCodeName } from '../protocol/frame-codec.js';

@@ -2,16 +2,16 @@ import { createReadStream } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { errors, isError, type TandemError } from '../errors/catalogue.js';
 import { errorReply } from '../http/error-reply.js';
+import type { ClientAddress, Handler, HeaderMap, HttpReply, HttpRequest } from '../http/handler.js';
 import {
-  type ClientAddress,
-  type Handler,
-  type HeaderMap,
-  type HttpReply,
-  type HttpRequest,
+  discardBody,
+  type HandlerErrorReporter,
   isBodiless,
   isFileRange,
-} from '../http/handler.js';
-import { discardBody, type HandlerErrorReporter, runHandler, withoutBody } from '../http/run-handler.js';
+  NO_BODY,
+  runHandler,
+  withoutBody,
+} from '../http/run-handler.js';
 import type { ConnectionHandler } from '../net/types.js';
 import { ErrorCode, errorCodeName, type Frame, type FrameError, FrameFlag } from './frame-codec.js';
 import { type ConnectionOptions, FrameConnection } from './frame-connection.js';
@@ -137,7 +137,8 @@ class ServedStream implements HttpRequest, StreamEvents {
   readonly scheme: string;
   readonly headers: Readonly<HeaderMap>;
   readonly client: ClientAddress;
-  readonly body: InboundBody;
+  /** The request body as its DATA arrives; NO_BODY when the HEAD ended the stream (most GETs). */
+  readonly body: InboundBody | AsyncIterable<Uint8Array>;
   readonly #out: FrameStream<ServedStream>;
   readonly #options: ServedStreamOptions;
   readonly #idleTimer: NodeJS.Timeout;
@@ -162,9 +163,8 @@ class ServedStream implements HttpRequest, StreamEvents {
     this.headers = head.headers;
     this.client = head.client;
     this.#options = options;
-    this.body = new InboundBody((n) => this.#out.consumed(n));
+    this.body = ended ? NO_BODY : new InboundBody((n) => this.#out.consumed(n));
     this.#out = connection.accept(id, this, ended);
-    if (ended) this.body.end();
     this.#idleTimer = setTimeout(() => this.#idle(), options.streamIdleTimeout);
     this.#idleTimer.unref();
   }
@@ -186,8 +186,10 @@ class ServedStream implements HttpRequest, StreamEvents {
   }
 
   onData(chunk: Buffer, end: boolean): void {
-    if (chunk.length > 0) this.body.push(chunk);
-    if (end) this.body.end();
+    const body = this.body;
+    if (!(body instanceof InboundBody)) return; // the connection refuses DATA after END_STREAM
+    if (chunk.length > 0) body.push(chunk);
+    if (end) body.end();
   }
 
   onWritable(): void {
@@ -198,7 +200,7 @@ class ServedStream implements HttpRequest, StreamEvents {
 
   onAbort(code: number, reason: string): void {
     const error = errors.PROTOCOL_STREAM_ABORTED(`${errorCodeName(code)}${reason ? `: ${reason}` : ''}`);
-    this.body.fail(error);
+    if (this.body instanceof InboundBody) this.body.fail(error);
     if (this.#aborted) return;
     this.#aborted = true;
     this.#abortReason = error;

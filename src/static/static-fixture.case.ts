@@ -4,7 +4,8 @@ import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Handler, type HttpRequest, isFileRange, type ReplyBody } from '../http/handler.js';
+import type { Handler, HttpRequest, ReplyBody } from '../http/handler.js';
+import { isFileRange } from '../http/run-handler.js';
 
 /** A temporary tree for static tests: `root` is served; `outside.txt` and `root-evil/` sit beside it. */
 export interface StaticFixture {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { type Handler, isFileRange } from '../http/handler.js';
+import type { Handler } from '../http/handler.js';
+import { isFileRange } from '../http/run-handler.js';
 import { canonicalisePath, isInside } from './safe-path.js';
 import {
   ask,
