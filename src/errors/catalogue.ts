@@ -118,6 +118,12 @@ export const errors = {
     (limit: number) => `Request body larger than the limit of ${limit} bytes`,
   ),
   HTTP_HEADERS_TOO_LARGE: define('HTTP_HEADERS_TOO_LARGE', 431, () => 'Request header fields too large'),
+  // nginx's 499: no response is sent, the status only names the outcome (the access log writes 499 too).
+  HTTP_CLIENT_CLOSED: define(
+    'HTTP_CLIENT_CLOSED',
+    499,
+    () => 'Client closed the connection before the answer',
+  ),
   HTTP_VIEW_FAILED: define('HTTP_VIEW_FAILED', 500, (reason: string) => `View failed: ${reason}`),
   HTTP_INTERNAL_ERROR: define(
     'HTTP_INTERNAL_ERROR',
@@ -130,11 +136,6 @@ export const errors = {
     (method: string) => `Method ${method} is not implemented by this server`,
   ),
   HTTP_BAD_GATEWAY: define('HTTP_BAD_GATEWAY', 502, (reason: string) => `Bad gateway: ${reason}`),
-  HTTP_SERVICE_UNAVAILABLE: define(
-    'HTTP_SERVICE_UNAVAILABLE',
-    503,
-    (reason: string) => `Service unavailable: ${reason}`,
-  ),
   HTTP_GATEWAY_TIMEOUT: define(
     'HTTP_GATEWAY_TIMEOUT',
     504,
@@ -149,11 +150,6 @@ export const errors = {
       `response body ${actual} does not match its content-length ${declared}`,
   ),
 
-  PROTOCOL_VIOLATION: define(
-    'PROTOCOL_VIOLATION',
-    undefined,
-    (message: string) => `protocol error: ${message}`,
-  ),
   PROTOCOL_STREAM_ABORTED: define(
     'PROTOCOL_STREAM_ABORTED',
     undefined,

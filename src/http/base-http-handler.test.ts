@@ -2,10 +2,14 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { rawExchange } from '../../test/support/http-client.js';
 import { errors } from '../errors/catalogue.js';
 import { NetServer } from '../net/net-server.js';
 import type { HandlerSource, ModelSpec } from '../net/types.js';
 import { BaseHTTPRequestHandler, connectionHandlerFromClass } from './base-http-handler.js';
+
+/** A raw exchange on one connection, waiting longer for the first byte than for the quiet after the last. */
+const raw = (port: number, bytes: string, quietMs = 300) => rawExchange(port, bytes, quietMs, quietMs * 5);
 
 const logged: string[] = [];
 
@@ -91,26 +95,6 @@ class TestHandler extends BaseHTTPRequestHandler {
     this.sendResponse(200);
     this.wfile.end('secret');
   }
-}
-
-/** Sends raw bytes on one connection and collects the reply until the server closes or goes quiet. */
-function raw(port: number, bytes: string, quietMs = 300): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let received = '';
-    let timer = setTimeout(() => socket.destroy(), quietMs * 5);
-    socket.on('data', (d) => {
-      received += d.toString('latin1');
-      clearTimeout(timer);
-      timer = setTimeout(() => socket.destroy(), quietMs);
-    });
-    socket.on('error', reject);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(received);
-    });
-    socket.write(bytes);
-  });
 }
 
 async function start(model: ModelSpec, handler: HandlerSource) {

@@ -1,26 +1,29 @@
 import assert from 'node:assert/strict';
-import http, { type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { describe, it } from 'node:test';
+import { NetServer } from '../net/net-server.js';
 import { HOP_BY_HOP, requestHeadersForUpstream, responseHeadersForClient } from './forwarding.js';
+import { serveHttp } from './serve-http.js';
 
 /** Sends a raw request head to a real server and resolves with the upstream headers computed for it. */
 async function upstreamHeadersFor(head: string, scheme: 'http' | 'https' = 'http') {
   let seen: Record<string, string | string[]> | undefined;
-  const server = http.createServer((req: IncomingMessage, res) => {
-    seen = requestHeadersForUpstream(req, scheme);
-    res.end();
+  const server = new NetServer({
+    transport: { kind: 'tcp', host: '127.0.0.1', port: 0 },
+    model: { kind: 'event' },
+    handler: serveHttp((req) => {
+      seen = requestHeadersForUpstream({ headers: req.headers, client: req.client, scheme });
+      return { status: 204 };
+    }),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port } = await server.listen();
   await new Promise<void>((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1', () => socket.write(`${head}\r\n`));
     socket.on('data', () => socket.end());
     socket.on('close', () => resolve());
     socket.on('error', reject);
   });
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   assert.ok(seen, 'the server saw the request');
   return seen;
 }

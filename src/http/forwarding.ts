@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { HttpRequest } from './handler.js';
 
 /**
  * The hop-by-hop header names (RFC 9110 §7.6.1), lower case: they describe one connection and are
@@ -18,23 +18,12 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
 const SET_BY_PROXY: ReadonlySet<string> = new Set(['x-forwarded-proto', 'x-forwarded-host']);
 
 /**
- * The client's address as a string, with an IPv4-mapped IPv6 address (`::ffff:1.2.3.4`) shown as IPv4;
- * undefined once the socket is gone.
- */
-export function clientAddress(req: IncomingMessage): string | undefined {
-  const address = req.socket.remoteAddress;
-  if (address?.startsWith('::ffff:') && address.includes('.')) return address.slice(7);
-  return address;
-}
-
-/**
  * The request headers to send upstream: `req.headers` without hop-by-hop headers and without any header named
  * in `Connection`, plus `x-forwarded-for` (the client address appended to any value the client sent),
- * `x-forwarded-proto` (`scheme`) and `x-forwarded-host` (from `Host`).
+ * `x-forwarded-proto` (the request's scheme) and `x-forwarded-host` (from `Host`).
  */
 export function requestHeadersForUpstream(
-  req: IncomingMessage,
-  scheme: 'http' | 'https',
+  req: Pick<HttpRequest, 'headers' | 'client' | 'scheme'>,
 ): Record<string, string | string[]> {
   const source = req.headers;
   const named = connectionTokens(source.connection);
@@ -45,15 +34,15 @@ export function requestHeadersForUpstream(
     if (named?.includes(name)) continue;
     out[name] = value;
   }
-  const client = clientAddress(req);
-  if (client !== undefined) {
+  const client = req.client.address;
+  if (client !== '') {
     const prior = out['x-forwarded-for'];
     // Node joins repeated X-Forwarded-For lines with ', ' already, so `prior` is a string.
     out['x-forwarded-for'] = typeof prior === 'string' && prior.length > 0 ? `${prior}, ${client}` : client;
   }
-  out['x-forwarded-proto'] = scheme;
+  out['x-forwarded-proto'] = req.scheme;
   const host = source.host;
-  if (host !== undefined && host.length > 0) out['x-forwarded-host'] = host;
+  if (typeof host === 'string' && host.length > 0) out['x-forwarded-host'] = host;
   return out;
 }
 

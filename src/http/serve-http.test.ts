@@ -4,31 +4,17 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { rawExchange } from '../../test/support/http-client.js';
+import { waitFor } from '../../test/support/wait-for.js';
 import { errors } from '../errors/catalogue.js';
 import { NetServer } from '../net/net-server.js';
 import type { AccessLogEntry } from './access-log.js';
 import type { Handler, HttpRequest } from './handler.js';
 import { type ServeHttpOptions, serveHttp } from './serve-http.js';
 
-/** Sends raw bytes and resolves with all that came back once the server closed or stayed quiet for `quietMs`. */
-function exchange(port: number, bytes: string, quietMs = 300): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let received = '';
-    let timer = setTimeout(() => socket.destroy(), quietMs * 10);
-    socket.on('data', (d) => {
-      received += d.toString('latin1');
-      clearTimeout(timer);
-      timer = setTimeout(() => socket.destroy(), quietMs);
-    });
-    socket.on('error', reject);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(received);
-    });
-    socket.write(bytes);
-  });
-}
+/** A raw exchange on one connection, waiting longer for the first byte than for the quiet after the last. */
+const exchange = (port: number, bytes: string, quietMs = 300) =>
+  rawExchange(port, bytes, quietMs, quietMs * 10);
 
 async function start(handler: Handler, options: ServeHttpOptions = {}) {
   const server = new NetServer({
@@ -38,11 +24,6 @@ async function start(handler: Handler, options: ServeHttpOptions = {}) {
   });
   const { port } = await server.listen();
   return { server, port, base: `http://127.0.0.1:${port}` };
-}
-
-/** Waits until `check` holds, looking again on each turn of the event loop. */
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 describe('serveHttp', () => {
@@ -187,7 +168,7 @@ describe('serveHttp', () => {
     );
     assert.match(expect, /^HTTP\/1\.1 413 /);
     assert.doesNotMatch(expect, /100 Continue/);
-    await until(() => log.length > before);
+    await waitFor(() => log.length > before, 'the access-log entry');
     const entry = log.at(-1)!;
     assert.deepEqual([entry.method, entry.status], ['POST', 413]);
     assert.ok(entry.bytes > 0);
@@ -205,14 +186,14 @@ describe('serveHttp', () => {
       'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
     );
     assert.match(raw, /^HTTP\/1\.1 501 /);
-    await until(() => log.length > before);
+    await waitFor(() => log.length > before, 'the access-log entry');
     assert.deepEqual([log.at(-1)?.method, log.at(-1)?.status], ['CONNECT', 501]);
   });
 
   test('one access-log entry per request, with the body bytes sent; 499 when the client left first', async () => {
     const before = log.length;
     await (await fetch(`${running.base}/text`, { headers: { 'user-agent': 'ua', referer: 'r' } })).text();
-    await until(() => log.length > before);
+    await waitFor(() => log.length > before, 'the access-log entry');
     const entry = log.at(-1)!;
     assert.deepEqual(
       [
@@ -230,9 +211,9 @@ describe('serveHttp', () => {
     const count = log.length;
     const socket = connect(running.port, '127.0.0.1');
     socket.write('GET /wait HTTP/1.1\r\nHost: x\r\n\r\n');
-    await until(() => waiting);
+    await waitFor(() => waiting, 'the request to reach its handler');
     socket.destroy();
-    await until(() => log.length > count);
+    await waitFor(() => log.length > count, 'the access-log entry');
     assert.deepEqual([log.at(-1)?.target, log.at(-1)?.status], ['/wait', 499]);
   });
 });

@@ -15,8 +15,6 @@ import { type ConfigSpec, flagRule, loadConfig, readFlags } from '../config/laye
 import type { ModelName } from '../net/types.js';
 import { mergeStatic, type StaticRouteConfig, staticFlagRule, staticListSchema } from './static-config.js';
 
-export type { StaticRouteConfig } from './static-config.js';
-
 /** The httpserver's settings, validated and frozen; times are in milliseconds, sizes in bytes. */
 export interface HttpServerConfig {
   /** Address to listen on. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
+import type { ClientSession } from '../protocol/client-session.js';
 import { FrameType } from '../protocol/frame-codec.js';
 import type { RequestHead } from '../protocol/head-check.js';
 import { answerEverything, listenRaw, type RawConnection } from '../protocol/raw-peer.test-helper.js';
@@ -39,23 +40,28 @@ const request: RequestHead = {
 };
 const ignore = { onHead() {}, onData() {}, onAbort() {} };
 
+/** The connection the pool hands out next, without opening a stream on it. */
+function sessionOf(pool: WebframePool): Promise<ClientSession> {
+  return new Promise((resolve, reject) => pool.acquire({ onSession: resolve, onUnavailable: reject }));
+}
+
 describe('WebframePool', () => {
   test('two requests in one turn are not both handed the last free stream of a connection', async () => {
     const webframe = await listenRaw((c) => answerEverything(c, { maxStreams: 1 }));
     const { pool } = poolOn(webframe.port, { connections: 1 });
-    await pool.session(); // connected, its one stream free
+    await sessionOf(pool); // connected, its one stream free
     const answers = [1, 2].map(
       () =>
         new Promise<number>((resolve, reject) => {
-          pool.session().then(
-            (s) =>
+          pool.acquire({
+            onSession: (s) =>
               s.request(request, true, {
                 onHead: (head) => resolve(head.status),
                 onData() {},
                 onAbort: (code, reason) => reject(new Error(`aborted ${code} ${reason}`)),
               }),
-            reject,
-          );
+            onUnavailable: reject,
+          });
         }),
     );
     assert.deepEqual(await Promise.all(answers), [200, 200]);
@@ -70,7 +76,7 @@ describe('WebframePool', () => {
     const { pool } = poolOn(webframe.port);
     // Five failed attempts: the backoff has grown to its cap.
     while (webframe.connections.length < 5) {
-      await pool.session().then(
+      await sessionOf(pool).then(
         () => assert.fail('the webframe is down'),
         () => new Promise((resolve) => setTimeout(resolve, 10)),
       );
@@ -79,10 +85,10 @@ describe('WebframePool', () => {
     const attempts = webframe.connections.length;
     // Refused by the backoff (no attempt is made for it), but it tells the pool that requests are waiting.
     // (On a machine slow enough for the backoff to have passed already, it connects at once instead.)
-    await pool.session().catch((err: Error) => assert.match(err.message, /is unreachable/));
+    await sessionOf(pool).catch((err: Error) => assert.match(err.message, /is unreachable/));
     await until(() => webframe.connections.length > attempts, 3000);
     await until(() => pool.size === 1 && webframe.connections.at(-1)?.frames.length === 1);
-    const session = await pool.session();
+    const session = await sessionOf(pool);
     assert.equal(session.available, true);
     assert.equal(webframe.connections.length, attempts + 1);
     pool.close();
@@ -96,10 +102,10 @@ describe('WebframePool', () => {
     const { pool } = poolOn(webframe.port, { connections: 2 });
     for (let i = 0; i < 10; i++) {
       const [sent, waiting] = [allHeads(), pool.waiting];
-      pool
-        .session()
-        .then((s) => s.request(request, true, ignore))
-        .catch(() => {}); // the ones still waiting get 502 at close
+      pool.acquire({
+        onSession: (s) => s.request(request, true, ignore),
+        onUnavailable() {}, // the ones still waiting get 502 at close
+      });
       // Sent on a connection, or (once both connections carry maxStreams streams) waiting in line.
       await until(() => allHeads() > sent || (pool.waiting > waiting && allHeads() === 4));
     }
@@ -116,13 +122,34 @@ describe('WebframePool', () => {
     await webframe.close();
   });
 
+  test('a request that gives up (forget) leaves the line and hears nothing more', async () => {
+    const webframe = await listenRaw((c) => c.hello({ maxStreams: 1 })); // and never answers
+    const { pool } = poolOn(webframe.port, { connections: 1 });
+    pool.acquire({ onSession: (s) => s.request(request, true, ignore), onUnavailable() {} });
+    await until(() => webframe.connections[0]?.frames.some((f) => f.type === FrameType.HEAD) === true);
+    const served: string[] = [];
+    const waiter = (name: string) => ({
+      onSession: () => served.push(name),
+      onUnavailable: () => served.push(`${name}: 502`),
+    });
+    const gaveUp = waiter('gave up');
+    pool.acquire(gaveUp);
+    pool.acquire(waiter('next'));
+    assert.equal(pool.waiting, 2);
+    pool.forget(gaveUp);
+    assert.equal(pool.waiting, 1);
+    pool.close();
+    assert.deepEqual(served, ['next: 502']);
+    await webframe.close();
+  });
+
   test('a webframe that says GOAWAY right after HELLO: one fresh connection, then a 502 naming it', async () => {
     const webframe = await listenRaw((c) => {
       c.hello();
       c.goAway(0, 0, 'shutting down');
     });
     const { pool } = poolOn(webframe.port);
-    await assert.rejects(pool.session(), (err: Error & { status?: number }) => {
+    await assert.rejects(sessionOf(pool), (err: Error & { status?: number }) => {
       assert.equal(err.status, 502);
       assert.match(err.message, /closed the connection right after HELLO \(GOAWAY NO_ERROR: shutting down\)/);
       return true;
@@ -140,7 +167,7 @@ describe('WebframePool', () => {
       } else answerEverything(c);
     });
     const { pool } = poolOn(webframe.port);
-    const session = await pool.session();
+    const session = await sessionOf(pool);
     assert.equal(session.available, true);
     assert.equal(webframe.connections.length, 2);
     pool.close();
@@ -150,7 +177,7 @@ describe('WebframePool', () => {
   test('a HELLO with an out-of-range limit is named in the 502 and the log line, not as a timeout', async () => {
     const webframe = await listenRaw((c: RawConnection) => c.hello({ maxStreams: 0 }));
     const { pool, lines } = poolOn(webframe.port, { connectTimeout: 30_000 });
-    await assert.rejects(pool.session(), (err: Error & { status?: number }) => {
+    await assert.rejects(sessionOf(pool), (err: Error & { status?: number }) => {
       assert.equal(err.status, 502);
       assert.match(err.message, /HELLO maxStreams must be an integer from 1 to 2147483647/);
       return true;

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { errors } from '../errors/catalogue.js';
+import { errors, type TandemError } from '../errors/catalogue.js';
 import type { Logger } from '../log/logger.js';
 import { ClientSession } from '../protocol/client-session.js';
 import { errorCodeName } from '../protocol/frame-codec.js';
@@ -40,10 +40,15 @@ const RESPONSE_WINDOW = 256 * 1024;
 const MIN_BACKOFF = 50;
 const MAX_BACKOFF = 500;
 
-/** A request waiting for a stream. */
-interface Waiter {
-  resolve(session: ClientSession): void;
-  reject(error: Error): void;
+/**
+ * A request waiting for a stream (WebframePool.acquire). `onSession` must open its stream in that same call,
+ * or not at all when the request no longer wants one: the pool counts streams by what the connection holds.
+ */
+export interface SessionWaiter {
+  /** A connection that can take one more stream now. */
+  onSession(session: ClientSession): void;
+  /** No connection can be had: the webframe is unreachable or goes away at once, or the pool is closing. */
+  onUnavailable(error: TandemError): void;
 }
 
 /**
@@ -58,10 +63,7 @@ export class WebframePool {
   readonly #log: Logger | undefined;
   #sessions: ClientSession[] = [];
   #connecting = false;
-  #waiters: Waiter[] = [];
-  /** Streams handed out this turn whose requests have not opened them yet. */
-  readonly #reserved = new Map<ClientSession, number>();
-  #reservedUntil: NodeJS.Immediate | undefined;
+  #waiters: SessionWaiter[] = [];
   #failures = 0;
   #retryAt = 0;
   /** A request was refused during the backoff: probe the webframe when the backoff ends. */
@@ -97,24 +99,28 @@ export class WebframePool {
   }
 
   /**
-   * A connection that can take one more stream: at once when one can, else once one is connected or a
-   * stream ends. Open the stream in the same turn as this resolves. Rejects with a 502 error when the webframe
-   * cannot be reached (or during the backoff after that) and no connection is left to wait for.
+   * Hands `waiter` a connection that can take one more stream: in this call when one can (no promise, no
+   * turn of the event loop), else once one is connected or a stream ends, in line with the other waiters.
+   * Tells it `onUnavailable` (a 502 error) when the webframe cannot be reached (or during the backoff after
+   * that) and no connection is left to wait for, or when the pool is closed.
    */
-  session(): Promise<ClientSession> {
-    if (this.#closed) return Promise.reject(errors.HTTP_BAD_GATEWAY('httpserver is shutting down'));
+  acquire(waiter: SessionWaiter): void {
+    if (this.#closed) return waiter.onUnavailable(errors.HTTP_BAD_GATEWAY('httpserver is shutting down'));
     if (this.#waiters.length === 0) {
       const best = this.#pick();
       if (best !== undefined) {
-        this.#reserve(best);
         if (best.connection.activeStreams > 0) this.#grow(); // spread the load over a second connection
-        return Promise.resolve(best);
+        return waiter.onSession(best);
       }
     }
-    return new Promise((resolve, reject) => {
-      this.#waiters.push({ resolve, reject });
-      this.#serve();
-    });
+    this.#waiters.push(waiter);
+    this.#serve();
+  }
+
+  /** Takes `waiter` out of the line: its request gave up (timeout, client gone) before it had a stream. */
+  forget(waiter: SessionWaiter): void {
+    const i = this.#waiters.indexOf(waiter);
+    if (i !== -1) this.#waiters.splice(i, 1);
   }
 
   /** Closes every connection gracefully (GOAWAY; open streams finish); requests still waiting get 502. */
@@ -125,35 +131,18 @@ export class WebframePool {
     this.#rejectWaiters(errors.HTTP_BAD_GATEWAY('httpserver is shutting down'));
   }
 
-  /** The least busy connection with a stream free beyond those reserved this turn. */
+  /** The least busy connection with a stream free. */
   #pick(): ClientSession | undefined {
     let best: ClientSession | undefined;
-    let bestBusy = 0;
     for (const s of this.#sessions) {
-      const taken = this.#reserved.get(s) ?? 0;
-      if (s.freeStreams - taken <= 0) continue;
-      const busy = s.connection.activeStreams + taken;
-      if (best === undefined || busy < bestBusy) {
+      if (
+        s.freeStreams > 0 &&
+        (best === undefined || s.connection.activeStreams < best.connection.activeStreams)
+      ) {
         best = s;
-        bestBusy = busy;
       }
     }
     return best;
-  }
-
-  /**
-   * Counts a stream handed out until the turn ends: its request opens it in a promise continuation, so two
-   * requests in one turn must not both be given the last free stream of a connection. Next turn the count is
-   * dropped (opened streams count themselves) and the line is served again, which also hands on a stream
-   * that a request which gave up (its client left) did not take.
-   */
-  #reserve(session: ClientSession): void {
-    this.#reserved.set(session, (this.#reserved.get(session) ?? 0) + 1);
-    this.#reservedUntil ??= setImmediate(() => {
-      this.#reservedUntil = undefined;
-      this.#reserved.clear();
-      this.#serve();
-    });
   }
 
   /** Hands free streams to the waiting requests in order; connects when there is room and a need. */
@@ -161,8 +150,8 @@ export class WebframePool {
     while (this.#waiters.length > 0) {
       const best = this.#pick();
       if (best === undefined) break;
-      this.#reserve(best);
-      (this.#waiters.shift() as Waiter).resolve(best);
+      // It opens its stream in this call (or gives the stream up): the next pick sees the connection as it is.
+      (this.#waiters.shift() as SessionWaiter).onSession(best);
     }
     if (this.#waiters.length === 0 || this.#connecting || this.size >= this.#options.connections) return;
     if (Date.now() < this.#retryAt) {
@@ -189,7 +178,7 @@ export class WebframePool {
         this.#connecting = false;
         this.#serve();
       },
-      (err: Error) => {
+      (err: TandemError) => {
         this.#connecting = false;
         if (this.#sessions.length === 0 && this.#waiters.length > 0) {
           this.#rejectWaiters(err);
@@ -214,13 +203,13 @@ export class WebframePool {
     this.#probe.unref();
   }
 
-  #rejectWaiters(error: Error): void {
+  #rejectWaiters(error: TandemError): void {
     const waiters = this.#waiters;
     this.#waiters = [];
-    for (const w of waiters) w.reject(error);
+    for (const w of waiters) w.onUnavailable(error);
   }
 
-  #unreachable(): Error {
+  #unreachable(): TandemError {
     return errors.HTTP_BAD_GATEWAY(`webframe at ${this.address} is unreachable (${this.#lastError})`);
   }
 

@@ -38,12 +38,20 @@ export function curl(args: string[]): Promise<CurlResult> {
   });
 }
 
-/** Sends raw bytes on a fresh TCP connection and resolves with everything received until the server closes or `idleMs` passes quietly. */
-export function rawExchange(port: number, bytes: string | Buffer, idleMs = 500): Promise<string> {
+/**
+ * Sends raw bytes on a fresh TCP connection and resolves with everything received until the server closes or
+ * `idleMs` passes quietly after the last byte (`firstMs` before the first one).
+ */
+export function rawExchange(
+  port: number,
+  bytes: string | Buffer,
+  idleMs = 500,
+  firstMs = idleMs,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let received = '';
-    let timer = setTimeout(() => socket.destroy(), idleMs);
+    let timer = setTimeout(() => socket.destroy(), firstMs);
     socket.on('data', (d) => {
       received += d.toString('latin1');
       clearTimeout(timer);
