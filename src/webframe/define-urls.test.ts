@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { METHODS } from 'node:http';
 import { test } from 'node:test';
 import { defineUrls } from './define-urls.js';
-import type { Urls, View, WebframeRequest } from './types.js';
+import type { HttpMethod, Urls, View, WebframeRequest } from './types.js';
 
 // The type checks below are made by `npm run typecheck`: each @ts-expect-error must meet its error.
 
@@ -39,4 +40,46 @@ test('a plain Urls list checks method names, and takes views written for any par
   // @ts-expect-error GIT is not an HTTP method
   const typo: Urls = [['/repo', { GIT: hello }]];
   assert.equal(urls.length + typo.length, 3);
+});
+
+test("HttpMethod is exactly the methods Node's parser knows (http.METHODS), which the router accepts", () => {
+  // satisfies: a name the type lacks, or one it has and this list lacks, is a type error.
+  const every = {
+    ACL: true,
+    BIND: true,
+    CHECKOUT: true,
+    CONNECT: true,
+    COPY: true,
+    DELETE: true,
+    GET: true,
+    HEAD: true,
+    LINK: true,
+    LOCK: true,
+    'M-SEARCH': true,
+    MERGE: true,
+    MKACTIVITY: true,
+    MKCALENDAR: true,
+    MKCOL: true,
+    MOVE: true,
+    NOTIFY: true,
+    OPTIONS: true,
+    PATCH: true,
+    POST: true,
+    PROPFIND: true,
+    PROPPATCH: true,
+    PURGE: true,
+    PUT: true,
+    QUERY: true,
+    REBIND: true,
+    REPORT: true,
+    SEARCH: true,
+    SOURCE: true,
+    SUBSCRIBE: true,
+    TRACE: true,
+    UNBIND: true,
+    UNLINK: true,
+    UNLOCK: true,
+    UNSUBSCRIBE: true,
+  } satisfies Record<HttpMethod, true>;
+  assert.deepEqual(Object.keys(every), [...METHODS].sort());
 });
