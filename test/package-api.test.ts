@@ -18,6 +18,7 @@ import {
   BaseHTTPRequestHandler, errorReply, first, type Handler, HttpError, type HttpReply, mount, serveHandlerClass,
   serveHttp,
 } from 'tandem/http';
+import type { ConnectionHandler } from 'tandem/net';
 
 export const hello: Handler = (req): HttpReply | null =>
   req.method === 'GET' ? { status: 200, headers: { 'content-type': 'text/plain' }, body: \`hi \${req.client.address}\` } : null;
@@ -35,15 +36,27 @@ export class Hello extends BaseHTTPRequestHandler {
   }
 }
 export default serveHandlerClass(Hello);
+
+/** A handler module's factory, typed by its options. */
+export function greeter(options: { greeting: string }): ConnectionHandler {
+  return serveHttp(() => ({ status: 200, body: options.greeting }));
+}
 `,
   'server.ts': `
-import { type ConnectionHandler, NetServer, type ModelSpec } from 'tandem/net';
+import { type ConnectionHandler, handlerModule, NetServer, type ModelSpec } from 'tandem/net';
 import { site } from './handler.js';
 
 const model: ModelSpec = { kind: 'event' };
 const handler: ConnectionHandler = site;
 export const server = new NetServer({ transport: { kind: 'tcp', host: '127.0.0.1', port: 0 }, model, handler });
 export const listening: Promise<number> = server.listen().then((address) => address.port);
+
+const greeter = handlerModule<typeof import('./handler.js'), 'greeter'>(new URL('./handler.js', import.meta.url), 'greeter');
+export const workers = new NetServer({
+  transport: { kind: 'unix', path: '/tmp/hello.sock' },
+  model: { kind: 'prefork', workers: 4 },
+  handler: greeter.with({ greeting: 'hi' }),
+});
 `,
   'frames.ts': `
 import { connect } from 'node:net';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -81,6 +81,47 @@ describe('tandem serve', () => {
     assert.equal(code, 1);
     assert.match(running.stderr(), /httpserver exited \(SIGKILL\); stopping the webframe/);
     assert.equal(alive(webframePid), false);
+  });
+
+  test('--model fork: Ctrl-C to the process group, after clients that hung up and amid new ones, is a quiet stop', {
+    timeout: 120_000,
+  }, async () => {
+    const running = await serve('test/fixtures/app', ['--model', 'fork']);
+    const pgid = running.proc.pid as number;
+    const pids = childPids(running.stderr());
+    // Clients that hang up at once: each one's fork child receives its socket already closed (as the
+    // webframe's children receive pool connections of an httpserver child that has gone), which once held
+    // the stop until the drain deadline cut them.
+    await Promise.all(Array.from({ length: 4 }, () => hangUp(running.port)));
+    // New connections keep coming while the signal arrives: under fork each one is a child being born.
+    const sockets: Socket[] = [];
+    let connected = 0;
+    const open = () => {
+      if (connected >= 4) return; // the connections opened so far are the ones the signal meets
+      const socket = connect(running.port, '127.0.0.1');
+      socket.on('connect', () => {
+        if (++connected === 4) process.kill(-pgid, 'SIGINT');
+        socket.write('GET /pid HTTP/1.1\r\nHost: x\r\n\r\n');
+        setImmediate(open);
+      });
+      socket.on('data', () => {});
+      socket.on('error', () => setImmediate(open));
+      sockets.push(socket);
+    };
+    for (let i = 0; i < 4; i++) open();
+    const [code] = await exitOf(running.proc);
+    for (const socket of sockets) socket.destroy();
+    const stderr = running.stderr();
+    assert.equal(code, 0, stderr);
+    await waitFor(() => !pids.some(alive), 'the httpserver and webframe (and their children) to exit');
+    assert.doesNotMatch(
+      stderr,
+      /drain deadline/,
+      `nothing was left for the drain deadline to cut:\n${stderr}`,
+    );
+    assert.doesNotMatch(stderr, /^\s+at /m, `no stack trace:\n${stderr}`);
+    assert.doesNotMatch(stderr, /"level":50/, `no error line:\n${stderr}`);
+    assert.doesNotMatch(stderr, /EPIPE|replacement|while closing|exited during start/, stderr);
   });
 
   for (const model of ['event', 'prefork']) {
@@ -203,6 +244,16 @@ describe("tandem serve: the httpserver's config and flags, the app's settings", 
     assert.equal(await running.stop(), 0);
   });
 });
+
+/** Connects to 127.0.0.1:`port` and hangs up at once, sending nothing; resolves once the socket has closed. */
+function hangUp(port: number): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end());
+    socket.on('error', () => {});
+    socket.resume();
+    socket.once('close', () => resolve());
+  });
+}
 
 /** A port nothing listens on just now (bound to 0 and closed again). */
 async function freePort(): Promise<number> {

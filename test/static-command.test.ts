@@ -4,15 +4,17 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { staticCommand } from '../src/cli/static-command.js';
 import { errors, isError } from '../src/errors/catalogue.js';
+import { handlerModule } from '../src/net/handler-module.js';
 import { NetServer } from '../src/net/net-server.js';
 import type { ModelSpec } from '../src/net/types.js';
 import { curl, rawExchange } from './support/http-client.js';
 import { CLI, startProcess } from './support/processes.js';
 
-const SITE_MODULE = fileURLToPath(new URL('../src/cli/static-site.ts', import.meta.url));
+const STATIC_SITE = handlerModule<typeof import('../src/cli/static-site.js')>(
+  new URL('../src/cli/static-site.js', import.meta.url),
+);
 
 let dir: string;
 let root: string;
@@ -42,7 +44,7 @@ async function startSite(model: ModelSpec, keepAlive = true) {
   const server = new NetServer({
     transport: { kind: 'tcp', host: '127.0.0.1', port: 0 },
     model,
-    handler: { module: SITE_MODULE, options: { root, keepAlive } },
+    handler: STATIC_SITE.with({ root, keepAlive }),
   });
   const { port } = await server.listen();
   return { server, port, url: (path: string) => `http://127.0.0.1:${port}${path}` };

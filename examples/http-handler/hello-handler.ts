@@ -39,5 +39,5 @@ export class HelloHandler extends BaseHTTPRequestHandler {
   }
 }
 
-/** The handler-module factory every concurrency model can load: `{ module: '…/hello-handler.ts' }`. */
+/** The handler-module factory every concurrency model can load (server.ts names it with handlerModule). */
 export default serveHandlerClass(HelloHandler);

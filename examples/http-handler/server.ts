@@ -1,6 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type ModelSpec, NetServer } from 'tandem/net';
+import { handlerModule, type ModelName, NetServer } from 'tandem/net';
 
 // Serves hello-handler.ts:
 // node --import tsx examples/http-handler/server.ts [--port 8000] [--model event] [--workers N]
@@ -12,15 +11,18 @@ const { values } = parseArgs({
     workers: { type: 'string' },
   },
 });
-const workers = values.workers === undefined ? undefined : Number(values.workers);
-const model = (
-  values.model === 'fork' ? { kind: 'fork', maxChildren: workers } : { kind: values.model, workers }
-) as ModelSpec;
+const model = {
+  kind: values.model as ModelName,
+  workers: values.workers === undefined ? undefined : Number(values.workers),
+};
+const hello = handlerModule<typeof import('./hello-handler.js')>(
+  new URL('./hello-handler.js', import.meta.url),
+);
 
 const server = new NetServer({
   transport: { kind: 'tcp', host: values.host, port: Number(values.port) },
   model,
-  handler: { module: fileURLToPath(new URL('./hello-handler.ts', import.meta.url)) },
+  handler: hello.with(),
 });
 const address = await server.listen();
 console.log(`Serving hello-handler at http://${address.host}:${address.port}/ (model ${model.kind})`);

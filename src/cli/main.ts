@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { keepYoungGenerationSmall } from '../net/small-young-generation.js';
+import { keepYoungGenerationSmall } from '../runtime/small-young-generation.js';
 import { describeFailure } from './failure.js';
 
 const USAGE = `Usage: tandem <command> [options]

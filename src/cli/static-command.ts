@@ -1,6 +1,5 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   hostSchema,
   modelNameSchema,
@@ -10,12 +9,18 @@ import {
 } from '../config/config-schemas.js';
 import { validateFlag } from '../config/validate-config.js';
 import { errors } from '../errors/catalogue.js';
-import { MODEL_NAMES, modelSpec } from '../net/models.js';
+import { handlerModule } from '../net/handler-module.js';
+import { MODEL_NAMES } from '../net/models.js';
 import { NetServer } from '../net/net-server.js';
 import type { ModelSpec } from '../net/types.js';
 import { parseCommandLine } from './parse-flags.js';
 import { announceListening, stopOnSignal } from './signals.js';
 import { warn } from './warn.js';
+
+/** The handler module of `tandem static`: the static site, run by every worker. */
+const STATIC_SITE = handlerModule<typeof import('./static-site.js')>(
+  new URL('./static-site.js', import.meta.url),
+);
 
 /** Help text of `tandem static`. */
 export const STATIC_USAGE = `Usage: tandem static [DIR] [PORT] [--host H] [--port P] [--model M] [--workers N]
@@ -54,10 +59,7 @@ export async function staticCommand(argv: string[]): Promise<void> {
   const server = new NetServer({
     transport: { kind: 'tcp', host, port },
     model,
-    handler: {
-      module: staticSiteModule(),
-      options: { root, listing: true, keepAlive: model.kind !== 'loop' },
-    },
+    handler: STATIC_SITE.with({ root, listing: true, keepAlive: model.kind !== 'loop' }),
   });
   const address = await server.listen();
   const shownHost = address.host.includes(':') ? `[${address.host}]` : address.host;
@@ -90,11 +92,11 @@ function dirAndPort(positionals: string[], portFlag: string | undefined): { dir:
 /** The model spec `--model` and `--workers` ask for (the model's own default without --workers), or a usage error. */
 function modelFlags(name: string, workersText: string | undefined): ModelSpec {
   const kind = validateFlag(modelNameSchema, name, '--model');
-  if (workersText === undefined) return { kind } as ModelSpec;
+  if (workersText === undefined) return { kind };
   const workers = validateFlag(workersSchema, workersText, '--workers');
   const ignored = workersIgnoredBy(kind);
   if (ignored !== undefined) warn(`--workers is ignored ${ignored}`);
-  return modelSpec(kind, workers);
+  return { kind, workers };
 }
 
 function checkDirectory(dir: string, root: string): void {
@@ -105,10 +107,4 @@ function checkDirectory(dir: string, root: string): void {
     throw errors.STATIC_ROOT_INVALID(dir, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
   }
   if (!isDirectory) throw errors.STATIC_ROOT_INVALID(dir, 'not a directory');
-}
-
-/** The static-site handler module next to this one: `.ts` run from source (tsx), else the built `.js`. */
-function staticSiteModule(): string {
-  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return fileURLToPath(new URL(`./static-site${extension}`, import.meta.url));
 }

@@ -179,18 +179,13 @@ export const errors = {
     'NET_HANDLER_MODULE_REQUIRED',
     undefined,
     (model: string) =>
-      `the ${model} model serves in other processes or threads, so it needs a handler module ({ module, export?, options? }), not a handler object`,
+      `the ${model} model serves in other processes or threads, so it needs a handler module (handlerModule(url).with(options)), not a handler object`,
   ),
   NET_CONNECTIONS_REFUSED: define(
     'NET_CONNECTIONS_REFUSED',
     undefined,
     (count: number, capacity: number, limit: number) =>
       `refused ${count} connection(s): ${capacity} are open, the most one process holds with ${limit} open files (ulimit -n); raise the limit to serve more`,
-  ),
-  NET_WORKER_EXITED: define(
-    'NET_WORKER_EXITED',
-    undefined,
-    (worker: string, code: number) => `${worker} exited with code ${code} while serving`,
   ),
   // FTP path errors carry the FTP reply code (RFC 959) as status, not an HTTP one.
   FTP_PATH_INVALID: define('FTP_PATH_INVALID', 553, (reason: string) => `File name not allowed: ${reason}`),

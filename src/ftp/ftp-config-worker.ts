@@ -1,6 +1,6 @@
 // The worker thread of load-ftp-config.ts: loads and validates the config, posts it (or the error) and ends.
 import { parentPort, workerData } from 'node:worker_threads';
-import { type SerializedError, serializeError } from '../net/port-duplex.js';
+import { type SerializedError, serializeError } from '../errors/serialized-error.js';
 import { type FtpServerConfig, type FtpServerFlags, loadFtpConfig } from './ftp-config.js';
 
 /** What the thread posts: the config and the warnings loading it gave, or the error loadFtpConfig threw. */

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { createLogger } from '../log/logger.js';
-import { keepYoungGenerationSmall } from '../net/small-young-generation.js';
 import type { ConnectionHandler, ConnectionInfo } from '../net/types.js';
+import { keepYoungGenerationSmall } from '../runtime/small-young-generation.js';
 import { canonicalAddress } from './data-address.js';
 import type { FtpServerConfig, FtpUser } from './ftp-config.js';
 import { FtpJail } from './ftp-path.js';

@@ -1,9 +1,12 @@
 import type { Logger } from '../log/logger.js';
-import { siblingModule } from '../net/handler-path.js';
-import { modelSpec } from '../net/models.js';
+import { handlerModule } from '../net/handler-module.js';
 import { type BoundAddress, NetServer } from '../net/net-server.js';
-import type { ModelSpec } from '../net/types.js';
 import type { FtpServerConfig } from './ftp-config.js';
+
+/** The handler module every worker of the FTP server runs. */
+const FTP_HANDLER = handlerModule<typeof import('./ftp-handler.js')>(
+  new URL('./ftp-handler.js', import.meta.url),
+);
 
 /**
  * The FTP server (`tandem ftpd`): accepts control connections and serves each with an FtpSession from the
@@ -14,15 +17,12 @@ export class FtpServer {
   readonly #server: NetServer;
 
   constructor(config: FtpServerConfig, log: Logger) {
-    const spec: ModelSpec =
-      config.model === 'fork'
-        ? { kind: 'fork', maxChildren: config.limits.connections }
-        : modelSpec(config.model, config.workers);
-    const multiProcess = spec.kind !== 'event' && spec.kind !== 'loop';
+    const workers = config.model === 'fork' ? config.limits.connections : config.workers;
+    const multiProcess = config.model !== 'event';
     this.#server = new NetServer({
       transport: { kind: 'tcp', host: config.host, port: config.port },
-      model: spec,
-      handler: { module: siblingModule(import.meta.url, 'ftp-handler'), options: config },
+      model: { kind: config.model, workers },
+      handler: FTP_HANDLER.with(config),
       report: (err, context) => log.error({ err }, `${context} failed`),
       // Each worker counts (and answers 421 for) its own connections; the total is capped here.
       verify: multiProcess ? () => this.#server.model.active < config.limits.connections : undefined,

@@ -1,6 +1,6 @@
 import { deepFreeze } from '../config/deep-freeze.js';
-import { deserializeError } from '../net/port-duplex.js';
-import { startWorker } from '../net/start-worker.js';
+import { deserializeError } from '../errors/serialized-error.js';
+import { startWorker } from '../runtime/start-worker.js';
 import type { FtpServerConfig, FtpServerFlags } from './ftp-config.js';
 import type { FtpConfigResult } from './ftp-config-worker.js';
 
@@ -14,7 +14,7 @@ export async function loadFtpConfigOffThread(
   flags: FtpServerFlags,
   warn?: (message: string) => void,
 ): Promise<FtpServerConfig> {
-  const worker = startWorker(import.meta.url, 'ftp-config-worker', { workerData: flags });
+  const worker = startWorker(new URL('./ftp-config-worker.js', import.meta.url), { workerData: flags });
   const result = await new Promise<FtpConfigResult>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);

@@ -1,7 +1,7 @@
 import type { ScryptOptions } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
 import { errors } from '../errors/catalogue.js';
-import { startWorker } from '../net/start-worker.js';
+import { startWorker } from '../runtime/start-worker.js';
 import type { ScryptJob, ScryptResult } from './scrypt-worker.js';
 
 interface Pending {
@@ -46,7 +46,7 @@ export class ScryptThread {
   }
 
   #start(): Worker {
-    const worker = startWorker(import.meta.url, 'scrypt-worker');
+    const worker = startWorker(new URL('./scrypt-worker.js', import.meta.url));
     worker.unref();
     worker.on('message', (result: ScryptResult) => {
       const pending = this.#pending.get(result.id);

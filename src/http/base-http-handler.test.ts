@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { rawExchange } from '../../test/support/http-client.js';
 import { errors } from '../errors/catalogue.js';
+import { handlerModule } from '../net/handler-module.js';
 import { NetServer } from '../net/net-server.js';
 import type { HandlerSource, ModelSpec } from '../net/types.js';
 import { BaseHTTPRequestHandler, connectionHandlerFromClass } from './base-http-handler.js';
@@ -258,7 +258,9 @@ async function request(port: number, method: string, path: string, body = '', ty
 }
 
 describe('a handler class served as a handler module (examples/http-handler)', () => {
-  const module = fileURLToPath(new URL('../../examples/http-handler/hello-handler.ts', import.meta.url));
+  const helloHandler = handlerModule<typeof import('../../examples/http-handler/hello-handler.js')>(
+    new URL('../../examples/http-handler/hello-handler.js', import.meta.url),
+  );
   const models: ModelSpec[] = [
     { kind: 'loop' },
     { kind: 'event' },
@@ -267,7 +269,7 @@ describe('a handler class served as a handler module (examples/http-handler)', (
   ];
   for (const model of models) {
     test(`the ${model.kind} model serves hello-handler.ts; close ends an idle connection`, async () => {
-      const { server, port } = await start(model, { module });
+      const { server, port } = await start(model, helloHandler.with());
       const hello = await request(port, 'GET', '/');
       assert.equal(hello.status, 200);
       assert.match(hello.body, /^Hello from Tandem! \(pid \d+, thread \d+\)\n$/);

@@ -1,7 +1,7 @@
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errors } from '../errors/catalogue.js';
-import { pumpFile } from '../net/file-pump.js';
+import { pumpFile } from '../file-transfer/file-pump.js';
 import type { ConnectionHandler } from '../net/types.js';
 import type { AccessLogEntry } from './access-log.js';
 import {

@@ -1,8 +1,12 @@
 import type { Logger } from '../log/logger.js';
-import { siblingModule } from '../net/handler-path.js';
-import { modelSpec } from '../net/models.js';
+import { handlerModule } from '../net/handler-module.js';
 import { type BoundAddress, NetServer } from '../net/net-server.js';
 import type { HttpServerConfig } from './config.js';
+
+/** The handler module every worker of the front server runs. */
+const FRONT_HANDLER = handlerModule<typeof import('./front-handler.js')>(
+  new URL('./front-handler.js', import.meta.url),
+);
 
 /**
  * The front server: accepts HTTP/1.1 from browsers and forwards each request to the webframe over pools of
@@ -14,8 +18,8 @@ export class HttpServer {
   constructor(config: HttpServerConfig, log: Logger) {
     this.#server = new NetServer({
       transport: { kind: 'tcp', host: config.host, port: config.port },
-      model: modelSpec(config.model, config.workers),
-      handler: { module: siblingModule(import.meta.url, 'front-handler'), options: config },
+      model: { kind: config.model, workers: config.workers },
+      handler: FRONT_HANDLER.with(config),
       report: (err, context) => log.error({ err }, `${context} failed`),
       drainTimeout: config.timeouts.drain,
       onCut: (cut) =>

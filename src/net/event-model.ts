@@ -1,96 +1,60 @@
 import type { Socket } from 'node:net';
-import {
-  isConnectionHandler,
-  isDatagramHandler,
-  loadHandler,
-  reportToStderr,
-  runConnection,
-  runDatagram,
-} from './run-handler.js';
+import { reportToStderr } from './run-handler.js';
 import type {
   ConcurrencyModel,
   ConnectionInfo,
   DatagramInfo,
-  Handler,
   HandlerSource,
   NetErrorReporter,
 } from './types.js';
+import { WorkerHost } from './worker-host.js';
 
 /**
- * The `event` model (I/O multiplexing): one process, every client served at once by the event loop. The
- * default, and the cheapest while handlers do not compute for long.
+ * The `event` model (I/O multiplexing): one process, every client served at once by the event loop, on a
+ * WorkerHost in the server's own process. The default, and the cheapest while handlers do not compute for long.
  */
 export class EventModel implements ConcurrencyModel {
   readonly name: 'event' | 'loop' = 'event';
-  protected handler: Handler | undefined;
+  protected host: WorkerHost | undefined;
   protected readonly report: NetErrorReporter;
-  #active = 0;
-  #idle: (() => void) | undefined;
-  /** Sockets being served or waiting to be, for cut(). */
-  readonly #sockets = new Set<Socket>();
 
   constructor(report: NetErrorReporter = reportToStderr) {
     this.report = report;
   }
 
   get active(): number {
-    return this.#active;
+    return this.host?.open ?? 0;
   }
 
   async start(source: HandlerSource): Promise<void> {
-    this.handler = await loadHandler(source);
+    this.host = await WorkerHost.load(source, this.report);
   }
 
   serveConnection(socket: Socket, info: ConnectionInfo): void {
-    const handler = this.handler;
-    if (handler === undefined || !isConnectionHandler(handler)) {
-      this.report(new Error('this handler does not serve connections'), 'event model');
-      socket.destroy();
-      return;
-    }
-    this.trackSocket(socket);
-    this.track(runConnection(handler, socket, info, this.report));
+    const host = this.#started(socket);
+    if (host === undefined) return;
+    void host.serveConnection(socket, info);
     socket.resume();
   }
 
   serveDatagram(message: Buffer, from: DatagramInfo, reply: (data: Uint8Array) => void): void {
-    const handler = this.handler;
-    if (handler === undefined || !isDatagramHandler(handler)) {
-      this.report(new Error('this handler does not serve datagrams'), 'event model');
-      return;
-    }
-    this.track(runDatagram(handler, message, from, reply, this.report));
+    void this.#started()?.serveDatagram(message, from, reply);
   }
 
   async close(): Promise<void> {
-    const handler = this.handler;
-    if (handler !== undefined && isConnectionHandler(handler)) handler.drain?.();
-    if (this.#active > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
-    await this.handler?.close?.();
+    await this.host?.close();
   }
 
   cut(): number {
-    const count = this.#sockets.size;
-    for (const socket of this.#sockets) socket.destroy();
-    this.#sockets.clear();
-    return count;
+    return this.host?.cut() ?? 0;
   }
 
-  /** Keeps `socket` for cut() until it closes. */
-  protected trackSocket(socket: Socket): void {
-    this.#sockets.add(socket);
-    socket.once('close', () => this.#sockets.delete(socket));
+  /** The host once start() has loaded the handler; before that, reports and destroys what came. */
+  #started(socket?: Socket): WorkerHost | undefined {
+    if (this.host === undefined) {
+      this.report(new Error(`the ${this.name} model was not started`), `${this.name} model`);
+      socket?.destroy();
+    }
+    return this.host;
   }
-
-  /** Counts `work` as in flight until it settles. */
-  protected track(work: Promise<void>): void {
-    this.#active++;
-    void work.then(this.#settled, this.#settled);
-  }
-
-  /** One function for every tracked piece of work, not a closure each. */
-  readonly #settled = (): void => {
-    this.#active--;
-    if (this.#active === 0) this.#idle?.();
-  };
 }

@@ -4,11 +4,13 @@ import { describe, test } from 'node:test';
 import { errors, isError } from '../errors/catalogue.js';
 import createEchoHandler from './fixtures/echo-handler.js';
 import { ForkModel } from './fork-model.js';
+import { handlerModule } from './handler-module.js';
 import { ECHO_HANDLER, startEchoServer, streamClient } from './models.case.js';
+import { createModel } from './models.js';
 import type { BoundAddress } from './net-server.js';
 import { NetServer } from './net-server.js';
 
-/** The process-worker children of this process, alive or zombie, read from /proc. */
+/** The worker-process children of this process, alive or zombie, read from /proc. */
 function workerChildren(): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
@@ -16,7 +18,7 @@ function workerChildren(): number[] {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('process-worker')) {
+      if (ppid === process.pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('worker-main')) {
         pids.push(Number(entry));
       }
     } catch {
@@ -37,7 +39,7 @@ async function whoServes(address: BoundAddress): Promise<number> {
 
 describe('fork model', () => {
   test('each connection is served by a fresh child, never by the server process', async () => {
-    const { server, address } = await startEchoServer({ kind: 'fork', maxChildren: 4 }, 'tcp4');
+    const { server, address } = await startEchoServer({ kind: 'fork', workers: 4 }, 'tcp4');
     const pids = [await whoServes(address), await whoServes(address), await whoServes(address)];
     assert.equal(new Set(pids).size, 3, `three connections, three children: ${pids}`);
     assert.ok(!pids.includes(process.pid));
@@ -45,8 +47,8 @@ describe('fork model', () => {
     assert.deepEqual(workerChildren(), [], 'every child reaped');
   });
 
-  test('at most maxChildren children at once; the others wait, then are served as children are reaped', async () => {
-    const { server, address } = await startEchoServer({ kind: 'fork', maxChildren: 2 }, 'unix');
+  test('at most workers children at once; the others wait, then are served as children are reaped', async () => {
+    const { server, address } = await startEchoServer({ kind: 'fork', workers: 2 }, 'unix');
     const clients = Array.from({ length: 4 }, () => streamClient(address));
     const answered: number[] = [];
     const answers = clients.map((client, i) =>
@@ -81,7 +83,7 @@ describe('fork model', () => {
   });
 
   test('close serves the queued connections before it resolves', async () => {
-    const { server, address } = await startEchoServer({ kind: 'fork', maxChildren: 1 }, 'tcp4');
+    const { server, address } = await startEchoServer({ kind: 'fork', workers: 1 }, 'tcp4');
     const busy = streamClient(address);
     const waiting = streamClient(address);
     const first = busy.ask('slow 300');
@@ -100,8 +102,8 @@ describe('fork model', () => {
     const reports: string[] = [];
     const server = new NetServer({
       transport: { kind: 'tcp', host: '127.0.0.1', port: 0 },
-      model: { kind: 'fork', maxChildren: 1 },
-      handler: { module: ECHO_HANDLER },
+      model: { kind: 'fork', workers: 1 },
+      handler: ECHO_HANDLER.with(),
       report: (error) => reports.push(String(error)),
     });
     const address = await server.listen();
@@ -119,30 +121,31 @@ describe('fork model', () => {
   });
 
   test('a handler object is refused: the children must load the handler themselves', async () => {
-    const model = new ForkModel({ maxChildren: 2 }, () => {});
+    const model = new ForkModel({ workers: 2 }, () => {});
     await assert.rejects(model.start(createEchoHandler()), (err) =>
       isError(err, errors.NET_HANDLER_MODULE_REQUIRED),
     );
   });
 
   test('a handler module that cannot load fails start, and leaves no child behind', async () => {
-    const model = new ForkModel({ maxChildren: 2 }, () => {});
-    await assert.rejects(model.start({ module: './no/such/handler.ts' }), (err) =>
-      isError(err, errors.APP_LOAD_FAILED),
+    const model = new ForkModel({ workers: 2 }, () => {});
+    const missing = handlerModule<typeof import('./fixtures/echo-handler.js')>(
+      new URL('./no/such/handler.js', import.meta.url),
     );
+    await assert.rejects(model.start(missing.with()), (err) => isError(err, errors.APP_LOAD_FAILED));
     assert.deepEqual(workerChildren(), []);
   });
 
   test('datagrams are reported, not served', () => {
     const reports: string[] = [];
-    const model = new ForkModel({ maxChildren: 2 }, (error) => reports.push(String(error)));
+    const model = new ForkModel({ workers: 2 }, (error) => reports.push(String(error)));
     model.serveDatagram(Buffer.from('echo x'), { transport: 'udp', address: '127.0.0.1', port: 1 }, () => {
       assert.fail('no reply expected');
     });
     assert.match(reports.join(), /stream transports only/);
   });
 
-  test('maxChildren must be a positive integer', () => {
-    assert.throws(() => new ForkModel({ maxChildren: 0 }, () => {}), /maxChildren/);
+  test('workers (the most children at once) must be a positive integer', () => {
+    assert.throws(() => createModel({ kind: 'fork', workers: 0 }, () => {}), /workers/);
   });
 });

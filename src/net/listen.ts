@@ -10,13 +10,3 @@ export function listen(server: Server, port: number, host: string): Promise<Addr
     });
   });
 }
-
-/**
- * Stops accepting connections and resolves once every open one has ended; `beforeWait` runs after the
- * listener stopped and is where the caller asks its connections to finish (GOAWAY, closing idle sockets).
- */
-export function closeServer(server: Server, beforeWait: () => void): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  beforeWait();
-  return closed;
-}

@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net';
 import { EventModel } from './event-model.js';
-import { isConnectionHandler, isDatagramHandler, runConnection, runDatagram } from './run-handler.js';
 import type { ConnectionInfo, DatagramInfo } from './types.js';
 
 /**
@@ -10,40 +9,20 @@ import type { ConnectionInfo, DatagramInfo } from './types.js';
  */
 export class LoopModel extends EventModel {
   override readonly name = 'loop' as const;
-  #queue: Array<() => Promise<void>> = [];
-  #running = false;
+  /** Resolves once the last connection or datagram served so far is done: the next one's turn. */
+  #tail: Promise<void> = Promise.resolve();
 
   override serveConnection(socket: Socket, info: ConnectionInfo): void {
-    const handler = this.handler;
-    if (handler === undefined || !isConnectionHandler(handler)) {
-      socket.destroy();
-      return;
-    }
+    const host = this.host;
+    if (host === undefined) return super.serveConnection(socket, info);
     socket.on('error', () => {}); // a waiting client that gives up must not crash the server
-    this.trackSocket(socket);
-    this.#enqueue(() => {
-      if (socket.destroyed) return Promise.resolve();
-      socket.resume();
-      return runConnection(handler, socket, info, this.report);
-    });
+    const turn = this.#tail.then(() => void socket.resume());
+    this.#tail = host.serveConnection(socket, info, turn);
   }
 
   override serveDatagram(message: Buffer, from: DatagramInfo, reply: (data: Uint8Array) => void): void {
-    const handler = this.handler;
-    if (handler === undefined || !isDatagramHandler(handler)) return;
-    this.#enqueue(() => runDatagram(handler, message, from, reply, this.report));
-  }
-
-  #enqueue(job: () => Promise<void>): void {
-    let done!: () => void;
-    this.track(new Promise<void>((resolve) => (done = resolve)));
-    this.#queue.push(() => job().finally(done));
-    if (!this.#running) void this.#drain();
-  }
-
-  async #drain(): Promise<void> {
-    this.#running = true;
-    for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift()) await job();
-    this.#running = false;
+    const host = this.host;
+    if (host === undefined) return super.serveDatagram(message, from, reply);
+    this.#tail = host.serveDatagram(message, from, reply, this.#tail);
   }
 }

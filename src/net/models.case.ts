@@ -8,15 +8,25 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { exitOf, waitFor } from '../../test/support/wait-for.js';
+import { handlerModule } from './handler-module.js';
 import { type BoundAddress, NetServer, type NetServerOptions } from './net-server.js';
 import type { ModelSpec, TransportSpec } from './types.js';
 import { bindUnixDatagram } from './unix-datagram.js';
 
-/** The handler module every model serves in the suite (loaded by path, so workers can load it too). */
-export const ECHO_HANDLER = fileURLToPath(new URL('./fixtures/echo-handler.ts', import.meta.url));
+/** The handler module every model serves in the suite (loaded by URL, so workers can load it too). */
+export const ECHO_HANDLER = handlerModule<typeof import('./fixtures/echo-handler.js')>(
+  new URL('./fixtures/echo-handler.js', import.meta.url),
+);
 
-/** A handler whose `handle` returns from inside `for await` and whose `finish` writes (fixtures/early-return-handler.ts). */
-const EARLY_RETURN_HANDLER = fileURLToPath(new URL('./fixtures/early-return-handler.ts', import.meta.url));
+/** A handler whose `handle` returns from inside `for await` and whose `finish` writes. */
+const EARLY_RETURN_HANDLER = handlerModule<typeof import('./fixtures/early-return-handler.js')>(
+  new URL('./fixtures/early-return-handler.js', import.meta.url),
+);
+
+/** A handler that pipes a connection back and resolves on its 'close'. */
+export const PIPE_HANDLER = handlerModule<typeof import('./fixtures/pipe-handler.js')>(
+  new URL('./fixtures/pipe-handler.js', import.meta.url),
+);
 
 /** Transports the suite runs over. */
 export type SuiteTransport = 'tcp4' | 'tcp6' | 'unix' | 'udp' | 'unix-dgram';
@@ -47,7 +57,7 @@ export async function startEchoServer(
   const server = new NetServer({
     transport: transportSpec(kind),
     model,
-    handler: { module: ECHO_HANDLER },
+    handler: ECHO_HANDLER.with(),
     report: () => {},
     ...extra,
   });
@@ -224,7 +234,7 @@ export function conformance(model: ModelSpec, kind: SuiteTransport): void {
     });
     test('handle() returning from inside for-await: what finish() writes still reaches the client', async () => {
       const { server, address } = await startEchoServer(model, kind, {
-        handler: { module: EARLY_RETURN_HANDLER },
+        handler: EARLY_RETURN_HANDLER.with(),
       });
       const socket = address.path ? connect(address.path) : connect(address.port, address.host);
       let received = '';
@@ -234,6 +244,24 @@ export function conformance(model: ModelSpec, kind: SuiteTransport): void {
       await new Promise((resolve) => socket.once('close', resolve));
       assert.equal(received, 'got hello\nbye\n');
       await server.close();
+    });
+    test('a client that hangs up before it is served: close() resolves and cuts nothing', {
+      timeout: 30_000,
+    }, async () => {
+      const cuts: number[] = [];
+      const { server, address } = await startEchoServer(model, kind, {
+        handler: PIPE_HANDLER.with(),
+        drainTimeout: 5000,
+        onCut: (count) => cuts.push(count),
+      });
+      // Under fork the FIN comes before the child is up, so the child receives the socket already destroyed.
+      const socket = address.path ? connect(address.path) : connect(address.port, address.host);
+      socket.once('connect', () => socket.end());
+      socket.on('error', () => {});
+      socket.resume();
+      await new Promise((resolve) => socket.once('close', resolve));
+      await server.close();
+      assert.deepEqual(cuts, [], 'nothing was left open for the drain deadline to cut');
     });
     test('many concurrent clients', async () => {
       const { server, address } = await startEchoServer(model, kind);

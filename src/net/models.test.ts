@@ -6,14 +6,14 @@ import type { ModelSpec } from './types.js';
 const streamModels: ModelSpec[] = [
   { kind: 'loop' },
   { kind: 'event' },
-  { kind: 'fork', maxChildren: 4 },
+  { kind: 'fork', workers: 4 },
   { kind: 'prefork', workers: 2 },
   { kind: 'thread', workers: 2 },
 ];
 const datagramModels: ModelSpec[] = [{ kind: 'loop' }, { kind: 'event' }, { kind: 'thread', workers: 2 }];
 
 for (const model of streamModels) for (const t of ['tcp4', 'unix'] as SuiteTransport[]) conformance(model, t);
-for (const model of [{ kind: 'loop' }, { kind: 'event' }, { kind: 'fork', maxChildren: 4 }] as ModelSpec[])
+for (const model of [{ kind: 'loop' }, { kind: 'event' }, { kind: 'fork', workers: 4 }] as ModelSpec[])
   conformance(model, 'tcp6');
 for (const model of datagramModels)
   for (const t of ['udp', 'unix-dgram'] as SuiteTransport[]) conformance(model, t);

@@ -1,14 +1,17 @@
+import { errors } from '../errors/catalogue.js';
 import { EventModel } from './event-model.js';
 import { ForkModel } from './fork-model.js';
 import { LoopModel } from './loop-model.js';
-import { PreforkModel } from './prefork-model.js';
-import { ThreadModel } from './thread-model.js';
+import { PoolModel } from './pool-model.js';
 import type { ConcurrencyModel, ModelName, ModelSpec, NetErrorReporter } from './types.js';
 
 /** The model names, in the order docs/models.md presents them. */
 export const MODEL_NAMES: readonly ModelName[] = ['loop', 'event', 'fork', 'prefork', 'thread'];
 
-/** Makes the concurrency model that `spec` names (the strategy object a NetServer serves with). */
+/**
+ * Makes the concurrency model that `spec` names (the strategy object a NetServer serves with). Throws a usage
+ * error for a worker count that is not a positive integer.
+ */
 export function createModel(spec: ModelSpec, report: NetErrorReporter): ConcurrencyModel {
   switch (spec.kind) {
     case 'loop':
@@ -16,17 +19,17 @@ export function createModel(spec: ModelSpec, report: NetErrorReporter): Concurre
     case 'event':
       return new EventModel(report);
     case 'fork':
-      return new ForkModel({ maxChildren: spec.maxChildren ?? 40 }, report);
+      return new ForkModel({ workers: workerCount(spec, 40) }, report);
     case 'prefork':
-      return new PreforkModel({ workers: spec.workers ?? 2 }, report);
     case 'thread':
-      return new ThreadModel({ workers: spec.workers ?? 2 }, report);
+      return new PoolModel(spec.kind, { workers: workerCount(spec, 2) }, report);
   }
 }
 
-/** The ModelSpec for a model name and a worker count (processes or threads; for fork, children at once). */
-export function modelSpec(model: ModelName, workers: number): ModelSpec {
-  if (model === 'fork') return { kind: 'fork', maxChildren: workers };
-  if (model === 'prefork' || model === 'thread') return { kind: model, workers };
-  return { kind: model };
+function workerCount(spec: ModelSpec, fallback: number): number {
+  const workers = spec.workers ?? fallback;
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw errors.CLI_USAGE(`${spec.kind} model: workers must be a positive integer, got ${workers}`);
+  }
+  return workers;
 }

@@ -3,15 +3,7 @@ import { once } from 'node:events';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { errors, isError } from '../errors/catalogue.js';
-import {
-  deserializeError,
-  PORT_WINDOW,
-  PortDuplex,
-  type PortMessage,
-  serializeError,
-  toTransferable,
-} from './port-duplex.js';
+import { PORT_WINDOW, PortDuplex, type PortMessage, toTransferable } from './port-duplex.js';
 import { bridgeSocket } from './socket-bridge.js';
 import type { ConnectionInfo } from './types.js';
 
@@ -133,28 +125,6 @@ describe('PortDuplex', () => {
     await settle(10);
     assert.equal(far.seen.destroyed, true);
     b.port2.close();
-  });
-});
-
-describe('serializeError and deserializeError', () => {
-  // structuredClone is what postMessage does to the serialized form.
-  const roundTrip = (err: unknown) => deserializeError(structuredClone(serializeError(err)));
-
-  test('a TandemError comes back as one, with its code, message and status', () => {
-    const back = roundTrip(errors.HTTP_NOT_FOUND('/x'));
-    assert.ok(isError(back, errors.HTTP_NOT_FOUND), String(back));
-    assert.equal(back.message, errors.HTTP_NOT_FOUND('/x').message);
-    assert.equal(back.status, 404);
-  });
-
-  test('another error keeps its name, message, code and stack', () => {
-    const err = Object.assign(new Error('disk gone'), { code: 'EIO' });
-    const back = roundTrip(err) as NodeJS.ErrnoException;
-    assert.equal(back.name, 'Error');
-    assert.equal(back.message, 'disk gone');
-    assert.equal(back.code, 'EIO');
-    assert.equal(back.stack, err.stack);
-    assert.equal(roundTrip('a string').message, 'a string');
   });
 });
 

@@ -1,6 +1,6 @@
 import { Duplex } from 'node:stream';
 import type { MessagePort } from 'node:worker_threads';
-import { TandemError } from '../errors/catalogue.js';
+import { deserializeError, type SerializedError, serializeError } from '../errors/serialized-error.js';
 import type { ConnectionInfo } from './types.js';
 
 /**
@@ -15,48 +15,11 @@ export type PortMessage =
   | { t: 'destroy'; error?: SerializedError }
   | { t: 'done' };
 
-/** An error as it crosses a thread boundary (structured clone keeps neither the class nor `code`). */
-export interface SerializedError {
-  name: string;
-  message: string;
-  stack?: string;
-  code?: string;
-  /** A TandemError's status. */
-  status?: number;
-}
-
 /**
  * The flow-control window: bytes a sender may have in flight unacknowledged before it stops (pauses the
  * socket, or holds a Duplex write callback) until the other side acks what it consumed.
  */
 export const PORT_WINDOW = 1024 * 1024;
-
-/** An error as plain data for postMessage. */
-export function serializeError(error: unknown): SerializedError {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
-  const code = (error as NodeJS.ErrnoException).code;
-  const status = error instanceof TandemError ? error.status : undefined;
-  return {
-    name: error.name,
-    message: error.message,
-    stack: error.stack,
-    ...(code === undefined ? {} : { code }),
-    ...(status === undefined ? {} : { status }),
-  };
-}
-
-/**
- * The Error that `serializeError` described (name, message, stack and code kept); a TandemError comes back
- * as a TandemError with its code and status.
- */
-export function deserializeError(data: SerializedError): Error {
-  const error =
-    data.name === 'TandemError' && data.code !== undefined
-      ? new TandemError(data.code, data.message, data.status)
-      : Object.assign(new Error(data.message), { name: data.name, code: data.code });
-  if (data.stack !== undefined) error.stack = data.stack;
-  return error;
-}
 
 /** The bytes of `chunk` in an ArrayBuffer of their own, safe to transfer (copied unless the view is all of it). */
 export function toTransferable(chunk: Uint8Array): ArrayBuffer {

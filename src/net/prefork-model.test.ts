@@ -6,12 +6,14 @@ import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { errors, isError } from '../errors/catalogue.js';
 import createEchoHandler from './fixtures/echo-handler.js';
+import { handlerModule } from './handler-module.js';
 import { ECHO_HANDLER, streamClient } from './models.case.js';
 import { type BoundAddress, NetServer } from './net-server.js';
-import { PreforkModel } from './prefork-model.js';
-import type { HandlerModule } from './types.js';
+import { PoolModel } from './pool-model.js';
+import type { ConnectionHandler, HandlerModuleCall } from './types.js';
 
 function pidOf(who: string): number {
   return Number(who.split(':')[0]);
@@ -42,7 +44,7 @@ async function waitUntil(done: () => boolean, ms: number): Promise<void> {
   while (!done() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
-async function startPrefork(workers: number, handler: HandlerModule = { module: ECHO_HANDLER }) {
+async function startPrefork(workers: number, handler: HandlerModuleCall = ECHO_HANDLER.with()) {
   const reports: string[] = [];
   const server = new NetServer({
     transport: { kind: 'tcp', host: '127.0.0.1', port: 0 },
@@ -51,7 +53,7 @@ async function startPrefork(workers: number, handler: HandlerModule = { module: 
     report: (error) => reports.push(String(error)),
   });
   const address = await server.listen();
-  return { server, address, model: server.model as PreforkModel, reports };
+  return { server, address, model: server.model as PoolModel, reports };
 }
 
 /** Opens a connection and learns which worker holds it; the connection stays open. */
@@ -64,7 +66,7 @@ async function connectAndAsk(address: BoundAddress) {
 describe('prefork model', () => {
   test('connections spread over the workers: the fewest open connections wins, ties take turns', async () => {
     const { server, address, model } = await startPrefork(2);
-    const workers = model.pids;
+    const workers = model.workerIds;
     assert.equal(workers.length, 2);
     assert.ok(!workers.includes(process.pid));
     const c1 = await connectAndAsk(address);
@@ -115,7 +117,7 @@ describe('prefork model', () => {
       }
       assert.ok(fresh !== undefined, 'a replacement worker served');
       assert.ok(isGone(a.pid));
-      assert.deepEqual(model.pids.sort(), [b.pid, fresh].sort());
+      assert.deepEqual(model.workerIds.sort(), [b.pid, fresh].sort());
       // 2 when a probe reached the dead worker before its exit was seen.
       const lost = new RegExp(`prefork worker ${a.pid} exited \\(SIGKILL\\); [12] connection\\(s\\) lost`);
       assert.ok(
@@ -130,7 +132,7 @@ describe('prefork model', () => {
       assert.ok([a.pid, b.pid, fresh].every(isGone), 'no worker outlives close');
     } finally {
       // A failed assertion must not leave workers behind that keep the test file alive.
-      for (const pid of model.pids) process.kill(pid, 'SIGKILL');
+      for (const pid of model.workerIds) process.kill(pid, 'SIGKILL');
       await server.close();
     }
   });
@@ -142,9 +144,9 @@ describe('prefork model', () => {
     const listener = createServer({ pauseOnConnect: true }, (socket) => accepted.push(socket));
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
     const { port } = listener.address() as { port: number };
-    const model = new PreforkModel({ workers: 1 }, () => {});
-    await model.start({ module: ECHO_HANDLER });
-    const [victim] = model.pids as [number];
+    const model = new PoolModel('prefork', { workers: 1 }, () => {});
+    await model.start(ECHO_HANDLER.with());
+    const [victim] = model.workerIds as [number];
     const client = streamClient({ kind: 'tcp', host: '127.0.0.1', port, path: '' });
     await once(listener, 'connection');
     process.kill(victim, 'SIGKILL');
@@ -175,8 +177,12 @@ export function create(options) {
 }
 `,
     );
-    const { server, address, model } = await startPrefork(2, { module, export: 'create', options: { log } });
-    const workers = model.pids;
+    const created = handlerModule<{ create: (options: { log: string }) => ConnectionHandler }, 'create'>(
+      pathToFileURL(module),
+      'create',
+    );
+    const { server, address, model } = await startPrefork(2, created.with({ log }));
+    const workers = model.workerIds;
     const client = streamClient(address);
     assert.equal(await client.ask('hello'), 'hello');
     const closing = server.close();
@@ -205,15 +211,16 @@ export function create(options) {
     const script = join(tmpdir(), `tandem-prefork-parent-${process.pid}.mts`);
     writeFileSync(
       script,
-      `import { NetServer } from ${JSON.stringify(new URL('./net-server.ts', import.meta.url).href)};
+      `import { handlerModule } from ${JSON.stringify(new URL('./handler-module.ts', import.meta.url).href)};
+import { NetServer } from ${JSON.stringify(new URL('./net-server.ts', import.meta.url).href)};
 const server = new NetServer({
   transport: { kind: 'tcp', host: '127.0.0.1', port: 0 },
   model: { kind: 'prefork', workers: 2 },
-  handler: { module: ${JSON.stringify(ECHO_HANDLER)} },
+  handler: handlerModule(new URL(${JSON.stringify(ECHO_HANDLER.url)})).with(),
   report: () => {},
 });
 const address = await server.listen();
-process.stdout.write(JSON.stringify({ address, pids: server.model.pids }) + '\\n');
+process.stdout.write(JSON.stringify({ address, pids: server.model.workerIds }) + '\\n');
 `,
     );
     const parent = spawn(process.execPath, [...process.execArgv, script], {
@@ -237,20 +244,22 @@ process.stdout.write(JSON.stringify({ address, pids: server.model.pids }) + '\\n
   });
 
   test('start fails clearly for a handler object or a module that cannot load, leaving no worker', async () => {
-    const model = new PreforkModel({ workers: 2 }, () => {});
+    const model = new PoolModel('prefork', { workers: 2 }, () => {});
     await assert.rejects(model.start(createEchoHandler()), (err) =>
       isError(err, errors.NET_HANDLER_MODULE_REQUIRED),
     );
-    const broken = new PreforkModel({ workers: 2 }, () => {});
-    await assert.rejects(broken.start({ module: ECHO_HANDLER, export: 'nothing' }), (err) =>
-      isError(err, errors.APP_INVALID),
+    const broken = new PoolModel('prefork', { workers: 2 }, () => {});
+    const nothing = handlerModule<{ nothing: () => ConnectionHandler }, 'nothing'>(
+      new URL(ECHO_HANDLER.url),
+      'nothing',
     );
-    assert.deepEqual(broken.pids, []);
+    await assert.rejects(broken.start(nothing.with()), (err) => isError(err, errors.APP_INVALID));
+    assert.deepEqual(broken.workerIds, []);
   });
 
   test('datagrams are reported, not served', () => {
     const reports: string[] = [];
-    const model = new PreforkModel({ workers: 1 }, (error) => reports.push(String(error)));
+    const model = new PoolModel('prefork', { workers: 1 }, (error) => reports.push(String(error)));
     model.serveDatagram(Buffer.from('echo x'), { transport: 'udp', address: '127.0.0.1', port: 1 }, () => {
       assert.fail('no reply expected');
     });

@@ -1,31 +1,12 @@
-import { isAbsolute, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { pathToFileURL } from 'node:url';
-import { errors } from '../errors/catalogue.js';
 import type {
   ConnectionHandler,
   ConnectionInfo,
   DatagramHandler,
   DatagramInfo,
   Handler,
-  HandlerModule,
-  HandlerSource,
   NetErrorReporter,
 } from './types.js';
-
-/** True when `source` names a handler module rather than being a handler. */
-export function isHandlerModule(source: HandlerSource): source is HandlerModule {
-  return typeof (source as HandlerModule).module === 'string';
-}
-
-/**
- * Checks that a model that serves in other processes or threads was given a handler module, and names the module by an
- * absolute URL so that a child loads the same file whatever its working directory.
- */
-export function requireHandlerModule(source: HandlerSource, model: string): HandlerModule {
-  if (!isHandlerModule(source)) throw errors.NET_HANDLER_MODULE_REQUIRED(model);
-  return { ...source, module: handlerModuleUrl(source.module) };
-}
 
 /** True for a stream (connection) handler. */
 export function isConnectionHandler(handler: Handler): handler is ConnectionHandler {
@@ -35,40 +16,6 @@ export function isConnectionHandler(handler: Handler): handler is ConnectionHand
 /** True for a datagram handler. */
 export function isDatagramHandler(handler: Handler): handler is DatagramHandler {
   return typeof (handler as DatagramHandler).handleDatagram === 'function';
-}
-
-/** The URL to import for a handler module given as a path (relative to the cwd) or a URL. */
-export function handlerModuleUrl(module: string): string {
-  if (/^[a-z]+:/i.test(module) && !isAbsolute(module)) return module;
-  return pathToFileURL(resolve(module)).href;
-}
-
-/** Loads a handler: a handler object is used as it is; a module's factory export is called with its options. */
-export async function loadHandler(source: HandlerSource): Promise<Handler> {
-  if (!isHandlerModule(source)) return source;
-  const name = source.export ?? 'default';
-  let factory: unknown;
-  try {
-    const mod = (await import(handlerModuleUrl(source.module))) as Record<string, unknown>;
-    factory = mod[name];
-  } catch (err) {
-    throw errors.APP_LOAD_FAILED(source.module, (err as Error).message);
-  }
-  if (typeof factory !== 'function') {
-    throw errors.APP_INVALID(source.module, `export "${name}" must be a function that returns a handler`);
-  }
-  const handler = (await (factory as (options: unknown) => unknown)(source.options)) as Handler;
-  if (
-    handler === null ||
-    typeof handler !== 'object' ||
-    !(isConnectionHandler(handler) || isDatagramHandler(handler))
-  ) {
-    throw errors.APP_INVALID(
-      source.module,
-      `export "${name}" returned neither a connection nor a datagram handler`,
-    );
-  }
-  return handler;
 }
 
 /** How long a connection may take to close after `end()` before it is destroyed. */
@@ -92,7 +39,8 @@ export function endStream(stream: Duplex): Promise<void> {
 }
 
 /**
- * Serves one connection through the pipeline setup → handle → finish → close. A throwing step is reported
+ * Serves one connection through the pipeline setup → handle → finish → close (none of them for a stream already
+ * destroyed). A throwing step is reported
  * and the connection still closes; nothing escapes, so one bad connection never stops a server. `handle()`
  * may return from inside `for await (const chunk of stream)`: the stream stays open for `finish()`.
  */
@@ -102,6 +50,10 @@ export function runConnection(
   info: ConnectionInfo,
   report: NetErrorReporter,
 ): Promise<void> {
+  // A stream destroyed before its turn is not served: its peer hung up while it waited in a queue or on its
+  // way to a worker process (which then receives it destroyed, its 'close' already emitted), and a handler
+  // that waits for 'close', as a frame connection does, would wait forever.
+  if (stream.destroyed) return Promise.resolve();
   stream.on('error', ignoreError); // a peer that vanishes (ECONNRESET, EPIPE) ends the connection, not the server
   keepOpenAfterLoop(stream);
   // A promise chain rather than an async function: an idle kept-alive connection then holds no suspended

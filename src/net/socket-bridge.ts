@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { MessagePort } from 'node:worker_threads';
-import { PORT_WINDOW, type PortMessage, postData, serializeError } from './port-duplex.js';
+import { serializeError } from '../errors/serialized-error.js';
+import { PORT_WINDOW, type PortMessage, postData } from './port-duplex.js';
 
 /**
  * Pipes a main-thread socket to the worker's end of `port` (a PortDuplex) and back, with flow control both

@@ -5,14 +5,23 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { errors, isError } from '../errors/catalogue.js';
+import { handlerModule } from './handler-module.js';
 import { datagramAsk, startEchoServer, streamClient } from './models.case.js';
 import { NetServer } from './net-server.js';
-import { ThreadModel } from './thread-model.js';
+import { PoolModel } from './pool-model.js';
 import type { ModelSpec } from './types.js';
 
-const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}.ts`, import.meta.url));
+const PIPE = handlerModule<typeof import('./fixtures/pipe-handler.js')>(
+  new URL('./fixtures/pipe-handler.js', import.meta.url),
+);
+const HTTP = handlerModule<typeof import('./fixtures/http-handler.js')>(
+  new URL('./fixtures/http-handler.js', import.meta.url),
+);
+const LIFECYCLE = handlerModule<typeof import('./fixtures/lifecycle-handler.js')>(
+  new URL('./fixtures/lifecycle-handler.js', import.meta.url),
+);
 const thread: ModelSpec = { kind: 'thread', workers: 2 };
 const dir = mkdtempSync(join(tmpdir(), 'tandem-thread-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,7 +50,7 @@ async function twoBusy(model: ModelSpec, ms: number): Promise<number> {
 
 describe('thread model', () => {
   test('start refuses a handler object: the threads need a module to load', async () => {
-    const model = new ThreadModel({ workers: 1 }, () => {});
+    const model = new PoolModel('thread', { workers: 1 }, () => {});
     await assert.rejects(model.start({ handle() {} }), (err) =>
       isError(err, errors.NET_HANDLER_MODULE_REQUIRED),
     );
@@ -49,10 +58,11 @@ describe('thread model', () => {
   });
 
   test('start rejects when the handler module cannot be loaded, and leaves no thread behind', async () => {
-    const model = new ThreadModel({ workers: 2 }, () => {});
-    await assert.rejects(model.start({ module: join(dir, 'missing.ts') }), (err: Error) =>
-      err.message.includes('missing.ts'),
+    const model = new PoolModel('thread', { workers: 2 }, () => {});
+    const missing = handlerModule<typeof import('./fixtures/echo-handler.js')>(
+      pathToFileURL(join(dir, 'missing.ts')),
     );
+    await assert.rejects(model.start(missing.with()), (err: Error) => err.message.includes('missing.ts'));
     assert.equal(model.active, 0);
     await model.close();
   });
@@ -89,7 +99,7 @@ describe('thread model', () => {
     const server = new NetServer({
       transport: { kind: 'tcp', host: '127.0.0.1', port: 0 },
       model: thread,
-      handler: { module: fixture('pipe-handler') },
+      handler: PIPE.with(),
       report: (error) => assert.fail(String(error)),
     });
     const address = await server.listen();
@@ -117,7 +127,7 @@ describe('thread model', () => {
     const server = new NetServer({
       transport: { kind: 'tcp', host: '127.0.0.1', port: 0 },
       model: thread,
-      handler: { module: fixture('http-handler') },
+      handler: HTTP.with(),
       report: (error) => assert.fail(String(error)),
     });
     const address = await server.listen();
@@ -139,7 +149,7 @@ describe('thread model', () => {
     const server = new NetServer({
       transport: { kind: 'tcp', host: '127.0.0.1', port: 0 },
       model: thread,
-      handler: { module: fixture('lifecycle-handler'), options: { log: join(dir, 'crash.log') } },
+      handler: LIFECYCLE.with({ log: join(dir, 'crash.log') }),
       report: (error, context) => reports.push(`${context}: ${(error as Error).message}`),
     });
     const address = await server.listen();
@@ -167,7 +177,7 @@ describe('thread model', () => {
     const server = new NetServer({
       transport: { kind: 'tcp', host: '127.0.0.1', port: 0 },
       model: thread,
-      handler: { module: fixture('lifecycle-handler'), options: { log } },
+      handler: LIFECYCLE.with({ log }),
       report: (error) => assert.fail(String(error)),
     });
     const address = await server.listen();

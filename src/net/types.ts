@@ -8,16 +8,18 @@ export type TransportSpec =
   | { kind: 'unix'; path: string }
   | { kind: 'unix-dgram'; path: string };
 
-/** The concurrency models: how each client is served (docs/models.md). */
-export type ModelSpec =
-  | { kind: 'loop' }
-  | { kind: 'event' }
-  | { kind: 'fork'; maxChildren?: number }
-  | { kind: 'prefork'; workers?: number }
-  | { kind: 'thread'; workers?: number };
+/** The name of a concurrency model: how each client is served (docs/models.md). */
+export type ModelName = 'loop' | 'event' | 'fork' | 'prefork' | 'thread';
 
-/** The name of a model. */
-export type ModelName = ModelSpec['kind'];
+/** A concurrency model and how many workers it runs. */
+export interface ModelSpec {
+  kind: ModelName;
+  /**
+   * fork: the most children at once (default 40); prefork: worker processes, thread: worker threads (default
+   * 2). A positive integer; loop and event have no workers and ignore it.
+   */
+  workers?: number;
+}
 
 /** Who is on the other end of a connection. */
 export interface ConnectionInfo {
@@ -67,18 +69,32 @@ export interface DatagramHandler {
 /** Either kind of handler. */
 export type Handler = ConnectionHandler | DatagramHandler;
 
+/** A handler module's factory: called with the module's options, it returns the handler (or a promise of it). */
+export type HandlerFactory = (options: never) => Handler | Promise<Handler>;
+
 /**
- * A handler named by module, so another process or thread can load it: the module's export `export` (default
- * `default`) is a factory called with `options` (which must survive structured clone) that returns the handler.
+ * A handler module, typed by its factory: a module whose export `export` is a HandlerFactory, named by URL so
+ * that every worker process or thread can load it (each builds its own handler). Made by `handlerModule()`;
+ * what a server is given is `module.with(options)`.
  */
-export interface HandlerModule {
-  module: string;
-  export?: string;
-  options?: unknown;
+export interface HandlerModule<Factory extends HandlerFactory> {
+  /** The module's URL (file:). */
+  readonly url: string;
+  /** The name of the export that is the factory. */
+  readonly export: string;
+  /** The factory's call with `options` (which must survive structured clone: they travel to the workers). */
+  with(...options: Parameters<Factory>): HandlerModuleCall;
 }
 
-/** What a model is given to serve with: a handler object (loop and event only) or a handler module. */
-export type HandlerSource = Handler | HandlerModule;
+/** A handler module's factory and the options to call it with, as plain data: what travels to the workers. */
+export interface HandlerModuleCall {
+  readonly url: string;
+  readonly export: string;
+  readonly options: unknown;
+}
+
+/** What a model is given to serve with: a handler object (loop and event only) or a handler module's call. */
+export type HandlerSource = Handler | HandlerModuleCall;
 
 /**
  * A concurrency model: the one place where "how a client is served" is decided (socketserver's

@@ -23,9 +23,9 @@ export interface LoadAppOptions extends SettingsOverrides {
 /** Module extensions tried for urls and settings, in order; `.ts` files load through tsx with no build step. */
 const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;
 
-/** The resolve hooks module beside this one (`.ts` when Tandem runs from source under tsx). */
+/** The app's resolve hooks (src/runtime; `.ts` when Tandem runs from source under tsx). */
 const HOOKS = new URL(
-  `./app-module-hooks${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`,
+  `../runtime/app-module-hooks${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`,
   import.meta.url,
 );
 

@@ -1,9 +1,13 @@
 import type { Logger } from '../log/logger.js';
-import { siblingModule } from '../net/handler-path.js';
-import { modelSpec } from '../net/models.js';
+import { handlerModule } from '../net/handler-module.js';
 import { type BoundAddress, NetServer } from '../net/net-server.js';
 import type { FrameHandlerOptions } from './frame-handler.js';
 import type { WebframeSettings } from './settings.js';
+
+/** The handler module every worker of the webframe runs: the frame protocol for the app. */
+const FRAME_HANDLER = handlerModule<typeof import('./frame-handler.js')>(
+  new URL('./frame-handler.js', import.meta.url),
+);
 
 /**
  * The webframe's listener: connections from httpservers are served by the app's concurrency model, each
@@ -16,8 +20,8 @@ export class WebframeServer {
   constructor(settings: WebframeSettings, handler: FrameHandlerOptions, log: Logger) {
     this.#server = new NetServer({
       transport: { kind: 'tcp', host: settings.host, port: settings.port },
-      model: modelSpec(settings.model, settings.workers),
-      handler: { module: siblingModule(import.meta.url, 'frame-handler'), options: handler },
+      model: { kind: settings.model, workers: settings.workers },
+      handler: FRAME_HANDLER.with(handler),
       report: (err, context) => log.error({ err }, `${context} failed`),
       drainTimeout: settings.drainTimeout,
       onCut: (cut) =>

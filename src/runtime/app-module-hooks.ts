@@ -10,7 +10,7 @@ import type { ResolveHook } from 'node:module';
 /** `.js` in dist/, `.ts` when Tandem runs from source under tsx. */
 const OWN_EXTENSION = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
 
-/** Tandem's package.json, two folders up from src/webframe/ or dist/webframe/. */
+/** Tandem's package.json, two folders up from src/runtime/ or dist/runtime/. */
 const PACKAGE_JSON = new URL('../../package.json', import.meta.url);
 
 /**
