@@ -18,9 +18,19 @@ function collect(dir) {
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : [...collect('src'), ...collect('test')].sort();
 // A test that hangs (a condition that never comes) fails by name after five minutes instead of stalling CI.
+// `tandem-source` (a condition of package.json `exports`) makes `tandem/webframe` and the other entry points
+// resolve to src/ here, as they do for tsc, so tests of the examples run the source they test, never dist/.
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files],
+  [
+    '--conditions=tandem-source',
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=300000',
+    ...files,
+  ],
   {
     stdio: 'inherit',
   },

@@ -1,27 +1,25 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { curl } from './support/http-client.js';
 import { CLI, ROOT, type Running, startHttpServer, startProcess } from './support/processes.js';
-
-const run = promisify(execFile);
+import { README_APP_COMPILER_OPTIONS, typeCheck } from './support/type-check.js';
 
 /**
  * An app folder made as the README says, outside the repository and with no package.json: urls.ts imports its
- * views as `./views.js`, `./more.ts` and `./extra`, and Tandem's types and helpers as `tandem/webframe`.
+ * views as `./views.js`, `./more.ts` and `./extra`, and Tandem's types and helpers as `tandem/webframe` and
+ * `tandem/http`.
  */
 const APP_FILES: Record<string, string> = {
   'urls.ts': [
     "import type { Urls } from 'tandem/webframe';",
     "import { extra } from './extra';",
-    "import { more } from './more.ts';",
+    "import { more, teapot } from './more.ts';",
     "import { hello } from './views.js';",
     '',
-    "const urls: Urls = [['/hello', hello], ['/more', more], ['/extra', extra], ['/x', () => 'x']];",
+    "const urls: Urls = [['/hello', hello], ['/more', more], ['/extra', extra], ['/x', () => 'x'], ['/teapot', teapot]];",
     'export default urls;',
     '',
   ].join('\n'),
@@ -33,7 +31,13 @@ const APP_FILES: Record<string, string> = {
     '}',
     '',
   ].join('\n'),
-  'more.ts': "export const more = (): string => 'more';\n",
+  // A value imported from another entry point than tandem/webframe.
+  'more.ts': [
+    "import { HttpError } from 'tandem/http';",
+    "export const more = (): string => 'more';",
+    "export const teapot = (): never => { throw new HttpError(418, 'short and stout'); };",
+    '',
+  ].join('\n'),
   // The README's settings.ts, in an app with no static/ folder.
   'settings.ts': [
     "import type { WebframeSettingsInput } from 'tandem/webframe';",
@@ -81,6 +85,8 @@ async function assertAppAnswers(dir: string, cli: string, model: string): Promis
       assert.equal((await curl([`${base}/more`])).body, 'more');
       assert.equal((await curl([`${base}/extra`])).body, 'extra');
       assert.equal((await curl([`${base}/x`])).body, 'x');
+      const teapot = await curl([`${base}/teapot`]);
+      assert.deepEqual([teapot.status, teapot.body], [418, 'short and stout\n']);
     } finally {
       await httpserver.stop();
     }
@@ -125,21 +131,11 @@ describe('an app with tandem installed', () => {
     await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
     await writeFile(
       join(dir, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          module: 'preserve',
-          strict: true,
-          noEmit: true,
-          allowImportingTsExtensions: true,
-          skipLibCheck: true,
-        },
-        include: ['*.ts'],
-      }),
+      JSON.stringify({ compilerOptions: README_APP_COMPILER_OPTIONS, include: ['*.ts'] }),
     );
     await mkdir(join(dir, 'node_modules'));
     await symlink(ROOT, join(dir, 'node_modules', 'tandem'), 'dir');
-    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    const checked = await run(process.execPath, [tsc, '-p', dir]).catch((err: { stdout?: string }) => err);
-    assert.ok(!(checked instanceof Error), `tsc found errors:\n${(checked as { stdout?: string }).stdout}`);
+    const checked = await typeCheck(dir, dir);
+    assert.ok(checked.ok, `tsc found errors:\n${checked.output}`);
   });
 });

@@ -1,5 +1,5 @@
 import { threadId } from 'node:worker_threads';
-import { BaseHTTPRequestHandler, serveHandlerClass } from '../../src/http/base-http-handler.js';
+import { BaseHTTPRequestHandler, serveHandlerClass } from 'tandem/http';
 
 /**
  * An example handler class: `GET /` greets (naming the process and thread that answered, to show the

@@ -1,8 +1,5 @@
 import { parseArgs } from 'node:util';
-import { stopOnSignal } from '../../src/cli/signals.js';
-import { handlerModule } from '../../src/net/handler-module.js';
-import { NetServer } from '../../src/net/net-server.js';
-import type { ModelName } from '../../src/net/types.js';
+import { handlerModule, type ModelName, NetServer } from 'tandem/net';
 
 // Serves hello-handler.ts:
 // node --import tsx examples/http-handler/server.ts [--port 8000] [--model event] [--workers N]
@@ -29,4 +26,7 @@ const server = new NetServer({
 });
 const address = await server.listen();
 console.log(`Serving hello-handler at http://${address.host}:${address.port}/ (model ${model.kind})`);
-stopOnSignal(() => server.close());
+// Ctrl-C or SIGTERM: connections in flight finish, then the process exits.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void server.close().then(() => process.exit(0)));
+}

@@ -1,4 +1,4 @@
-import type { WebframeSettingsInput } from '../../src/webframe/index.js';
+import type { WebframeSettingsInput } from 'tandem/webframe';
 
 /** The demo site's settings: the seed's frame port, static pages from ./static, no stacks on error pages. */
 const settings: WebframeSettingsInput = {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { WebframeRequest } from '../../src/webframe/index.js';
+import type { WebframeRequest } from 'tandem/webframe';
 
 /** The seed's datetime view: the server's current date and time as a small HTML page. */
 export function datetime(): string {
@@ -12,9 +12,9 @@ export function hi(): string {
   return 'hi';
 }
 
-/** Greets the `:name` of `/api/hello/:name` as JSON. */
-export function hello(req: WebframeRequest): { hello: string } {
-  return { hello: req.params.name ?? '' };
+/** Greets the `:name` of `/api/hello/:name` as JSON (its params typed from that pattern). */
+export function hello(req: WebframeRequest<'/api/hello/:name'>): { hello: string } {
+  return { hello: req.params.name };
 }
 
 /** Answers the index page's form (urlencoded or multipart) with a page listing every submitted field. */

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+
 /**
  * The one catalogue of Tandem's errors: each entry has a stable code, a message that names what was wrong
  * and, for errors that reach an HTTP client, a status.
@@ -13,6 +15,40 @@ export class TandemError extends Error {
     this.name = 'TandemError';
     this.code = code;
     this.status = status;
+  }
+}
+
+/** Options of an HttpError. */
+export interface HttpErrorInit {
+  /** Header fields sent with the error answer, e.g. `www-authenticate` with a 401, `retry-after` with a 503. */
+  readonly headers?: Readonly<Record<string, string | string[]>>;
+  /** The error that led to this one, kept for the log. */
+  readonly cause?: unknown;
+}
+
+/**
+ * An error a view or a Handler throws to answer with `status` (400 to 599) and `message` (default: the
+ * status's reason phrase, `Not Found`), code `HTTP_ERROR`. It is answered as every error Tandem answers, by
+ * the one error renderer: a short HTML page for a browser, the message as one line of text otherwise, with
+ * `headers` added; a 5xx is also logged. A status outside 400 to 599 is a programming error (RangeError).
+ */
+export class HttpError extends TandemError {
+  declare readonly status: number;
+  /** The header fields sent with the answer, by lower-case name; empty when none were given. */
+  readonly headers: Readonly<Record<string, string | string[]>>;
+
+  constructor(status: number, message?: string, init: HttpErrorInit = {}) {
+    if (!Number.isInteger(status) || status < 400 || status > 599) {
+      throw new RangeError(`HttpError: status must be an integer from 400 to 599, got ${status}`);
+    }
+    const options = init.cause === undefined ? undefined : { cause: init.cause };
+    super('HTTP_ERROR', message ?? STATUS_CODES[status] ?? `Error ${status}`, status, options);
+    this.name = 'HttpError';
+    this.headers = Object.freeze(
+      Object.fromEntries(
+        Object.entries(init.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+      ),
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { errors } from '../errors/catalogue.js';
+import { errors, HttpError } from '../errors/catalogue.js';
 import { errorReply } from './error-reply.js';
 
 test('a client that asks for no HTML gets the message as one line of plain text', () => {
@@ -30,4 +30,21 @@ test("a browser's Accept gets an HTML page naming the status and the message, es
 
 test('an error without a status is a 500', () => {
   assert.equal(errorReply(errors.CLI_USAGE('x'), undefined).status, 500);
+});
+
+test("an HttpError's status, message (the reason phrase by default) and headers; its body headers are the renderer's", () => {
+  const login = new HttpError(401, 'Log in first', {
+    headers: { 'WWW-Authenticate': 'Basic realm="x"', 'Content-Type': 'image/png' },
+  });
+  const reply = errorReply(login, undefined, { connection: 'close' });
+  assert.deepEqual(
+    [reply.status, reply.body, reply.headers?.['www-authenticate'], reply.headers?.['content-type']],
+    [401, 'Log in first\n', 'Basic realm="x"', 'text/plain; charset=utf-8'],
+  );
+  assert.equal(reply.headers?.connection, 'close');
+  assert.equal(errorReply(new HttpError(404), undefined).body, 'Not Found\n');
+  assert.equal(new HttpError(451).code, 'HTTP_ERROR');
+  for (const status of [200, 302, 600, 404.5]) {
+    assert.throws(() => new HttpError(status), RangeError, String(status));
+  }
 });

@@ -1,12 +1,13 @@
 import { STATUS_CODES } from 'node:http';
-import type { TandemError } from '../errors/catalogue.js';
+import type { HttpError, TandemError } from '../errors/catalogue.js';
 import type { HeaderMap, HttpReply } from './handler.js';
 
 /**
  * The one renderer of error answers, for every layer (engines, the proxy, the static layer, the webframe,
  * the http.server API): the status of `error` (500 when it has none) and its message. A client whose Accept
  * names text/html (a browser) gets a short HTML page; any other (curl, fetch, a script) gets the message as
- * one line of text/plain. `headers` are added (Allow for a 405, Connection: close…).
+ * one line of text/plain. The headers of an HttpError are sent with it, then `headers` (Allow for a 405,
+ * Connection: close…).
  */
 export function errorReply(
   error: TandemError,
@@ -14,11 +15,14 @@ export function errorReply(
   headers?: HeaderMap,
 ): HttpReply {
   const status = error.status ?? 500;
+  // Read by shape: an HttpError from another copy of Tandem (an app loaded as CommonJS) counts too.
+  const own = (error as Partial<HttpError>).headers;
   const html = wantsHtml(accept);
   const body = html ? errorPage(status, error.message) : `${error.message}\n`;
   return {
     status,
     headers: {
+      ...own,
       'content-type': html ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8',
       'content-length': String(Buffer.byteLength(body)),
       'x-content-type-options': 'nosniff',

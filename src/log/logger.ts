@@ -1,6 +1,21 @@
-import { type Logger, pino } from 'pino';
+import { pino } from 'pino';
 
-export type { Logger };
+/** One level of a Logger: a message, or fields (an `err` is logged with its stack) and a message. */
+export interface LogMethod {
+  (message: string): void;
+  (fields: object, message?: string): void;
+}
+
+/**
+ * A structured logger, as Tandem calls it: pino's Logger is one, and so is any object with these four
+ * methods, so an app can pass its own where Tandem takes a logger.
+ */
+export interface Logger {
+  error: LogMethod;
+  warn: LogMethod;
+  info: LogMethod;
+  debug: LogMethod;
+}
 
 /**
  * A structured JSON logger on stderr (pino, synchronous so nothing is lost on exit).

@@ -11,7 +11,7 @@ const catalogue = pathToFileURL(join(import.meta.dirname, '../errors/catalogue.j
 
 const URLS = `
 import type { Urls } from '${webframe}';
-import { json, redirect, html, text, reply } from '${webframe}';
+import { HttpError, json, redirect, html, text, reply } from '${webframe}';
 import { errors } from '${catalogue}';
 import * as v from './views.js';
 
@@ -25,6 +25,13 @@ const urls: Urls = [
   ['/boom', () => { throw new Error('kaboom'); }],
   ['/reject', async () => { await new Promise((r) => setTimeout(r, 1)); throw new Error('async kaboom'); }],
   ['/teapot', () => { throw errors.HTTP_FORBIDDEN('/teapot'); }],
+  ['/http-error/gone', () => { throw new HttpError(410, 'This page moved on'); }],
+  ['/http-error/default', async () => { await new Promise((r) => setTimeout(r, 1)); throw new HttpError(404); }],
+  ['/http-error/login', () => {
+    throw new HttpError(401, 'Log in first', { headers: { 'WWW-Authenticate': 'Basic realm="x"' } });
+  }],
+  ['/http-error/busy', () => { throw new HttpError(503, 'Try again later', { headers: { 'retry-after': '5' } }); }],
+  ['/http-error/not-an-error-status', () => { throw new HttpError(302); }],
   ['/bytes', () => new Uint8Array([1, 2, 3])],
   ['/array', () => [1, 'two']],
   ['/nothing', () => undefined],
@@ -166,6 +173,34 @@ describe('webframe app', () => {
     const reply = await call('GET', '/teapot');
     assert.equal(reply.status, 403);
     assert.equal(reply.text, 'Forbidden: /teapot\n');
+  });
+
+  test('a thrown HttpError answers with its status and message through the one error renderer', async () => {
+    const gone = await call('GET', '/http-error/gone');
+    assert.deepEqual(
+      [gone.status, gone.headers['content-type'], gone.text],
+      [410, 'text/plain; charset=utf-8', 'This page moved on\n'],
+    );
+    const page = await call('GET', '/http-error/gone', { headers: { accept: 'text/html' } });
+    assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');
+    assert.match(page.text, /<title>410 Gone<\/title>.*<p>This page moved on<\/p>/s);
+    const missing = await call('GET', '/http-error/default');
+    assert.deepEqual([missing.status, missing.text], [404, 'Not Found\n'], 'the reason phrase by default');
+    const login = await call('GET', '/http-error/login');
+    assert.deepEqual([login.status, login.headers['www-authenticate']], [401, 'Basic realm="x"']);
+    assert.equal(lines.filter((l) => l.msg === 'This page moved on' || l.msg === 'Log in first').length, 0);
+  });
+
+  test('a 5xx HttpError is logged; a status outside 400-599 is a failing view (500)', async () => {
+    const busy = await call('GET', '/http-error/busy');
+    assert.deepEqual([busy.status, busy.headers['retry-after'], busy.text], [503, '5', 'Try again later\n']);
+    assert.equal(lines.filter((l) => l.msg === 'Try again later').length, 1);
+    const wrong = await call('GET', '/http-error/not-an-error-status');
+    assert.equal(wrong.status, 500);
+    assert.match(
+      JSON.stringify(lines.filter((l) => l.msg === 'view failed')),
+      /HttpError: status must be an integer from 400 to 599, got 302/,
+    );
   });
 
   test('each result kind', async () => {

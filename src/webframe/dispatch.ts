@@ -101,7 +101,7 @@ function isHttpError(err: unknown): err is TandemError & { status: number } {
   const status = (err as { status?: unknown } | null)?.status;
   return (
     err instanceof Error &&
-    err.name === 'TandemError' &&
+    (err.name === 'TandemError' || err.name === 'HttpError') &&
     typeof status === 'number' &&
     status >= 400 &&
     status <= 599
