@@ -305,10 +305,9 @@ class Connection:
             self.check_drained()
         elif ftype == WINDOW:
             (increment,) = struct.unpack(">I", payload)
-            if not 1 <= increment <= MAX_CREDIT:
-                raise ConnError(PROTOCOL_ERROR, f"WINDOW increment {increment} on stream {sid}")
-            if stream.send_credit + increment > MAX_CREDIT:
-                raise ConnError(FLOW_CONTROL_ERROR, f"WINDOW overflows the credit of stream {sid}")
+            if increment == 0 or stream.send_credit + increment > MAX_CREDIT:  # §5
+                raise ConnError(FLOW_CONTROL_ERROR, f"WINDOW increment {increment} on stream {sid} "
+                                "is out of range")
             stream.send_credit += increment
             stream.credit_changed.set()
         else:  # DATA

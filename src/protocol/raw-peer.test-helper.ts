@@ -1,4 +1,5 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import {
   encodeCodeFrame,
   encodeFrame,
@@ -49,6 +50,13 @@ export class RawConnection {
   ping(payload = Buffer.alloc(8)): void {
     this.socket.write(encodeFrame(FrameType.PING, 0, 0, payload));
   }
+}
+
+/** Connects to a webframe on 127.0.0.1 `port` as a raw frame client (httpserver's side); resolves once connected. */
+export async function connectRaw(port: number): Promise<RawConnection> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  return new RawConnection(socket);
 }
 
 /** A TCP listener on 127.0.0.1 whose every connection `onConnection` drives frame by frame. */
