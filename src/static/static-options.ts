@@ -3,7 +3,7 @@ import { errors } from '../errors/catalogue.js';
 import { DEFAULT_MAX_RANGES } from './byte-range.js';
 import { DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_FILE_SIZE, FileCache } from './file-cache.js';
 
-/** Options of a static handler; validated once and frozen by createStaticHandler. */
+/** Options of a static handler; validated once and frozen by files(). */
 export interface StaticOptions {
   /** The directory served; resolved with realpath once, at creation. */
   root: string;
