@@ -121,10 +121,13 @@ for (const model of ['event', 'prefork']) {
       const agent = new Agent({ keepAlive: true, maxSockets: 1 });
       try {
         assert.equal((await agentRequest(agent, `${stack.url}/pid`)).status, 200);
-        let sent = false;
-        const slow = agentRequest(agent, `${stack.url}/sleep/60000`, { onSent: () => (sent = true) });
+        const slow = agentRequest(agent, `${stack.url}/sleep-told/60000`);
         slow.catch(() => {});
-        await waitFor(() => sent, 'the slow request to be sent');
+        // Sent is not enough: until the view runs, the webframe has nothing to cut and stops at once.
+        await waitFor(
+          () => stack.webframe.stderr().includes('view sleeping 60000 ms'),
+          'the slow view to run',
+        );
         const took = await timeToExit(stack.webframe, 10_000);
         assert.ok(took < 1000 + 3000, `exited ${Math.round(took)} ms after SIGTERM`);
         assert.match(
