@@ -1,13 +1,13 @@
-import type { ClientAddress, HeaderMap } from '../http/handler.js';
+import type { HttpRequest } from '../http/handler.js';
 
 /**
- * The request a view receives: the HttpRequest made convenient, with the body read on demand. `R` types
+ * The request a view receives: the HttpRequest made convenient (its method, headers, client, body and
+ * signal as they are), with the body also readable whole by `text()`, `json()` or `form()`. `R` types
  * `params`: a route's pattern (`WebframeRequest<'/api/hello/:name'>` has `params.name`) or the params
  * themselves (`WebframeRequest<{ name: string }>`); left out, params are any names (`params.x` may be undefined).
  */
-export interface WebframeRequest<R extends string | object = string> {
-  /** The HTTP method, upper-case as sent (`GET`, `POST`, …). */
-  readonly method: string;
+export interface WebframeRequest<R extends string | object = string>
+  extends Pick<HttpRequest, 'method' | 'headers' | 'client' | 'body' | 'signal'> {
   /** The path, percent-decoded, without the query. */
   readonly path: string;
   /** The raw request target as received (path and query, still encoded): the seed's `info`. */
@@ -16,14 +16,6 @@ export interface WebframeRequest<R extends string | object = string> {
   readonly params: ParamsOf<R>;
   /** The query string, parsed on first use. */
   readonly query: URLSearchParams;
-  /** Request headers with lower-case names; repeated `set-cookie` is an array. */
-  readonly headers: Readonly<HeaderMap>;
-  /** Address and port of the browser, as seen by httpserver. */
-  readonly client: ClientAddress;
-  /** The body as chunks; it can be read once, by iterating it or by `text()`, `json()` or `form()`. */
-  readonly body: AsyncIterable<Uint8Array>;
-  /** Fires when the browser hangs up or the connection to httpserver is lost. */
-  readonly signal: AbortSignal;
   /** The whole body decoded as UTF-8. */
   text(): Promise<string>;
   /** The whole body parsed as JSON; invalid JSON answers 400 unless the view catches the error. */
