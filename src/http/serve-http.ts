@@ -28,8 +28,19 @@ export const DEFAULT_HTTP_LIMITS: Readonly<HttpServerOptions> = Object.freeze({
   sendTimeout: 60_000,
 });
 
+/**
+ * The HTTP/1.1 engines serveHttp runs a Handler on: `llhttp` is Tandem's own engine on raw sockets driving
+ * Node's llhttp binding; `node` is node:http (the reference, and the fallback where the binding cannot load).
+ */
+export type HttpEngineName = 'llhttp' | 'node';
+
+/** The engines, for option parsers and messages. */
+export const HTTP_ENGINES: readonly HttpEngineName[] = Object.freeze(['llhttp', 'node']);
+
 /** How serveHttp runs a Handler. */
 export interface ServeHttpOptions {
+  /** Which engine parses and writes HTTP/1.1 (HttpEngineName). */
+  engine?: HttpEngineName;
   /** Overrides of DEFAULT_HTTP_LIMITS. */
   limits?: Partial<HttpServerOptions>;
   /** Largest request body in bytes; a larger one gets 413 and the connection is closed. Default: no limit. */
