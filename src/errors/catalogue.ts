@@ -118,6 +118,11 @@ export const errors = {
     (limit: number) => `Request body larger than the limit of ${limit} bytes`,
   ),
   HTTP_HEADERS_TOO_LARGE: define('HTTP_HEADERS_TOO_LARGE', 431, () => 'Request header fields too large'),
+  HTTP_EXPECTATION_FAILED: define(
+    'HTTP_EXPECTATION_FAILED',
+    417,
+    (expect: string) => `Expectation failed: this server can meet only Expect: 100-continue, not ${expect}`,
+  ),
   // nginx's 499: no response is sent, the status only names the outcome (the access log writes 499 too).
   HTTP_CLIENT_CLOSED: define(
     'HTTP_CLIENT_CLOSED',

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { errors, type TandemError } from '../errors/catalogue.js';
 import { errorReply } from './error-reply.js';
 import type { HttpReply } from './handler.js';
+import { parseError } from './parse-error.js';
 import { SendTimeout } from './send-timeout.js';
 
 /** Limits of a Tandem HTTP server; times in milliseconds, sizes in bytes. */
@@ -67,9 +68,6 @@ export function createHttpServer(
   return server;
 }
 
-/** `TOKEN SP target SP HTTP/x.y` at the start of a request (RFC 9112 §3; token of RFC 9110 §5.6.2). */
-const REQUEST_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [^\s]+ HTTP\/\d\.\d\r?\n/;
-
 /** The catalogue error a client error becomes, chosen by Node's error code. */
 function clientErrorResponse(
   err: NodeJS.ErrnoException & { reason?: string; rawPacket?: Buffer },
@@ -77,23 +75,11 @@ function clientErrorResponse(
   headersTimeout: number,
   requestTimeout: number,
 ): TandemError {
-  switch (err.code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return errors.HTTP_HEADERS_TOO_LARGE();
-    // RFC 9110 §9.1: an unrecognised method in a well-formed request line is 501; llhttp refuses any method
-    // not in http.METHODS, and cannot be told others.
-    case 'HPE_INVALID_METHOD':
-      if (REQUEST_LINE.test(err.rawPacket?.toString('latin1') ?? ''))
-        return errors.HTTP_METHOD_UNKNOWN(http.METHODS);
-      return errors.HTTP_BAD_REQUEST('invalid method');
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-      // With a request in flight its head arrived, so the request timeout fired, not the headers timeout.
-      return errors.HTTP_REQUEST_TIMEOUT(inFlight(socket) ? requestTimeout : headersTimeout);
-    default: {
-      const reason = err.reason ?? err.message;
-      return errors.HTTP_BAD_REQUEST(reason.charAt(0).toLowerCase() + reason.slice(1));
-    }
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    // With a request in flight its head arrived, so the request timeout fired, not the headers timeout.
+    return errors.HTTP_REQUEST_TIMEOUT(inFlight(socket) ? requestTimeout : headersTimeout);
   }
+  return parseError(err, err.rawPacket);
 }
 
 /** The raw bytes of an error reply (from errorReply: a string body, lower-case names) that closes the connection. */

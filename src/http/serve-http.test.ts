@@ -10,7 +10,8 @@ import { errors } from '../errors/catalogue.js';
 import { NetServer } from '../net/net-server.js';
 import type { AccessLogEntry } from './access-log.js';
 import type { Handler, HttpRequest } from './handler.js';
-import { type ServeHttpOptions, serveHttp } from './serve-http.js';
+import type { ServeHttpOptions } from './http-engine.js';
+import { serveHttp } from './serve-http.js';
 
 /** A raw exchange on one connection, waiting longer for the first byte than for the quiet after the last. */
 const exchange = (port: number, bytes: string, quietMs = 300) =>

@@ -1,0 +1,65 @@
+/**
+ * The HTTP engine seam (docs/architecture.md, "HTTP engines"): the engines' names, the options each runs a
+ * Handler with, and what every engine makes the same way.
+ */
+import type { AccessLogEntry } from './access-log.js';
+import type { ClientAddress, HttpRequest } from './handler.js';
+import type { HttpServerOptions } from './http-server.js';
+import type { HandlerErrorReporter } from './run-handler.js';
+
+/** The limits a Handler is served with unless told otherwise (the httpserver's defaults). */
+export const DEFAULT_HTTP_LIMITS: Readonly<HttpServerOptions> = Object.freeze({
+  maxHeaderSize: 16384,
+  headersTimeout: 30_000,
+  requestTimeout: 300_000,
+  keepAliveTimeout: 5_000,
+  sendTimeout: 60_000,
+});
+
+/**
+ * The HTTP/1.1 engines serveHttp runs a Handler on: `llhttp` is Tandem's own engine on raw sockets driving
+ * Node's llhttp binding; `node` is node:http (the reference, and the fallback where the binding cannot load).
+ */
+export type HttpEngineName = 'llhttp' | 'node';
+
+/** The engines, for option parsers and messages. */
+export const HTTP_ENGINES: readonly HttpEngineName[] = Object.freeze(['llhttp', 'node']);
+
+/** How serveHttp runs a Handler. */
+export interface ServeHttpOptions {
+  /** Which engine parses and writes HTTP/1.1 (HttpEngineName). */
+  engine?: HttpEngineName;
+  /** Overrides of DEFAULT_HTTP_LIMITS. */
+  limits?: Partial<HttpServerOptions>;
+  /** Largest request body in bytes; a larger one gets 413 and the connection is closed. Default: no limit. */
+  maxBodySize?: number;
+  /** Receives one entry per request, when its response is done or the client left. */
+  accessLog?: (entry: AccessLogEntry) => void;
+  /**
+   * Close each connection after its response (the loop model: it serves one connection at a time, so an idle
+   * kept-alive client would hold every other one up).
+   */
+  closeEachConnection?: boolean;
+  /** Told of an error a handler threw that is not a TandemError with a status (the client gets a 500). */
+  onError?: (error: unknown, req: HttpRequest) => void;
+  /** Runs once when the server is closed, after the last connection. */
+  onClose?: () => void | Promise<void>;
+}
+
+/** ServeHttpOptions as an engine is given them: the limits complete, an error reporter always there. */
+export interface EngineOptions extends Omit<ServeHttpOptions, 'limits' | 'onError'> {
+  readonly limits: Readonly<HttpServerOptions>;
+  readonly onError: HandlerErrorReporter;
+}
+
+/**
+ * The client as a Handler sees it, from what the transport says: an IPv4-mapped IPv6 address
+ * (`::ffff:1.2.3.4`) is shown as IPv4, as logs and X-Forwarded-For want it.
+ */
+export function clientAddress(address: string | undefined, port: number | undefined): ClientAddress {
+  const text = address ?? '';
+  return {
+    address: text.startsWith('::ffff:') && text.includes('.') ? text.slice(7) : text,
+    port: port ?? 0,
+  };
+}

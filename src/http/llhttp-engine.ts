@@ -1,0 +1,1045 @@
+import { open } from 'node:fs/promises';
+import { STATUS_CODES } from 'node:http';
+import { createRequire } from 'node:module';
+import type { Duplex } from 'node:stream';
+import { Writable } from 'node:stream';
+import { errors, type TandemError } from '../errors/catalogue.js';
+import { pumpFile } from '../file-transfer/file-pump.js';
+import type { ConnectionHandler, ConnectionInfo } from '../net/types.js';
+import { accessLogEntry } from './access-log.js';
+import type { ClientAddress, FileRange, Handler, HeaderMap, HttpReply, HttpRequest } from './handler.js';
+import { clientAddress, type EngineOptions } from './http-engine.js';
+import { parseError } from './parse-error.js';
+import {
+  bodyLength,
+  discardBody,
+  failureReply,
+  isBodiless,
+  isFileRange,
+  NO_BODY,
+  runHandler,
+  withoutBody,
+} from './run-handler.js';
+import { SendTimeout } from './send-timeout.js';
+
+/** Node's llhttp binding (`HTTPParser` of `_http_common`), as far as this engine drives it. */
+interface Parser {
+  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
+  execute(data: Buffer): number | ParserError;
+  free(): void;
+  [callback: number]: unknown;
+}
+interface ParserError extends Error {
+  code?: string;
+  reason?: string;
+  bytesParsed?: number;
+}
+interface Binding {
+  HTTPParser: {
+    new (): Parser;
+    REQUEST: number;
+    kOnMessageBegin: number;
+    kOnHeaders: number;
+    kOnHeadersComplete: number;
+    kOnBody: number;
+    kOnMessageComplete: number;
+    kLenientNone: number;
+  };
+  methods: string[];
+}
+
+let binding: Binding | undefined;
+let unavailable: string | undefined;
+try {
+  const loaded = createRequire(import.meta.url)('_http_common') as Partial<Binding>;
+  if (typeof loaded.HTTPParser !== 'function' || !Array.isArray(loaded.methods)) {
+    unavailable = '_http_common has no HTTPParser';
+  } else {
+    binding = loaded as Binding;
+  }
+} catch (err) {
+  unavailable = (err as Error).message;
+}
+
+/** Why the llhttp binding cannot be used on this Node, or undefined when it can. */
+export function llhttpUnavailable(): string | undefined {
+  return unavailable;
+}
+
+/** Most header fields a request may have; more gets 431 (Apache's LimitRequestFields; node:http drops them). */
+const MAX_HEADER_COUNT = 100;
+/** Requests a client may have waiting for answers on one connection before the engine stops reading it. */
+const MAX_PIPELINED = 16;
+/** Request body bytes held for a handler that has not read them before the engine stops reading the socket. */
+const BODY_HIGH_WATER = 64 * 1024;
+/** A file body up to this size is read whole and written with its head; larger ones are pumped. */
+const SMALL_FILE = 64 * 1024;
+/** An unread request body up to this size is read and dropped to keep the connection; a larger one closes it. */
+const DISCARDED_BODY = 64 * 1024;
+/** What a file transfer holds at a time for a client that reads slowly (as the node engine). */
+const SLOW_CLIENT_CHUNK = 16 * 1024;
+/** While draining, an idle connection is closed once it has been quiet this long (as the node engine). */
+const DRAIN_QUIET_MS = 1000;
+/** How long a connection may stay half-closed (our FIN sent, all bytes out) before it is destroyed. */
+const LINGER_MS = 2000;
+/** Parsers kept for reuse by connections to come. */
+const FREE_PARSERS = 1000;
+/** Methods that are safe (RFC 9110 §9.2.1): pipelined ones may run at once; any other runs alone. */
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+/** Fields of which a request keeps the first when repeated, as node:http does. */
+const FIRST_WINS = new Set([
+  'content-type',
+  'content-length',
+  'user-agent',
+  'referer',
+  'authorization',
+  'proxy-authorization',
+  'if-modified-since',
+  'if-unmodified-since',
+  'from',
+  'max-forwards',
+]);
+/** Response fields the engine writes itself: a reply's own are dropped (framing is the engine's, RFC 9112 §6). */
+const ENGINE_FIELDS = new Set(['connection', 'transfer-encoding', 'keep-alive', 'content-length']);
+/** A field name: a token (RFC 9110 §5.6.2). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What a field value or reason phrase may not hold: CR, LF, NUL and other controls but tab (RFC 9110 §5.5). */
+const NOT_FIELD_TEXT = /[^\t\x20-\x7e\x80-\xff]/;
+
+const freeParsers: Parser[] = [];
+let dateSecond = 0;
+let dateText = '';
+
+/** The Date field value for now, made at most once a second (RFC 9110 §6.6.1). */
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(now).toUTCString();
+  }
+  return dateText;
+}
+
+/**
+ * The `llhttp` engine: runs `handler` on HTTP/1.1 over raw sockets that Node's own llhttp binding parses,
+ * never in lenient mode, with Tandem's own HTTP semantics: keep-alive by version and `Connection`,
+ * pipelined requests answered in order (safe methods run at once, any other alone: RFC 9112 §9.3.2), the
+ * Host rules (§3.2), request bodies with backpressure and a size limit (413, also before `100 Continue`),
+ * `Expect`, head size and field count limits (431), head, request and idle timeouts, a send timeout, and
+ * responses framed by the engine (Content-Length or chunked; none for HEAD, 204, 304) with their fields
+ * checked so that no reply can split a response. One access-log entry per request.
+ */
+export function serveOnLlhttp(handler: Handler, options: EngineOptions): ConnectionHandler {
+  if (binding === undefined) throw new Error(`engine llhttp unavailable: ${unavailable}`);
+  return new LlhttpEngine(binding, handler, options);
+}
+
+/** The connections of one serveOnLlhttp, and the one timer that checks their deadlines. */
+class LlhttpEngine implements ConnectionHandler {
+  readonly binding: Binding;
+  readonly handler: Handler;
+  readonly options: EngineOptions;
+  readonly sendTimeout: SendTimeout | undefined;
+  readonly #connections = new Set<Connection>();
+  #timer: NodeJS.Timeout | undefined;
+  #draining = false;
+
+  constructor(bound: Binding, handler: Handler, options: EngineOptions) {
+    this.binding = bound;
+    this.handler = handler;
+    this.options = options;
+    const ms = options.limits.sendTimeout;
+    this.sendTimeout =
+      ms > 0 ? new SendTimeout(ms, (socket) => options.limits.onSendTimeout?.(socket)) : undefined;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  handle(stream: Duplex, info: ConnectionInfo): Promise<void> {
+    const client = clientAddress(info.remoteAddress, info.remotePort);
+    const connection = new Connection(this, stream, client);
+    this.#connections.add(connection);
+    this.#watch();
+    return new Promise((resolve) => {
+      stream.once('close', () => {
+        this.#connections.delete(connection);
+        connection.closed();
+        resolve();
+      });
+      connection.start();
+    });
+  }
+
+  drain(): void {
+    this.#draining = true;
+    for (const connection of this.#connections) connection.drain();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.options.onClose?.();
+  }
+
+  #watch(): void {
+    if (this.#timer !== undefined) return;
+    const { headersTimeout, keepAliveTimeout } = this.options.limits;
+    const shortest = Math.min(headersTimeout || 1000, keepAliveTimeout || 1000);
+    this.#timer = setInterval(
+      () => {
+        const now = Date.now();
+        for (const connection of this.#connections) connection.check(now);
+        if (this.#connections.size === 0) {
+          clearInterval(this.#timer);
+          this.#timer = undefined;
+        }
+      },
+      Math.max(10, Math.min(1000, Math.floor(shortest / 4))),
+    );
+    this.#timer.unref();
+  }
+}
+
+/** What a connection waits for from its client, which says what its deadline means. */
+enum Wait {
+  /** Nothing: every request has come whole and awaits its answer, or the connection is closing. */
+  None,
+  /** The next request (keep-alive idle): at the deadline the connection is closed quietly. */
+  Idle,
+  /** The rest of a request's head: at the deadline 408. */
+  Head,
+  /** The rest of a request's body: at the deadline 408. */
+  Body,
+}
+
+/** One client connection: its parser, the requests it has sent in order, and what it waits for. */
+class Connection {
+  readonly #engine: LlhttpEngine;
+  readonly #socket: Duplex;
+  readonly #client: ClientAddress;
+  readonly #exchanges: Exchange[] = [];
+  #parser: Parser | undefined;
+  #inMessage = false;
+  #partialHeaders: string[] = [];
+  #partialUrl = '';
+  /** The request whose body is being received. */
+  #receiving: Exchange | undefined;
+  /** No more requests are read: one said `Connection: close`, was refused, or the server drains. */
+  #closing = false;
+  #wait = Wait.Head;
+  #deadline = 0;
+  #requestDeadline = 0;
+  #lastByte = 0;
+  #paused = false;
+
+  constructor(engine: LlhttpEngine, socket: Duplex, client: ClientAddress) {
+    this.#engine = engine;
+    this.#socket = socket;
+    this.#client = client;
+  }
+
+  get engine(): LlhttpEngine {
+    return this.#engine;
+  }
+
+  get socket(): Duplex {
+    return this.#socket;
+  }
+
+  get client(): ClientAddress {
+    return this.#client;
+  }
+
+  start(): void {
+    const socket = this.#socket;
+    if (socket.destroyed) return;
+    this.#engine.sendTimeout?.watch(socket);
+    socket.on('error', () => {});
+    socket.on('data', (data: Buffer) => this.#read(data));
+    socket.on('end', () => this.#clientEnded());
+    this.#expect(Wait.Head, this.#engine.options.limits.headersTimeout);
+    if (this.#engine.draining) this.drain();
+  }
+
+  /** Sets what the connection waits for and when it gives up (0: never). */
+  #expect(wait: Wait, ms: number): void {
+    this.#wait = wait;
+    this.#deadline = ms > 0 ? Date.now() + ms : 0;
+  }
+
+  #read(data: Buffer): void {
+    this.#lastByte = Date.now();
+    // RFC 9112 §9.6: what follows a request that closes the connection is not read.
+    if (this.#closing && !this.#inMessage) return;
+    const parser = this.#parser ?? this.#takeParser();
+    const result = parser.execute(data);
+    if (typeof result !== 'number') this.#refuse(result, data);
+    else if (!this.#inMessage && this.#exchanges.length === 0 && !this.#closing) this.#idle();
+  }
+
+  /** A request starts: it has headersTimeout for its head, requestTimeout in all; none once closing. */
+  #messageBegin(): number {
+    // A non-zero answer makes llhttp stop with an error, which #refuse ignores while closing.
+    if (this.#closing) return -1;
+    this.#inMessage = true;
+    const { headersTimeout, requestTimeout } = this.#engine.options.limits;
+    this.#expect(Wait.Head, headersTimeout);
+    this.#requestDeadline = requestTimeout > 0 ? Date.now() + requestTimeout : 0;
+    return 0;
+  }
+
+  #takeParser(): Parser {
+    const { HTTPParser } = this.#engine.binding;
+    const parser = freeParsers.pop() ?? new HTTPParser();
+    parser.initialize(
+      HTTPParser.REQUEST,
+      {},
+      this.#engine.options.limits.maxHeaderSize,
+      HTTPParser.kLenientNone,
+    );
+    parser[HTTPParser.kOnMessageBegin] = () => this.#messageBegin();
+    parser[HTTPParser.kOnHeaders] = (headers: string[], url: string) => {
+      this.#partialHeaders.push(...headers);
+      this.#partialUrl += url;
+    };
+    parser[HTTPParser.kOnHeadersComplete] = (
+      major: number,
+      minor: number,
+      headers: string[] | undefined,
+      method: number,
+      url: string | undefined,
+      _status: unknown,
+      _message: unknown,
+      upgrade: boolean,
+      keepAlive: boolean,
+    ) => this.#headersComplete(major, minor, headers, method, url, upgrade, keepAlive);
+    parser[HTTPParser.kOnBody] = (chunk: Buffer) => this.#receiving?.received(chunk);
+    parser[HTTPParser.kOnMessageComplete] = () => this.#messageComplete();
+    this.#parser = parser;
+    return parser;
+  }
+
+  #releaseParser(): void {
+    const parser = this.#parser;
+    if (parser === undefined) return;
+    this.#parser = undefined;
+    const { HTTPParser } = this.#engine.binding;
+    for (const key of [
+      HTTPParser.kOnMessageBegin,
+      HTTPParser.kOnHeaders,
+      HTTPParser.kOnHeadersComplete,
+      HTTPParser.kOnBody,
+      HTTPParser.kOnMessageComplete,
+    ]) {
+      parser[key] = undefined;
+    }
+    if (freeParsers.length < FREE_PARSERS) freeParsers.push(parser);
+    else parser.free();
+  }
+
+  #headersComplete(
+    major: number,
+    minor: number,
+    rawHeaders: string[] | undefined,
+    methodIndex: number,
+    url: string | undefined,
+    upgrade: boolean,
+    keepAlive: boolean,
+  ): number {
+    let raw = rawHeaders;
+    let target = url ?? '';
+    if (this.#partialHeaders.length > 0 || this.#partialUrl !== '') {
+      raw = [...this.#partialHeaders, ...(raw ?? [])];
+      target = this.#partialUrl + target;
+      this.#partialHeaders = [];
+      this.#partialUrl = '';
+    }
+    const method = this.#engine.binding.methods[methodIndex] ?? 'GET';
+    const version = `${major}.${minor}`;
+    const { headers, hosts, count } = headerMap(raw ?? []);
+    const exchange = new Exchange(this, method, target, version, headers);
+    this.#exchanges.push(exchange);
+    this.#receiving = exchange;
+    this.#wait = Wait.Body;
+    this.#deadline = this.#requestDeadline;
+    if (!keepAlive || upgrade || this.#engine.draining || this.#engine.options.closeEachConnection) {
+      // An Upgrade is not supported yet: the request is answered as HTTP/1.1 and the connection then closed,
+      // as the bytes that follow it might not be HTTP.
+      exchange.closes = true;
+      this.#closing = true;
+    }
+    const refusal = refusalOf(exchange, hosts, count, this.#engine.options.maxBodySize);
+    if (refusal !== undefined) {
+      exchange.closes = true;
+      this.#closing = true;
+      exchange.refuse(refusal);
+    } else if (headers.expect !== undefined) {
+      exchange.continues = true;
+    }
+    if (exchange.bodyless) exchange.received(undefined);
+    this.#startReady();
+    if (this.#exchanges.length >= MAX_PIPELINED) this.#pause();
+    return 0;
+  }
+
+  #messageComplete(): number {
+    this.#inMessage = false;
+    const exchange = this.#receiving;
+    this.#receiving = undefined;
+    exchange?.received(undefined);
+    this.#requestDeadline = 0;
+    this.#expect(Wait.None, 0);
+    return 0;
+  }
+
+  /** Answers a request llhttp refused, in its turn, and reads nothing more from the connection. */
+  #refuse(failure: ParserError, data: Buffer): void {
+    const wasClosing = this.#closing;
+    this.#closing = true;
+    this.#inMessage = false;
+    this.#expect(Wait.None, 0);
+    // Bytes after a request that closes the connection: ignored, as #read ignores them.
+    if (wasClosing || failure.code === 'HPE_CLOSED_CONNECTION') return;
+    const receiving = this.#receiving;
+    if (receiving !== undefined) {
+      // Its head was accepted, its body is malformed (a bad chunk): the handler's read fails, the client gets
+      // the 400 if no answer has started.
+      this.#receiving = undefined;
+      receiving.closes = true;
+      receiving.bodyFailed(parseError(failure, undefined));
+      return;
+    }
+    const exchange = new Exchange(this, 'GET', '*', '1.1', {});
+    exchange.closes = true;
+    exchange.logged = false;
+    this.#exchanges.push(exchange);
+    exchange.refuse(parseError(failure, data));
+    this.#startReady();
+  }
+
+  /** A client that half-closes is answered what it asked, then the connection closes. */
+  #clientEnded(): void {
+    this.#closing = true;
+    if (this.#inMessage && this.#receiving === undefined) {
+      // It ended within a head: nothing to answer.
+      return void this.#socket.destroy();
+    }
+    this.#receiving?.bodyFailed(errors.HTTP_BAD_REQUEST('the connection ended within the request body'));
+    if (this.#exchanges.length === 0) this.#socket.end();
+  }
+
+  /** Starts each waiting exchange that may run now (RFC 9112 §9.3.2) and writes the one at the head. */
+  #startReady(): void {
+    const exchanges = this.#exchanges;
+    let allSafe = true;
+    for (let i = 0; i < exchanges.length; i++) {
+      const exchange = exchanges[i] as Exchange;
+      const safe = SAFE.has(exchange.method);
+      if (!exchange.started && (i === 0 || (safe && allSafe))) exchange.run();
+      allSafe &&= safe;
+      if (!allSafe) break;
+    }
+    exchanges[0]?.becameHead();
+  }
+
+  /** Whether `exchange` is the one whose response goes on the wire now. */
+  isHead(exchange: Exchange): boolean {
+    return this.#exchanges[0] === exchange;
+  }
+
+  /** Called by the exchange at the head once its response is complete. */
+  finished(exchange: Exchange): void {
+    if (this.#exchanges[0] !== exchange) return;
+    this.#exchanges.shift();
+    if (exchange.closes) {
+      for (const rest of this.#exchanges.splice(0)) rest.abandon();
+      this.#closing = true;
+      return void this.#end();
+    }
+    if (this.#paused && this.#exchanges.length < MAX_PIPELINED) this.#resume();
+    if (this.#exchanges.length > 0) return this.#startReady();
+    if (this.#closing) return void this.#end();
+    if (!this.#inMessage) this.#idle();
+  }
+
+  #idle(): void {
+    this.#expect(Wait.Idle, this.#engine.options.limits.keepAliveTimeout);
+    if (this.#engine.draining) this.#closeWhenQuiet();
+  }
+
+  #end(): void {
+    const socket = this.#socket;
+    if (socket.destroyed || socket.writableEnded) return;
+    // Once all is sent, a client that never closes its side is let go of after a while.
+    socket.end(() => setTimeout(() => socket.destroy(), LINGER_MS).unref());
+  }
+
+  /** Stops reading the socket: a handler holds BODY_HIGH_WATER unread bytes, or too many requests wait. */
+  pause(): void {
+    this.#pause();
+  }
+
+  #pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#socket.pause();
+  }
+
+  /** Reads the socket again, unless too many requests still wait. */
+  resume(): void {
+    if (this.#exchanges.length < MAX_PIPELINED) this.#resume();
+  }
+
+  #resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#socket.resume();
+  }
+
+  /** Graceful close: answer what came, close when idle and quiet (see the node engine for why quiet). */
+  drain(): void {
+    if (this.#exchanges.length > 0) {
+      this.#closing = true;
+      this.#exchanges.at(-1)?.markClosing();
+      return;
+    }
+    if (!this.#inMessage) this.#closeWhenQuiet();
+  }
+
+  #closeWhenQuiet(): void {
+    this.#expect(Wait.Idle, 0);
+    const check = () => {
+      if (this.#wait !== Wait.Idle || this.#socket.destroyed) return;
+      const quiet = Date.now() - this.#lastByte;
+      if (quiet >= DRAIN_QUIET_MS) return void this.#end();
+      setTimeout(check, DRAIN_QUIET_MS - quiet).unref();
+    };
+    check();
+  }
+
+  /** Acts on the deadline if it passed: an idle connection closes, a slow request gets 408. */
+  check(now: number): void {
+    if (this.#deadline === 0 || now < this.#deadline) {
+      if (this.#wait === Wait.Idle && this.#parser !== undefined && !this.#inMessage) this.#releaseParser();
+      return;
+    }
+    this.#deadline = 0;
+    if (this.#wait === Wait.Idle) return void this.#end();
+    if (this.#wait === Wait.None) return;
+    const { headersTimeout, requestTimeout } = this.#engine.options.limits;
+    const error = errors.HTTP_REQUEST_TIMEOUT(this.#wait === Wait.Head ? headersTimeout : requestTimeout);
+    this.#closing = true;
+    const receiving = this.#receiving;
+    this.#receiving = undefined;
+    if (receiving !== undefined) {
+      receiving.closes = true;
+      receiving.bodyFailed(error);
+      if (receiving.started) return;
+    }
+    if (this.#exchanges.some((exchange) => exchange.responding)) return void this.#socket.destroy();
+    for (const waiting of this.#exchanges.splice(0)) waiting.abandon();
+    const exchange = new Exchange(this, 'GET', '*', '1.1', {});
+    exchange.closes = true;
+    exchange.logged = false;
+    this.#exchanges.push(exchange);
+    exchange.refuse(error);
+    this.#startReady();
+  }
+
+  /** The socket closed: every exchange still open is told, the parser goes back to the free list. */
+  closed(): void {
+    this.#releaseParser();
+    for (const exchange of this.#exchanges.splice(0)) exchange.abandon();
+    this.#receiving?.bodyFailed(errors.HTTP_CLIENT_CLOSED());
+  }
+}
+
+/** What a request's head makes of its fields: the map a handler sees, its Host values, its field count. */
+function headerMap(raw: string[]): { headers: HeaderMap; hosts: number; count: number } {
+  const headers: HeaderMap = {};
+  let hosts = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    const value = raw[i + 1] as string;
+    if (name === 'host') hosts++;
+    const seen = headers[name];
+    if (seen === undefined) headers[name] = name === 'set-cookie' ? [value] : value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else if (!FIRST_WINS.has(name) && name !== 'host') {
+      headers[name] = `${seen}${name === 'cookie' ? '; ' : ', '}${value}`;
+    }
+  }
+  return { headers, hosts, count: raw.length / 2 };
+}
+
+/** Why a request whose head llhttp accepted is refused before its handler runs, if it is. */
+function refusalOf(
+  exchange: Exchange,
+  hosts: number,
+  count: number,
+  maxBodySize: number | undefined,
+): TandemError | undefined {
+  const { method, version, headers } = exchange;
+  if (count > MAX_HEADER_COUNT) return errors.HTTP_HEADERS_TOO_LARGE();
+  // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host; a second one is as bad as none.
+  if (hosts > 1) return errors.HTTP_BAD_REQUEST('more than one Host header field');
+  if (hosts === 0 && version === '1.1') return errors.HTTP_BAD_REQUEST('no Host header field');
+  if (method === 'CONNECT') return errors.HTTP_NOT_IMPLEMENTED('CONNECT');
+  // §3.2.2: an absolute-form target's authority is the host, whatever Host says.
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(exchange.target);
+  if (authority !== null) headers.host = authority[1] as string;
+  else if (exchange.target === '*' && method !== 'OPTIONS') {
+    return errors.HTTP_BAD_REQUEST('the target * is only for OPTIONS');
+  }
+  const expect = headers.expect;
+  if (expect !== undefined && String(expect).toLowerCase() !== '100-continue') {
+    return errors.HTTP_EXPECTATION_FAILED(String(expect));
+  }
+  if (maxBodySize !== undefined && exchange.declaredLength > maxBodySize) {
+    return errors.HTTP_PAYLOAD_TOO_LARGE(maxBodySize);
+  }
+  return undefined;
+}
+
+/**
+ * One request on a connection and its response: the HttpRequest a handler sees (its body fed by the parser,
+ * pulled with backpressure), the reply once it comes, written when the exchange is at the head of its
+ * connection's queue, and its access-log entry.
+ */
+class Exchange implements HttpRequest {
+  readonly method: string;
+  readonly target: string;
+  readonly version: string;
+  readonly headers: HeaderMap;
+  readonly declaredLength: number;
+  readonly bodyless: boolean;
+  /** The response closes the connection (the request said so, was refused, or the server drains). */
+  closes = false;
+  /** `Expect: 100-continue` not yet answered. */
+  continues = false;
+  /** False for a refusal that is not a request (a garbled head): not logged. */
+  logged = true;
+  started = false;
+  responding = false;
+  readonly #connection: Connection;
+  readonly #time = new Date();
+  #reply: HttpReply | undefined;
+  #done = false;
+  #bytes = 0;
+  #status = 499;
+  #controller: AbortController | undefined;
+  #body: RequestBody | undefined;
+
+  constructor(connection: Connection, method: string, target: string, version: string, headers: HeaderMap) {
+    this.#connection = connection;
+    this.method = method;
+    this.target = target;
+    this.version = version;
+    this.headers = headers;
+    const length = headers['content-length'];
+    this.declaredLength = length === undefined ? 0 : Number(length);
+    this.bodyless = headers['transfer-encoding'] === undefined && this.declaredLength === 0;
+  }
+
+  get scheme(): string {
+    return 'http';
+  }
+
+  get client(): ClientAddress {
+    return this.#connection.client;
+  }
+
+  get body(): AsyncIterable<Uint8Array> {
+    if (this.bodyless) return NO_BODY;
+    this.#body ??= new RequestBody(this.#connection, this.#connection.engine.options.maxBodySize);
+    return this.#body;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#connection.socket.destroyed && !this.#done) this.#controller.abort();
+    }
+    return this.#controller.signal;
+  }
+
+  /** Body bytes from the parser; undefined when the body is complete. */
+  received(chunk: Buffer | undefined): void {
+    if (this.bodyless) return;
+    this.#body ??= new RequestBody(this.#connection, this.#connection.engine.options.maxBodySize);
+    if (chunk === undefined) this.#body.end();
+    else this.#body.push(chunk);
+  }
+
+  /** The body cannot complete: a handler reading it gets `error`. */
+  bodyFailed(error: TandemError): void {
+    this.#body ??= new RequestBody(this.#connection, this.#connection.engine.options.maxBodySize);
+    this.#body.fail(error);
+    if (!this.started) this.refuse(error);
+  }
+
+  /** Runs the handler; its reply is written once this exchange is at the head. */
+  run(): void {
+    if (this.started) return;
+    this.started = true;
+    const { handler, options } = this.#connection.engine;
+    const reply = runHandler(handler, this, options.onError);
+    if (reply instanceof Promise) reply.then((value) => this.#replied(value));
+    else this.#replied(reply);
+  }
+
+  /** Answers with the error page of `error` instead of running the handler. */
+  refuse(error: TandemError): void {
+    if (this.started) return;
+    this.started = true;
+    this.#replied(failureReply(error, this));
+  }
+
+  /** The response goes out with `Connection: close` (the server drains). */
+  markClosing(): void {
+    this.closes = true;
+  }
+
+  becameHead(): void {
+    if (this.continues && this.started) this.#sendContinue();
+    if (this.#reply !== undefined && !this.responding) this.#write(this.#reply);
+  }
+
+  /** The connection is gone or closed before this exchange's turn: nothing is sent; the handler is told. */
+  abandon(): void {
+    if (this.#done) return;
+    this.#controller?.abort();
+    if (this.#reply !== undefined && !this.responding) discardBody(this.#reply.body);
+    this.#finish();
+  }
+
+  #sendContinue(): void {
+    this.continues = false;
+    if (!this.responding) this.#connection.socket.write('HTTP/1.1 100 Continue\r\n\r\n');
+  }
+
+  #replied(reply: HttpReply): void {
+    if (this.#done) return discardBody(reply.body);
+    this.#reply = reply;
+    if (this.#connection.isHead(this)) this.#write(reply);
+  }
+
+  #write(reply: HttpReply): void {
+    this.responding = true;
+    this.continues = false;
+    if (!this.bodyless && this.#body?.complete !== true) {
+      // The rest of the body will come: a short one is read and dropped, a longer one closes the connection.
+      if (this.declaredLength > 0 && this.declaredLength <= DISCARDED_BODY) this.#bodyOf().discard();
+      else this.closes = true;
+    }
+    if (reply.status === 413) this.closes = true;
+    const socket = this.#connection.socket;
+    if (socket.destroyed) return this.abandon();
+    const bodiless = isBodiless(this.method, reply.status);
+    const sent = bodiless ? withoutBody(reply, this.method) : reply;
+    const body = bodiless ? null : sent.body;
+    let head: string;
+    let framing: Framing;
+    try {
+      [head, framing] = this.#head(sent, bodiless);
+    } catch (err) {
+      discardBody(body);
+      return this.#failed(err);
+    }
+    this.#status = sent.status;
+    if (body === null || body === undefined) {
+      socket.write(head);
+      return this.#finish();
+    }
+    if (typeof body === 'string') {
+      this.#bytes = framing.length ?? 0;
+      socket.write(head + body);
+      return this.#finish();
+    }
+    if (body instanceof Uint8Array) {
+      this.#bytes = body.byteLength;
+      writeTogether(socket, head, body);
+      return this.#finish();
+    }
+    if (isFileRange(body) && body.end - body.start < SMALL_FILE) {
+      readRange(body).then(
+        (bytes) => {
+          if (socket.destroyed) return this.abandon();
+          this.#bytes = bytes.byteLength;
+          writeTogether(socket, head, bytes);
+          this.#finish();
+        },
+        (err: unknown) => this.#failed(err),
+      );
+      return;
+    }
+    socket.write(head);
+    const out = new BodyWriter(socket, framing.chunked, (n) => (this.#bytes += n));
+    const sending = isFileRange(body)
+      ? pumpFile(body.path, body.start, body.end, out, { slowChunkSize: SLOW_CLIENT_CHUNK })
+      : pump(body, out);
+    sending.then(
+      () => (framing.length !== undefined && this.#bytes !== framing.length ? this.#cut() : this.#finish()),
+      () => this.#cut(),
+    );
+  }
+
+  #bodyOf(): RequestBody {
+    this.#body ??= new RequestBody(this.#connection, this.#connection.engine.options.maxBodySize);
+    return this.#body;
+  }
+
+  /** Answers the error page of `error` in place of a reply whose head could not be made or whose file failed. */
+  #failed(error: unknown): void {
+    this.responding = false;
+    this.#write(failureReply(error, this, this.#connection.engine.options.onError));
+  }
+
+  /** The status line and fields of `reply`, and how its body is framed. Throws on a field that is not valid. */
+  #head(reply: HttpReply, bodiless: boolean): [string, Framing] {
+    const status = reply.status;
+    if (!Number.isInteger(status) || status < 100 || status > 999) {
+      throw new Error(`invalid status code ${status}`);
+    }
+    const reason = reply.reason ?? STATUS_CODES[status] ?? 'Unknown';
+    if (NOT_FIELD_TEXT.test(reason)) throw new Error(`invalid reason phrase for ${status}`);
+    let head = `HTTP/1.1 ${status} ${reason}\r\n`;
+    let hasDate = false;
+    const headers = reply.headers ?? {};
+    for (const name in headers) {
+      const value = headers[name] as string | string[];
+      if (!TOKEN.test(name)) throw new Error(`invalid header name ${JSON.stringify(name)}`);
+      if (ENGINE_FIELDS.has(name)) continue;
+      if (name === 'date') hasDate = true;
+      for (const item of Array.isArray(value) ? value : [value]) {
+        const text = String(item);
+        if (NOT_FIELD_TEXT.test(text)) throw new Error(`invalid character in header ${name}`);
+        head += `${name}: ${text}\r\n`;
+      }
+    }
+    // The fields the engine writes itself are spelled as node:http spells them.
+    if (!hasDate) head += `Date: ${httpDate()}\r\n`;
+    const framing: Framing = { length: undefined, chunked: false };
+    const given = headers['content-length'];
+    const length = bodyLength(reply.body) ?? (given === undefined ? undefined : Number(given));
+    const sized = length !== undefined && Number.isSafeInteger(length) && length >= 0;
+    if (!bodiless) {
+      if (sized) framing.length = length;
+      else if (reply.body == null) framing.length = 0;
+      else if (this.version === '1.1') framing.chunked = true;
+      else this.closes = true; // HTTP/1.0: the body ends with the connection (RFC 9112 §6.3).
+      if (framing.length !== undefined) head += `Content-Length: ${framing.length}\r\n`;
+    } else if (sized && (this.method === 'HEAD' || status === 304)) {
+      // A HEAD or 304 tells the length the body would have (RFC 9110 §8.6); a 204 or 1xx has none.
+      head += `Content-Length: ${length}\r\n`;
+    }
+    if (this.closes) head += 'Connection: close\r\n';
+    else if (this.version === '1.0') head += 'Connection: keep-alive\r\n';
+    else {
+      const seconds = Math.floor(this.#connection.engine.options.limits.keepAliveTimeout / 1000);
+      head += `Connection: keep-alive\r\nKeep-Alive: timeout=${seconds}\r\n`;
+    }
+    if (framing.chunked) head += 'Transfer-Encoding: chunked\r\n';
+    return [`${head}\r\n`, framing];
+  }
+
+  /** Ends a response that started but cannot complete: the client sees it cut short, never passed off as whole. */
+  #cut(): void {
+    this.closes = true;
+    this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (this.logged) {
+      this.#connection.engine.options.accessLog?.(
+        accessLogEntry(this, this.#time, this.#status, this.#bytes),
+      );
+    }
+    this.#connection.finished(this);
+  }
+}
+
+/** How a response's body is delimited: a known length, chunked, or (neither) the connection's close. */
+interface Framing {
+  length: number | undefined;
+  chunked: boolean;
+}
+
+/**
+ * A request body as the handler reads it: chunks the parser gave, held until pulled. Past BODY_HIGH_WATER
+ * unread bytes the connection stops reading its socket, and reads again once the handler has caught up.
+ */
+class RequestBody implements AsyncIterable<Uint8Array> {
+  readonly #connection: Connection;
+  readonly #max: number;
+  readonly #chunks: Buffer[] = [];
+  #held = 0;
+  #received = 0;
+  #ended = false;
+  #error: TandemError | undefined;
+  #wake: (() => void) | undefined;
+  #iterated = false;
+  #discarding = false;
+
+  constructor(connection: Connection, max: number | undefined) {
+    this.#connection = connection;
+    this.#max = max ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** True once the whole body came from the client. */
+  get complete(): boolean {
+    return this.#ended;
+  }
+
+  push(chunk: Buffer): void {
+    this.#received += chunk.length;
+    if (this.#discarding || this.#error !== undefined) return;
+    if (this.#received > this.#max) return this.fail(errors.HTTP_PAYLOAD_TOO_LARGE(this.#max));
+    this.#chunks.push(chunk);
+    this.#held += chunk.length;
+    if (this.#held > BODY_HIGH_WATER) this.#connection.pause();
+    this.#wakeUp();
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.#wakeUp();
+  }
+
+  /** Nobody will read the rest: what comes is dropped, what is held let go of. */
+  discard(): void {
+    this.#discarding = true;
+    this.#chunks.length = 0;
+    this.#held = 0;
+    this.#connection.resume();
+  }
+
+  fail(error: TandemError): void {
+    this.#error ??= error;
+    this.#wakeUp();
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    if (this.#iterated) throw new Error('a request body can be read once');
+    this.#iterated = true;
+    for (;;) {
+      if (this.#error !== undefined) throw this.#error;
+      const chunk = this.#chunks.shift();
+      if (chunk !== undefined) {
+        this.#held -= chunk.length;
+        if (this.#held <= BODY_HIGH_WATER) this.#connection.resume();
+        yield chunk;
+        continue;
+      }
+      if (this.#ended) return;
+      this.#connection.resume();
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+}
+
+/**
+ * The writable end a body is sent through: its bytes go to the socket as they are (a known length) or as
+ * chunks (RFC 9112 §7.1); ending it writes the last chunk, never ends the socket.
+ */
+class BodyWriter extends Writable {
+  readonly #socket: Duplex;
+  readonly #chunked: boolean;
+  readonly #counted: (bytes: number) => void;
+
+  constructor(socket: Duplex, chunked: boolean, counted: (bytes: number) => void) {
+    super({ highWaterMark: 64 * 1024 });
+    this.#socket = socket;
+    this.#chunked = chunked;
+    this.#counted = counted;
+    socket.once('close', () => this.destroy());
+  }
+
+  override _write(chunk: Buffer, _encoding: string, done: (error?: Error | null) => void): void {
+    if (this.#socket.destroyed) return done(new Error('the client closed the connection'));
+    this.#counted(chunk.length);
+    if (!this.#chunked) {
+      if (this.#socket.write(chunk)) done();
+      else this.#socket.once('drain', () => done());
+      return;
+    }
+    this.#socket.cork();
+    this.#socket.write(`${chunk.length.toString(16)}\r\n`);
+    this.#socket.write(chunk);
+    const more = this.#socket.write('\r\n');
+    this.#socket.uncork();
+    if (more) done();
+    else this.#socket.once('drain', () => done());
+  }
+
+  override _final(done: (error?: Error | null) => void): void {
+    if (this.#chunked && !this.#socket.destroyed) this.#socket.write('0\r\n\r\n');
+    done();
+  }
+}
+
+/** Writes `body` to `out` chunk by chunk, pulling the next only once `out` took the last; then ends it. */
+async function pump(body: AsyncIterable<Uint8Array>, out: BodyWriter): Promise<void> {
+  for await (const chunk of body) {
+    if (out.destroyed) throw new Error('the client closed the connection');
+    if (chunk.length === 0) continue;
+    if (!out.write(chunk)) await writable(out);
+  }
+  await new Promise<void>((resolve, reject) => {
+    out.end(() => (out.destroyed && !out.writableFinished ? reject(new Error('closed')) : resolve()));
+    out.once('error', reject);
+  });
+}
+
+/** Resolves when `out` can take more; rejects when it is destroyed first. */
+function writable(out: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const drained = () => {
+      out.off('close', closed);
+      resolve();
+    };
+    const closed = () => {
+      out.off('drain', drained);
+      reject(new Error('the client closed the connection'));
+    };
+    out.once('drain', drained);
+    out.once('close', closed);
+  });
+}
+
+/** Bytes [start, end] of a file, read whole: for a range small enough to go out with its head in one write. */
+async function readRange({ path, start, end }: FileRange): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const length = end - start + 1;
+    const buffer = Buffer.allocUnsafe(length);
+    let read = 0;
+    while (read < length) {
+      const { bytesRead } = await file.read(buffer, read, length - read, start + read);
+      if (bytesRead === 0) throw new Error(`${path} is shorter than its range ${start}-${end}`);
+      read += bytesRead;
+    }
+    return buffer;
+  } finally {
+    await file.close();
+  }
+}
+
+/** Writes a head and a body in one go (corked: one writev). */
+function writeTogether(socket: Duplex, head: string, body: Uint8Array): void {
+  socket.cork();
+  socket.write(head);
+  socket.write(body);
+  socket.uncork();
+}
