@@ -105,6 +105,8 @@ const ENGINE_FIELDS = new Set(['connection', 'transfer-encoding', 'keep-alive', 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What a field value or reason phrase may not hold: CR, LF, NUL and other controls but tab (RFC 9110 §5.5). */
 const NOT_FIELD_TEXT = /[^\t\x20-\x7e\x80-\xff]/;
+/** What makes a field value more than printable ASCII: the quick test, before NOT_FIELD_TEXT. */
+const NOT_ASCII_TEXT = /[^\t\x20-\x7e]/;
 
 const freeParsers: Parser[] = [];
 let dateSecond = 0;
@@ -379,7 +381,6 @@ class Connection {
     } else if (headers.expect !== undefined) {
       exchange.continues = true;
     }
-    if (exchange.bodyless) exchange.received(undefined);
     this.#startReady();
     if (this.#exchanges.length >= MAX_PIPELINED) this.#pause();
     return 0;
@@ -401,9 +402,10 @@ class Connection {
     this.#closing = true;
     this.#inMessage = false;
     this.#expect(Wait.None, 0);
-    // Bytes after a request that closes the connection: ignored, as #read ignores them.
-    if (wasClosing || failure.code === 'HPE_CLOSED_CONNECTION') return;
     const receiving = this.#receiving;
+    if (receiving === undefined && (wasClosing || failure.code === 'HPE_CLOSED_CONNECTION')) {
+      return; // bytes after a request that closes the connection: ignored, as #read ignores them
+    }
     if (receiving !== undefined) {
       // Its head was accepted, its body is malformed (a bad chunk): the handler's read fails, the client gets
       // the 400 if no answer has started.
@@ -420,7 +422,10 @@ class Connection {
     this.#startReady();
   }
 
-  /** A client that half-closes is answered what it asked, then the connection closes. */
+  /**
+   * The client sent its FIN. The socket is not half-open (as under node:http): it ends too, and what is still
+   * unanswered is abandoned when it closes (499, as nginx logs a client that closed first).
+   */
   #clientEnded(): void {
     this.#closing = true;
     if (this.#inMessage && this.#receiving === undefined) {
@@ -751,12 +756,13 @@ class Exchange implements HttpRequest {
     }
     this.#status = sent.status;
     if (body === null || body === undefined) {
-      socket.write(head);
+      socket.write(head, 'latin1');
       return this.#finish();
     }
     if (typeof body === 'string') {
       this.#bytes = framing.length ?? 0;
-      socket.write(head + body);
+      if (framing.latin1) writeTogether(socket, head, Buffer.from(body));
+      else socket.write(head + body);
       return this.#finish();
     }
     if (body instanceof Uint8Array) {
@@ -776,7 +782,7 @@ class Exchange implements HttpRequest {
       );
       return;
     }
-    socket.write(head);
+    socket.write(head, 'latin1');
     const out = new BodyWriter(socket, framing.chunked, (n) => (this.#bytes += n));
     const sending = isFileRange(body)
       ? pumpFile(body.path, body.start, body.end, out, { slowChunkSize: SLOW_CLIENT_CHUNK })
@@ -808,22 +814,30 @@ class Exchange implements HttpRequest {
     if (NOT_FIELD_TEXT.test(reason)) throw new Error(`invalid reason phrase for ${status}`);
     let head = `HTTP/1.1 ${status} ${reason}\r\n`;
     let hasDate = false;
+    let given: string | string[] | undefined;
+    let latin1 = false;
     const headers = reply.headers ?? {};
     for (const name in headers) {
       const value = headers[name] as string | string[];
       if (!TOKEN.test(name)) throw new Error(`invalid header name ${JSON.stringify(name)}`);
-      if (ENGINE_FIELDS.has(name)) continue;
-      if (name === 'date') hasDate = true;
+      // Names are lower-case by the contract, but the http.server API keeps the case a class wrote.
+      const lower = name.toLowerCase();
+      if (lower === 'content-length') given = value;
+      else if (lower === 'date') hasDate = true;
+      else if (lower === 'connection' && /\bclose\b/i.test(String(value))) this.closes = true;
+      if (ENGINE_FIELDS.has(lower)) continue;
       for (const item of Array.isArray(value) ? value : [value]) {
         const text = String(item);
-        if (NOT_FIELD_TEXT.test(text)) throw new Error(`invalid character in header ${name}`);
+        if (NOT_ASCII_TEXT.test(text)) {
+          if (NOT_FIELD_TEXT.test(text)) throw new Error(`invalid character in header ${name}`);
+          latin1 = true;
+        }
         head += `${name}: ${text}\r\n`;
       }
     }
     // The fields the engine writes itself are spelled as node:http spells them.
     if (!hasDate) head += `Date: ${httpDate()}\r\n`;
-    const framing: Framing = { length: undefined, chunked: false };
-    const given = headers['content-length'];
+    const framing: Framing = { length: undefined, chunked: false, latin1 };
     const length = bodyLength(reply.body) ?? (given === undefined ? undefined : Number(given));
     const sized = length !== undefined && Number.isSafeInteger(length) && length >= 0;
     if (!bodiless) {
@@ -868,6 +882,8 @@ class Exchange implements HttpRequest {
 interface Framing {
   length: number | undefined;
   chunked: boolean;
+  /** The head has bytes beyond ASCII: it is written as latin-1 (as node:http writes heads), apart from its body. */
+  latin1: boolean;
 }
 
 /**
@@ -1036,10 +1052,10 @@ async function readRange({ path, start, end }: FileRange): Promise<Buffer> {
   }
 }
 
-/** Writes a head and a body in one go (corked: one writev). */
+/** Writes a head (latin-1) and a body in one go (corked: one writev). */
 function writeTogether(socket: Duplex, head: string, body: Uint8Array): void {
   socket.cork();
-  socket.write(head);
+  socket.write(head, 'latin1');
   socket.write(body);
   socket.uncork();
 }
