@@ -4,8 +4,13 @@ import type { Handler, HeaderMap, HttpReply, HttpRequest } from '../http/handler
 import { isBodiless } from '../http/run-handler.js';
 import type { Logger } from '../log/logger.js';
 import type { ClientSession, ClientStream, ResponseEvents } from '../protocol/client-session.js';
-import { ErrorCode, errorCodeName } from '../protocol/frame-codec.js';
-import { type CheckedResponseHead, declaredLength, headerProblem } from '../protocol/head-check.js';
+import {
+  type CheckedResponseHead,
+  declaredLength,
+  ErrorCode,
+  errorCodeName,
+  headerProblem,
+} from '../protocol/frame-codec.js';
 import { ResponseBody } from './response-body.js';
 import type { SessionWaiter, WebframePool } from './webframe-pool.js';
 
