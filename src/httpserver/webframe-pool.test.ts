@@ -3,8 +3,7 @@ import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import type { ClientSession } from '../protocol/client-session.js';
-import { FrameType } from '../protocol/frame-codec.js';
-import type { RequestHead } from '../protocol/head-check.js';
+import { FrameType, type RequestHead } from '../protocol/frame-codec.js';
 import { answerEverything, listenRaw, type RawConnection } from '../protocol/raw-peer.test-helper.js';
 import { WebframePool, type WebframePoolOptions } from './webframe-pool.js';
 

@@ -1,8 +1,13 @@
-import { ErrorCode, type Frame, FrameFlag } from './frame-codec.js';
-import { type ConnectionOptions, FrameConnection } from './frame-connection.js';
+import {
+  type CheckedResponseHead,
+  checkResponseHead,
+  ErrorCode,
+  type Frame,
+  FrameFlag,
+  type RequestHead,
+} from './frame-codec.js';
+import { type ConnectionOptions, FrameConnection, type FrameSocket } from './frame-connection.js';
 import type { FrameStream, StreamEvents } from './frame-stream.js';
-import type { FrameSocket } from './frame-writer.js';
-import { type CheckedResponseHead, checkResponseHead, type RequestHead } from './head-check.js';
 
 /**
  * What the caller of `ClientSession.request` hears about its stream: the response head, its body, and then

@@ -11,9 +11,7 @@ export {
   type ClientStream,
   type ResponseEvents,
 } from './client-session.js';
-export { ErrorCode, type FrameError } from './frame-codec.js';
-export type { ConnectionOptions, FrameConnection } from './frame-connection.js';
-export type { FrameSocket } from './frame-writer.js';
-export type { CheckedResponseHead, RequestHead } from './head-check.js';
+export { type CheckedResponseHead, ErrorCode, type FrameError, type RequestHead } from './frame-codec.js';
+export type { ConnectionOptions, FrameConnection, FrameSocket } from './frame-connection.js';
 export { DEFAULT_LIMITS, type FrameLimits } from './hello.js';
 export { type ServeFramesOptions, serveFrames } from './serve-frames.js';

@@ -8,8 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { errors } from '../errors/catalogue.js';
 import type { Handler, HttpReply } from '../http/handler.js';
 import { ClientSession, type ClientStream, type ResponseEvents } from './client-session.js';
-import { ErrorCode } from './frame-codec.js';
-import type { CheckedResponseHead, RequestHead } from './head-check.js';
+import { type CheckedResponseHead, ErrorCode, type RequestHead } from './frame-codec.js';
 import { type FramesListener, listenFrames } from './serve-frames.test-helper.js';
 
 const head = (method: string, info: string, headers: Record<string, string> = {}): RequestHead => ({

@@ -13,10 +13,19 @@ import {
   withoutBody,
 } from '../http/run-handler.js';
 import type { ConnectionHandler } from '../net/types.js';
-import { ErrorCode, errorCodeName, type Frame, type FrameError, FrameFlag } from './frame-codec.js';
+import {
+  checkRequestHead,
+  declaredLength,
+  ErrorCode,
+  errorCodeName,
+  type Frame,
+  type FrameError,
+  FrameFlag,
+  headerProblem,
+  type RequestHead,
+} from './frame-codec.js';
 import { type ConnectionOptions, FrameConnection } from './frame-connection.js';
 import type { FrameStream, StreamEvents } from './frame-stream.js';
-import { checkRequestHead, declaredLength, headerProblem, type RequestHead } from './head-check.js';
 import { InboundBody } from './inbound-body.js';
 
 /** How serveFrames runs a Handler. */

@@ -4,8 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Handler } from '../http/handler.js';
 import { ClientSession, type ClientStream } from './client-session.js';
-import { ErrorCode, encodeFrame, FrameFlag, FrameType } from './frame-codec.js';
-import type { RequestHead } from './head-check.js';
+import { ErrorCode, encodeFrame, FrameFlag, FrameType, type RequestHead } from './frame-codec.js';
 import { listenRaw } from './raw-peer.test-helper.js';
 import { type FramesListener, listenFrames } from './serve-frames.test-helper.js';
 

@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js';
 import { AppRequest } from './request.js';
 import type { RouteMatch, Router } from './router.js';
 import type { View } from './types.js';
-import { toReply } from './view-result.js';
+import { toReply } from './view-reply.js';
 
 /** What the dispatcher needs: the app's router, the debug flag and a logger. */
 export interface DispatchOptions {

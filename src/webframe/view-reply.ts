@@ -1,13 +1,13 @@
 import type { HeaderMap, HttpReply } from '../http/handler.js';
 
 /** The content type of a string result and of `html()`. */
-export const HTML_TYPE = 'text/html; charset=utf-8';
+const HTML_TYPE = 'text/html; charset=utf-8';
 /** The content type of an object or array result and of `json()`. */
-export const JSON_TYPE = 'application/json; charset=utf-8';
+const JSON_TYPE = 'application/json; charset=utf-8';
 /** The content type of `text()`. */
-export const TEXT_TYPE = 'text/plain; charset=utf-8';
+const TEXT_TYPE = 'text/plain; charset=utf-8';
 /** The content type of a bytes result. */
-export const BYTES_TYPE = 'application/octet-stream';
+const BYTES_TYPE = 'application/octet-stream';
 
 /** Options of the response helpers: a status and extra headers (names in any case). */
 export interface HelperInit {
@@ -19,7 +19,7 @@ export interface HelperInit {
 const BRAND: unique symbol = Symbol.for('tandem.webframe.ViewReply') as never;
 
 /** True when `value` is a ViewReply, from this copy of the module or another one. */
-export function isViewReply(value: object): value is ViewReply {
+function isViewReply(value: object): value is ViewReply {
   return (value as { [BRAND]?: true })[BRAND] === true;
 }
 
@@ -72,4 +72,57 @@ export function html(body: string, init?: HelperInit): ViewReply {
 /** A redirect helper: `return redirect('/done')` answers 302 with `Location: /done` (relative URLs allowed). */
 export function redirect(url: string, status: 301 | 302 | 303 | 307 | 308 = 302): ViewReply {
   return new ViewReply(status, { location: url }, null);
+}
+
+/**
+ * Turns what a view returned into an HttpReply. `onStreamError` is told about an error thrown while a
+ * Response body is being streamed (the head is already sent then; the error still ends the stream).
+ * Throws TypeError for a result of an unsupported type.
+ */
+export function toReply(result: unknown, onStreamError: (err: unknown) => void): HttpReply {
+  if (typeof result === 'string')
+    return { status: 200, headers: { 'content-type': HTML_TYPE }, body: result };
+  if (result === null || result === undefined) return { status: 204 };
+  if (typeof result !== 'object') {
+    throw new TypeError(
+      `the view returned a ${typeof result}; return a string, an object or array, a Uint8Array, a Response or nothing`,
+    );
+  }
+  if (isViewReply(result)) return result;
+  if (result instanceof Uint8Array)
+    return { status: 200, headers: { 'content-type': BYTES_TYPE }, body: result };
+  if (result instanceof Response) return fromResponse(result, onStreamError);
+  if (result instanceof ArrayBuffer) {
+    return { status: 200, headers: { 'content-type': BYTES_TYPE }, body: new Uint8Array(result) };
+  }
+  return { status: 200, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(result) };
+}
+
+function fromResponse(response: Response, onStreamError: (err: unknown) => void): HttpReply {
+  const headers: HeaderMap = {};
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers['set-cookie'] = cookies;
+  const stream = response.body;
+  if (stream === null) return { status: response.status, headers, body: null };
+  return {
+    status: response.status,
+    headers,
+    body: guard(stream as unknown as AsyncIterable<Uint8Array>, onStreamError),
+  };
+}
+
+/** Passes a streamed body through chunk by chunk, reporting an error thrown while iterating before rethrowing it. */
+async function* guard(
+  chunks: AsyncIterable<Uint8Array>,
+  onStreamError: (err: unknown) => void,
+): AsyncGenerator<Uint8Array> {
+  try {
+    yield* chunks;
+  } catch (err) {
+    onStreamError(err);
+    throw err;
+  }
 }

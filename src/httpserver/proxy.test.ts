@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
+import { serveHttp } from '../http/serve-http.js';
 import { NetServer } from '../net/net-server.js';
-import { HOP_BY_HOP, requestHeadersForUpstream, responseHeadersForClient } from './forwarding.js';
-import { serveHttp } from './serve-http.js';
+import { HOP_BY_HOP, requestHeadersForUpstream, responseHeadersForClient } from './proxy.js';
 
 /** Sends a raw request head to a real server and resolves with the upstream headers computed for it. */
 async function upstreamHeadersFor(head: string, scheme: 'http' | 'https' = 'http') {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { type FrameSocket, FrameWriter } from './frame-writer.js';
+import { type FrameSocket, FrameWriter } from './frame-connection.js';
 
 /** A Writable that records each write it is handed, with a small buffer so that it reports backpressure. */
 function recorder(highWaterMark = 1024): FrameSocket & { writes: Buffer[] } {
@@ -17,7 +17,7 @@ function recorder(highWaterMark = 1024): FrameSocket & { writes: Buffer[] } {
   return Object.assign(out, { writes }) as unknown as FrameSocket & { writes: Buffer[] };
 }
 
-describe('FrameWriter', () => {
+describe('FrameWriter, the outgoing side of a frame connection', () => {
   test('frames queued in one turn leave in one write, in order, after the turn', async () => {
     const socket = recorder();
     const writer = new FrameWriter(socket);
