@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench`: Tandem (httpserver → webframe) against nginx → node:http (the reference), Fastify and
-// node:http alone, on loopback, contenders alternated round by round so drift of the machine hits all alike.
+// `npm run bench`: Tandem (httpserver → webframe, once per HTTP engine: `tandem llhttp`, `tandem node`) against
+// nginx → node:http (the reference), Fastify and node:http alone, on loopback, contenders alternated round by
+// round so drift of the machine hits all alike.
 // Scenarios: (a) GET /hello, (b) GET /json (~2 KB), (c) POST of 64 KiB bodies read whole, (d) /hello with
 // 1,000 keep-alive connections, (e) RSS while holding 10,000 idle keep-alive connections. Prints medians and
 // writes docs/bench.md and docs/bench.svg.
@@ -14,7 +15,7 @@ import { ensureDebianPackages, measureStack, median, wrkAsync } from './lib.mjs'
 import { HEADERS_MORE } from './nginx.mjs';
 import { barChartSvg, errorText, fmt, goalsTable, memoryTable, throughputTable } from './report.mjs';
 import { compareAnswers } from './same-bytes.mjs';
-import { CONTENDERS, REFERENCE } from './stacks.mjs';
+import { CONTENDERS, REFERENCE, TANDEM } from './stacks.mjs';
 
 const argv = process.argv.slice(2);
 // Idle connections need file descriptors: re-run under a shell that raises the limit for this process and
@@ -212,18 +213,14 @@ const sections = throughput.map(
     `### ${scenario.title}\n\n\`wrk -t1 -c${scenario.connections} -d${seconds}s${scenario.script ? ' -s bench/upload.lua' : ''} --latency\`\n\n${throughputTable(rows, REFERENCE)}`,
 );
 if (memoryRows.length > 0) {
-  const fronts = {
-    Tandem: 'httpserver',
-    [REFERENCE]: 'nginx (master + worker)',
-    Fastify: 'node',
-    'node:http': 'node',
-  };
+  const fronts = Object.fromEntries(CONTENDERS.map((c) => [c.name, c.front]));
   const failed = memoryRows.reduce((sum, r) => sum + r.failed, 0);
   sections.push(
     `### (e) ${fmt(idleCount)} idle keep-alive connections\n\nEach connection sends one \`GET /hello\`, reads the answer and stays open; RSS is read 2 s after the last one opened, "before" after a 1 s warm-up run. "held" is how many were still open when the figures were read${failed ? ` (${failed} failed to open over all rounds)` : ''}.\n\n${memoryTable(memoryRows, REFERENCE, fronts)}`,
   );
 }
 const tables = sections.join('\n\n');
+const order = CONTENDERS.map((c) => c.name).join(', ');
 console.log(`\n${tables}\n`);
 
 const doc = `# Benchmark: Tandem against nginx → node:http, Fastify and node:http
@@ -235,14 +232,14 @@ const doc = `# Benchmark: Tandem against nginx → node:http, Fastify and node:h
 Measured ${date} with \`${command}\` (${minutes} min).
 
 - **Machine**: ${cpus().length} cores (${cpuModel}), Node ${process.version}, nginx ${nginxVersion}, Fastify ${fastifyVersion}, wrk ${wrkVersion}; everything on loopback (127.0.0.1), open files limit ${maxFiles}.
-- **Contenders**: **Tandem** — \`httpserver\` (HTTP/1.1 front, default event model, 2 pool connections) → frame protocol → \`webframe bench/app\`; **nginx → node:http** (the reference of every ratio) — nginx with \`worker_processes 1\` (the box has 2 cores and wrk needs one) and a keep-alive upstream (\`keepalive 64\`, \`proxy_http_version 1.1\`, \`proxy_set_header Connection ""\`) in front of [bench/contenders/node-http.mjs](../bench/contenders/node-http.mjs); **Fastify** — [bench/contenders/fastify.mjs](../bench/contenders/fastify.mjs), no logger, no schema; **node:http** — the same node-http.mjs alone, the limit of one JS process.
-- **Same work for all**: \`/hello\` answers \`Hello, World!\` as \`text/plain; charset=utf-8\`; \`/json\` serializes the same ~2 KB object ([payload.json](../bench/contenders/payload.json)) on every request; \`POST /upload\` reads the whole body and answers its length. Every answer carries \`content-length\`, \`connection: keep-alive\` and \`keep-alive: timeout=60\` (a 60 s idle timeout everywhere), and no \`Server\` header (nginx's is cleared with Debian's headers-more module). Same answers: ${sameBytes}. Tandem writes its access log (to /dev/null here) and so does nginx (\`access_log /dev/null combined buffer=64k\`); the Node contenders log nothing.
-- **Method**: wrk with **one thread** (\`-t1\`) so that it leaves a core to the servers; ${CONNECTIONS} keep-alive connections unless said otherwise. All contenders run at once and are measured in alternation (Tandem, nginx, Fastify, node:http, then again) for ${rounds} round${rounds === 1 ? '' : 's'} of ${seconds} s per measurement, each after a 1 s warm-up; the figures are **medians of the rounds** (errors are summed). RSS is the peak, sampled every 250 ms, of the sum over the contender's processes: httpserver and webframe for Tandem, nginx (master and worker) and node for the reference. "vs ref" divides by the reference's figure: above 1× is better for req/s, worse for latency and memory. "errors" counts non-2xx answers and wrk's socket errors by kind (connect, read, write, and timeout: no answer within wrk's 2 s).
+- **Contenders**: ${TANDEM.map((name) => `**${name}**`).join(' and ')} — \`httpserver --engine ENGINE\` (HTTP/1.1 front, default event model, 2 pool connections) → frame protocol → \`webframe bench/app\`, one pair of processes per engine: \`llhttp\` is Tandem's own HTTP/1.1 engine on raw sockets driving Node's llhttp parser (the default), \`node\` is node:http; **nginx → node:http** (the reference of every ratio) — nginx with \`worker_processes 1\` (the box has 2 cores and wrk needs one) and a keep-alive upstream (\`keepalive 64\`, \`proxy_http_version 1.1\`, \`proxy_set_header Connection ""\`) in front of [bench/contenders/node-http.mjs](../bench/contenders/node-http.mjs); **Fastify** — [bench/contenders/fastify.mjs](../bench/contenders/fastify.mjs), no logger, no schema; **node:http** — the same node-http.mjs alone, the limit of one JS process.
+- **Same work for all**: \`/hello\` answers \`Hello, World!\` as \`text/plain; charset=utf-8\`; \`/json\` serializes the same ~2 KB object ([payload.json](../bench/contenders/payload.json)) on every request; \`POST /upload\` reads the whole body and answers its length. Every answer carries \`content-length\`, \`connection: keep-alive\` and \`keep-alive: timeout=60\` (a 60 s idle timeout everywhere), and no \`Server\` header (nginx's is cleared with Debian's headers-more module). Same answers: ${sameBytes}. Tandem writes its access log on both engines (to /dev/null here) and so does nginx (\`access_log /dev/null combined buffer=64k\`); the Node contenders log nothing.
+- **Method**: wrk with **one thread** (\`-t1\`) so that it leaves a core to the servers; ${CONNECTIONS} keep-alive connections unless said otherwise. All contenders run at once and are measured in alternation (${order}, then again) for ${rounds} round${rounds === 1 ? '' : 's'} of ${seconds} s per measurement, each after a 1 s warm-up; the figures are **medians of the rounds** (errors are summed). RSS is the peak, sampled every 250 ms, of the sum over the contender's processes: httpserver and webframe for each Tandem engine, nginx (master and worker) and node for the reference. "vs ref" divides by the reference's figure: above 1× is better for req/s, worse for latency and memory. "errors" counts non-2xx answers and wrk's socket errors by kind (connect, read, write, and timeout: no answer within wrk's 2 s).
 - **Listen backlog**: every server keeps its default of 511 (Node's and nginx's). In (d) wrk opens 1,000 connections at once, more than the backlog holds, so the kernel drops some SYNs and the client resends them after 1 s (then 2 s): a p99 near or above 1 s and wrk timeouts in (d) come from opening the connections, not from serving them. Behind nginx the node:http upstream meets the same burst, as nginx opens an upstream connection per request in flight beyond its 64 idle ones.
 
 ## Goals
 
-${goalsTable(throughput, memoryRows, REFERENCE)}
+${goalsTable(throughput, memoryRows, REFERENCE, TANDEM)}
 
 ## Figures
 

@@ -54,6 +54,14 @@ export function startListening(command, args, options = {}) {
   });
 }
 
+/**
+ * The name of the Tandem contender on HTTP engine `engine` (one of serveHttp's HTTP_ENGINES), the same in every
+ * bench: `tandem llhttp`, `tandem node`.
+ */
+export function tandemName(engine) {
+  return `tandem ${engine}`;
+}
+
 /** Starts `tandem ARGS` and resolves with { proc, port } once it logs that it listens. */
 export function startTandem(args) {
   return startListening(process.execPath, [CLI, ...args]);

@@ -1,9 +1,10 @@
 // The contenders of bench/compare.mjs, each started on loopback with the same routes, bytes and keep-alive
-// timeout: Tandem (httpserver → webframe), nginx → node:http, Fastify, node:http alone.
+// timeout: Tandem (httpserver → webframe) once per HTTP engine, nginx → node:http, Fastify, node:http alone.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuSeconds, rssMiB, startListening, startTandem } from './lib.mjs';
+import { HTTP_ENGINES } from '../dist/http/serve-http.js';
+import { cpuSeconds, rssMiB, startListening, startTandem, tandemName } from './lib.mjs';
 import { startNginx } from './nginx.mjs';
 
 const NODE_HTTP = new URL('./contenders/node-http.mjs', import.meta.url).pathname;
@@ -30,7 +31,8 @@ function stack(name, url, front, procs, stop) {
   return { name, url, front, procs, rss: () => sum(procs), frontRss: () => sum([front]), cpu, stop };
 }
 
-async function startTandemStack({ keepAliveMs }) {
+/** httpserver `--engine ENGINE` → webframe, a pair of processes of its own. */
+async function startTandemStack(engine, { keepAliveMs }) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-tandem-'));
   const config = join(dir, 'httpserver.json');
   writeFileSync(config, JSON.stringify({ timeouts: { keepAlive: keepAliveMs } }));
@@ -43,9 +45,11 @@ async function startTandemStack({ keepAliveMs }) {
     '0',
     '--webframe',
     `127.0.0.1:${webframe.port}`,
+    '--engine',
+    engine,
   ]);
   return stack(
-    'Tandem',
+    tandemName(engine),
     `http://127.0.0.1:${front.port}`,
     front.proc,
     [front.proc, webframe.proc],
@@ -79,10 +83,20 @@ async function startAlone(name, file, { keepAliveMs }) {
   return stack(name, `http://127.0.0.1:${port}`, proc, [proc], () => stopProc(proc));
 }
 
-/** The contenders in the order they are measured in each round; `start(options)` resolves with a stack. */
+/** The names of the Tandem contenders, one per HTTP engine (`tandem llhttp`, `tandem node`). */
+export const TANDEM = HTTP_ENGINES.map(tandemName);
+
+/**
+ * The contenders in the order they are measured in each round: `start(options)` resolves with a stack,
+ * `front` names the process clients talk to (for the memory table).
+ */
 export const CONTENDERS = [
-  { name: 'Tandem', start: startTandemStack },
-  { name: REFERENCE, start: startNginxStack },
-  { name: 'Fastify', start: (o) => startAlone('Fastify', FASTIFY, o) },
-  { name: 'node:http', start: (o) => startAlone('node:http', NODE_HTTP, o) },
+  ...HTTP_ENGINES.map((engine) => ({
+    name: tandemName(engine),
+    front: 'httpserver',
+    start: (o) => startTandemStack(engine, o),
+  })),
+  { name: REFERENCE, front: 'nginx (master + worker)', start: startNginxStack },
+  { name: 'Fastify', front: 'node', start: (o) => startAlone('Fastify', FASTIFY, o) },
+  { name: 'node:http', front: 'node', start: (o) => startAlone('node:http', NODE_HTTP, o) },
 ];

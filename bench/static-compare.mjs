@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench:static`: static files served by Tandem (`tandem static`) against a bare node:http handler
-// answering the same bytes from memory, nginx (one worker, sendfile, open_file_cache) and sirv, on loopback.
+// `npm run bench:static`: static files served by Tandem (`tandem static`, once per HTTP engine: `tandem llhttp`,
+// `tandem node`) against a bare node:http handler answering the same bytes from memory, nginx (one worker,
+// sendfile, open_file_cache) and sirv, on loopback.
 // Two files: 4 KiB (req/s) and 1 MiB (bytes/s). Contenders are measured in alternation, round after round, so
 // drift of the machine hits all alike. Prints medians and writes docs/bench-static.md and docs/bench-static.svg.
 // Usage: npm run bench:static [-- --rounds 3 --seconds 5]
@@ -15,7 +16,7 @@ import { barChartSvg, errorText, fmt } from './report.mjs';
 import { checkAnswers } from './static-contenders/answers.mjs';
 import { figuresTable, headersTable, STATIC_COLORS, staticGoals } from './static-contenders/report.mjs';
 import { LARGE, makeSite, SMALL } from './static-contenders/site.mjs';
-import { CONTENDERS } from './static-contenders/stacks.mjs';
+import { CONTENDERS, TANDEM } from './static-contenders/stacks.mjs';
 
 const argv = process.argv.slice(2);
 const { values } = parseArgs({
@@ -110,9 +111,10 @@ const rowsOf = (id) =>
   });
 const small = rowsOf('small');
 const large = rowsOf('large');
-const goals = staticGoals(small, large);
-const tables = `### ${FILES[0].title}\n\n${figuresTable(small)}\n\n### ${FILES[1].title}\n\n${figuresTable(large)}`;
-console.log(`\n${tables}\n\n${goals.table}\n`);
+const goals = staticGoals(small, large, TANDEM);
+const tables = `### ${FILES[0].title}\n\n${figuresTable(small, TANDEM)}\n\n### ${FILES[1].title}\n\n${figuresTable(large, TANDEM)}`;
+console.log(`\n${tables}\n\n${goals}\n`);
+const order = CONTENDERS.map((c) => c.name).join(', ');
 
 /** The first group of `re` in what `cmd args` prints (stdout and stderr), or `?`. */
 function version(cmd, args, re) {
@@ -150,17 +152,17 @@ Measured ${date} with \`${command}\` (${minutes} min).
 - **Machine**: ${cpus().length} cores (${cpuModel}), Node ${process.version}, nginx ${nginxVersion}, sirv ${sirvVersion}, wrk ${wrkVersion}; everything on loopback (127.0.0.1).
 - **Files**: a fresh temp folder holding \`${SMALL.name}\` (${fmt(SMALL.size)} bytes of CSS) and \`${LARGE.name}\` (${fmt(LARGE.size)} bytes of binary), made by [bench/static-contenders/site.mjs](../bench/static-contenders/site.mjs), the same bytes every run. wrk sends no \`Accept-Encoding\`, so every contender answers identity (no compression).
 - **Contenders**:
-  - **Tandem** — \`tandem static DIR --port 0\` from the built CLI (\`dist/\`), default event model, one process. Its static layer (src/static) stats the file on each request, keeps files ≤ 64 KiB in memory (revalidated by that stat) and streams larger ones from disk with backpressure. It writes a combined access-log line per request to stdout, which goes to /dev/null here.
+  - ${TANDEM.map((name) => `**${name}**`).join(' and ')} — \`tandem static DIR --port 0 --engine ENGINE\` from the built CLI (\`dist/\`), default event model, one process per engine: \`llhttp\` is Tandem's own HTTP/1.1 engine on raw sockets driving Node's llhttp parser (the default), \`node\` is node:http. Its static layer (src/static) stats the file on each request, keeps files ≤ 64 KiB in memory (revalidated by that stat) and streams larger ones from disk with backpressure. It writes a combined access-log line per request to stdout, which goes to /dev/null here.
   - **node:http** — [bench/static-contenders/node-static.mjs](../bench/static-contenders/node-static.mjs): both files read into memory at start, answered with the same header fields as Tandem from a prebuilt object; no stat, no conditional or range handling, no access log. The limit of one Node process.
   - **nginx** — [bench/static-contenders/nginx-static.mjs](../bench/static-contenders/nginx-static.mjs): \`worker_processes 1\`, \`sendfile on\`, \`tcp_nopush on\`, \`open_file_cache max=1000 inactive=60s\`, \`open_file_cache_valid 60s\`, \`open_file_cache_errors on\`, \`charset utf-8\` for text/css, \`add_header X-Content-Type-Options nosniff\` (and \`Vary: Accept-Encoding\` on .css, as Tandem sends), \`Server\` cleared (headers-more), \`keepalive_timeout 5s 5s\` and \`keepalive_requests 1000000\`, access log \`/dev/null combined buffer=64k\`. The full config is below.
   - **sirv** — [bench/static-contenders/sirv-server.mjs](../bench/static-contenders/sirv-server.mjs): \`sirv(dir, { etag: true })\` (production mode: the folder's headers computed once at start, each body streamed with \`fs.createReadStream\`) as the request listener of a node:http server, no access log.
-- **Access logs**: Tandem and nginx write one line per request (to /dev/null); node:http and sirv write none.
+- **Access logs**: Tandem (both engines) and nginx write one line per request (to /dev/null); node:http and sirv write none.
 - **Same answers**: checked before measuring — every contender answers both files with 200, the file's exact bytes and its Content-Length, and an ETag and/or Last-Modified. The header fields each one sends are listed under "Headers" below, differences included.
-- **Method**: wrk with **one thread** (\`-t1\`, so it leaves a core to the server) and ${CONNECTIONS} keep-alive connections. All contenders run at once and are measured in alternation (Tandem, node:http, nginx, sirv, then again) for ${rounds} round${rounds === 1 ? '' : 's'} of ${seconds} s per measurement and file, each after a 1 s warm-up; figures are **medians of the rounds** (errors summed). MiB/s is wrk's Transfer/sec (headers included, powers of 1024). CPU µs/req is user + system time of the contender's processes (nginx: master and worker) over the requests served. RSS is the peak, sampled every 250 ms. "Tandem ÷ this" is Tandem's req/s divided by the row's.
+- **Method**: wrk with **one thread** (\`-t1\`, so it leaves a core to the server) and ${CONNECTIONS} keep-alive connections. All contenders run at once and are measured in alternation (${order}, then again) for ${rounds} round${rounds === 1 ? '' : 's'} of ${seconds} s per measurement and file, each after a 1 s warm-up; figures are **medians of the rounds** (errors summed). MiB/s is wrk's Transfer/sec (headers included, powers of 1024). CPU µs/req is user + system time of the contender's processes (nginx: master and worker) over the requests served. RSS is the peak, sampled every 250 ms. "tandem ENGINE ÷ this" is that Tandem contender's req/s divided by the row's.
 
 ## Goals
 
-${goals.table}
+${goals}
 
 ## Figures
 

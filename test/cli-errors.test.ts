@@ -183,6 +183,40 @@ describe('usage errors are one line naming the flag or argument, exit 2', () => 
   test('--port with no value', async () => {
     assertOneLine(await tandem(['static', '--port']), 2, /^tandem: --port: expected a value/);
   });
+  for (const [name, args] of [
+    ['static', ['static']],
+    ['httpserver', ['httpserver']],
+    // serve hands --engine to its httpserver, which refuses it; its webframe binds a free port meanwhile.
+    ['serve', ['serve', 'examples/site', '--webframe-port', '0']],
+  ] as const) {
+    test(`${name} --engine nginx names the value and the engines`, async () => {
+      assertOneLine(
+        await tandem([...args, '--engine', 'nginx']),
+        2,
+        /^tandem: --engine: expected one of llhttp, node, got "nginx"$/,
+      );
+    });
+  }
+});
+
+describe('"engine" in a config file: a bad value names the file, the key and the engines, exit 1', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tandem-engine-'));
+    await writeFile(join(dir, 'site.json'), JSON.stringify({ engine: 'nginx' }));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  test('httpserver --config FILE', async () => {
+    const file = join(dir, 'site.json');
+    assertOneLine(
+      await tandem(['httpserver', '--port', '0', '--config', file]),
+      1,
+      new RegExp(
+        `^tandem: ${file.replaceAll('.', '\\.')}: key "engine": expected one of llhttp, node, got "nginx"$`,
+      ),
+    );
+  });
 });
 
 describe('tandem --version', () => {

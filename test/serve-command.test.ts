@@ -6,6 +6,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { HTTP_ENGINES } from '../src/http/serve-http.js';
 import { agentRequest } from './support/agent-request.js';
 import { curl } from './support/http-client.js';
 import { CLI, startProcess } from './support/processes.js';
@@ -219,6 +220,16 @@ describe("tandem serve: the httpserver's config and flags, the app's settings", 
     assert.equal((await curl([`${url}/pid`])).status, 200, 'the rest still goes to the webframe');
     assert.equal(await running.stop(), 0);
   });
+
+  for (const engine of HTTP_ENGINES) {
+    for (const model of ['event', 'prefork'] as const) {
+      test(`--engine ${engine} reaches the httpserver, which serves (model ${model})`, async () => {
+        const running = await serve('test/fixtures/app', ['--engine', engine, '--model', model]);
+        assert.equal((await curl([`http://127.0.0.1:${running.port}/pid`])).status, 200);
+        assert.equal(await running.stop(), 0);
+      });
+    }
+  }
 
   test("the webframe listens where the app's settings.ts says unless --webframe-port is given", async () => {
     const port = await freePort();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { staticCommand } from '../src/cli/static-command.js';
 import { errors, isError } from '../src/errors/catalogue.js';
+import { HTTP_ENGINES } from '../src/http/serve-http.js';
 import { handlerModule } from '../src/net/handler-module.js';
 import { NetServer } from '../src/net/net-server.js';
 import type { ModelSpec } from '../src/net/types.js';
@@ -176,6 +177,7 @@ describe('tandem static (staticCommand)', () => {
       [[root, '--port', '70000'], /^--port: /],
       [[root, '--model', 'gevent'], /^--model: expected one of loop, event, fork, prefork, thread/],
       [[root, '--model', 'prefork', '--workers', '0'], /^--workers: expected an integer/],
+      [[root, '--engine', 'nginx'], /^--engine: expected one of llhttp, node, got "nginx"$/],
       [[root, root], /^static: expected \[DIR\] \[PORT\]/],
       [[root, '0', '--port', '0'], /^static: the port is given twice/],
     ];
@@ -212,6 +214,25 @@ describe('tandem static (staticCommand)', () => {
       }
     }
   });
+
+  for (const engine of HTTP_ENGINES) {
+    for (const model of ['event', 'prefork'] as const) {
+      test(`--engine ${engine} serves DIR (model ${model})`, async () => {
+        const running = await startProcess(
+          process.execPath,
+          [CLI, 'static', root, '--port', '0', '--engine', engine, '--model', model],
+          /Serving \S+ at http:\/\/127\.0\.0\.1:(\d+)\//,
+        );
+        try {
+          const r = await curl([`http://127.0.0.1:${running.port}/notes.txt`]);
+          assert.equal(r.status, 200);
+          assert.equal(r.body, 'plain notes\n');
+        } finally {
+          await running.stop();
+        }
+      });
+    }
+  }
 
   test('serves DIR, prints where, logs each request in combined format, stops on SIGINT', async () => {
     // A script file, not `node -e`: forked workers inherit execArgv, and `-e` would run in them too.

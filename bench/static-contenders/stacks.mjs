@@ -1,14 +1,19 @@
 // The contenders of bench/static-compare.mjs, each serving the same folder on loopback: Tandem (`tandem
-// static`), the bare node:http handler, nginx and sirv. Each is { name, url, procs, cpu(), rss(), stop() }.
+// static`, once per HTTP engine), the bare node:http handler, nginx and sirv. Each is { name, url, procs, cpu(),
+// rss(), stop() }.
 import { spawn } from 'node:child_process';
-import { CLI, cpuSeconds, rssMiB, startListening } from '../lib.mjs';
+import { HTTP_ENGINES } from '../../dist/http/serve-http.js';
+import { CLI, cpuSeconds, rssMiB, startListening, tandemName } from '../lib.mjs';
 import { startStaticNginx } from './nginx-static.mjs';
 
 const NODE_STATIC = new URL('./node-static.mjs', import.meta.url).pathname;
 const SIRV = new URL('./sirv-server.mjs', import.meta.url).pathname;
 
-/** The contender names, in the order they are measured and shown. */
-export const NAMES = { tandem: 'Tandem', node: 'node:http', nginx: 'nginx', sirv: 'sirv' };
+/** The names of the contenders that are not Tandem. */
+export const NAMES = { node: 'node:http', nginx: 'nginx', sirv: 'sirv' };
+
+/** The names of the Tandem contenders, one per HTTP engine (`tandem llhttp`, `tandem node`). */
+export const TANDEM = HTTP_ENGINES.map(tandemName);
 
 function stopProc(proc) {
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
@@ -28,11 +33,11 @@ function stack(name, port, procs, stop) {
 }
 
 /**
- * `tandem static ROOT --port 0` from the built CLI (dist/), default event model; resolves once its stderr
- * says `Serving … at http://HOST:PORT/`. Its access log (stdout) goes to /dev/null.
+ * `tandem static ROOT --port 0 --engine ENGINE` from the built CLI (dist/), default event model; resolves once
+ * its stderr says `Serving … at http://HOST:PORT/`. Its access log (stdout) goes to /dev/null.
  */
-function startTandemStatic(root) {
-  const proc = spawn(process.execPath, [CLI, 'static', root, '--port', '0'], {
+function startTandemStatic(engine, root) {
+  const proc = spawn(process.execPath, [CLI, 'static', root, '--port', '0', '--engine', engine], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   return new Promise((resolve, reject) => {
@@ -40,7 +45,7 @@ function startTandemStatic(root) {
     proc.stderr.on('data', (d) => {
       err += d;
       const m = / at http:\/\/[^\s/]+:(\d+)\//.exec(err);
-      if (m) resolve(stack(NAMES.tandem, Number(m[1]), [proc], () => stopProc(proc)));
+      if (m) resolve(stack(tandemName(engine), Number(m[1]), [proc], () => stopProc(proc)));
     });
     proc.on('exit', (code) => reject(new Error(`tandem static exited ${code}: ${err}`)));
   });
@@ -57,9 +62,12 @@ async function startNginx(root) {
   return { ...s, conf: nginx.conf };
 }
 
-/** The contenders: each `start(root)` resolves with a running stack serving `root`. */
+/** The contenders, in the order they are measured and shown: each `start(root)` resolves with a running stack. */
 export const CONTENDERS = [
-  { name: NAMES.tandem, start: startTandemStatic },
+  ...HTTP_ENGINES.map((engine) => ({
+    name: tandemName(engine),
+    start: (root) => startTandemStatic(engine, root),
+  })),
   { name: NAMES.node, start: (root) => startNodeScript(NAMES.node, NODE_STATIC, root) },
   { name: NAMES.nginx, start: startNginx },
   { name: NAMES.sirv, start: (root) => startNodeScript(NAMES.sirv, SIRV, root) },

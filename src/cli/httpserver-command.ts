@@ -8,11 +8,12 @@ import { warn } from './warn.js';
 /** Help text of `tandem httpserver`. */
 export const HTTPSERVER_USAGE = `Usage: tandem httpserver [--config FILE] [--host H] [--port P] [--webframe HOST:PORT]
                          [--model loop|event|fork|prefork|thread] [--workers N]
-                         [--static /PREFIX/=DIR]... [--debug]
+                         [--engine llhttp|node] [--static /PREFIX/=DIR]... [--debug]
 
 Serves HTTP/1.1 (default 127.0.0.1:8808) and forwards every request to the webframe
 (default 127.0.0.1:8806), except requests under a --static PREFIX: those are served from
 DIR (longest prefix wins; a missing file is 404, never passed to the webframe).
+--engine is the HTTP/1.1 engine: llhttp (Tandem's own, the default) or node (node:http).
 FILE is JSON; flags override it, and --static entries add to its "static" list.
 See README.md for its keys.`;
 
@@ -25,6 +26,7 @@ export const HTTPSERVER_OPTIONS = {
   debug: { type: 'boolean' },
   model: { type: 'string' },
   workers: { type: 'string' },
+  engine: { type: 'string' },
   static: { type: 'string', multiple: true },
 } as const;
 

@@ -8,13 +8,13 @@ import { parseCommandLine } from './parse-flags.js';
 /** Help text of `tandem serve`. */
 export const SERVE_USAGE = `Usage: tandem serve [APP_DIR] [--host H] [--port P] [--webframe-port P] [--debug]
                     [--model loop|event|fork|prefork|thread] [--workers N]
-                    [--config FILE] [--static /PREFIX/=DIR]...
+                    [--engine llhttp|node] [--config FILE] [--static /PREFIX/=DIR]...
 
 Starts the webframe for APP_DIR (default examples/site) and an httpserver in front of it,
-as two processes. --host, --port, --config and --static are the httpserver's (see tandem
-httpserver --help; default http://127.0.0.1:8808); the webframe listens where the app's
-settings.ts says (default 127.0.0.1:8806), on --webframe-port if given. --model and
---workers are given to both. Ctrl-C, SIGTERM or SIGHUP stops both gracefully (requests in
+as two processes. --host, --port, --engine, --config and --static are the httpserver's
+(see tandem httpserver --help; default http://127.0.0.1:8808); the webframe listens where
+the app's settings.ts says (default 127.0.0.1:8806), on --webframe-port if given. --model
+and --workers are given to both. Ctrl-C, SIGTERM or SIGHUP stops both gracefully (requests in
 flight finish); a second Ctrl-C or SIGTERM stops them at once. A webframe that dies is
 restarted on the same port (after a growing pause if it keeps dying); if the httpserver
 dies, the webframe is stopped and the reason printed.`;
@@ -136,6 +136,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const frontArgs = [
     ...(values.host === undefined ? [] : ['--host', values.host]),
     ...(values.port === undefined ? [] : ['--port', values.port]),
+    ...(values.engine === undefined ? [] : ['--engine', values.engine]),
     ...(values.config === undefined ? [] : ['--config', values.config]),
     ...(values.static ?? []).flatMap((entry) => ['--static', entry]),
   ];

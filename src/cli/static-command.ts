@@ -9,6 +9,8 @@ import {
 } from '../config/config-schemas.js';
 import { validateFlag } from '../config/validate-config.js';
 import { errors } from '../errors/catalogue.js';
+import { HTTP_ENGINES } from '../http/serve-http.js';
+import { engineNameSchema } from '../httpserver/config.js';
 import { handlerModule } from '../net/handler-module.js';
 import { MODEL_NAMES } from '../net/models.js';
 import { NetServer } from '../net/net-server.js';
@@ -24,6 +26,7 @@ const STATIC_SITE = handlerModule<typeof import('./static-site.js')>(
 
 /** Help text of `tandem static`. */
 export const STATIC_USAGE = `Usage: tandem static [DIR] [PORT] [--host H] [--port P] [--model M] [--workers N]
+                     [--engine E]
 
 Serves the files under DIR (default: the current directory) over HTTP/1.1, with a listing for
 directories that have no index.html: Tandem's \`python -m http.server\`. One access line per
@@ -34,7 +37,9 @@ write a folder whose name is a number as ./8123.
   --port P      port, 0 for any free one (default 8000)
   --model M     concurrency model: ${MODEL_NAMES.join(', ')} (default event)
   --workers N   workers for prefork and thread, most children at once for fork
-                (ignored, with a warning, by loop and event)`;
+                (ignored, with a warning, by loop and event)
+  --engine E    HTTP/1.1 engine: ${HTTP_ENGINES.join(', ')} (default llhttp, Tandem's own;
+                node is node:http)`;
 
 /** `tandem static`: serves a directory, as `python -m http.server` does. */
 export async function staticCommand(argv: string[]): Promise<void> {
@@ -46,6 +51,7 @@ export async function staticCommand(argv: string[]): Promise<void> {
       port: { type: 'string' },
       model: { type: 'string', default: 'event' },
       workers: { type: 'string' },
+      engine: { type: 'string' },
     },
     ['DIR', 'PORT'],
   );
@@ -55,11 +61,13 @@ export async function staticCommand(argv: string[]): Promise<void> {
   const host = validateFlag(hostSchema, values.host, '--host');
   const port = validateFlag(portSchema, portText, portText === values.port ? '--port' : 'PORT');
   const model = modelFlags(values.model, values.workers);
+  const engine =
+    values.engine === undefined ? undefined : validateFlag(engineNameSchema, values.engine, '--engine');
 
   const server = new NetServer({
     transport: { kind: 'tcp', host, port },
     model,
-    handler: STATIC_SITE.with({ root, listing: true, keepAlive: model.kind !== 'loop' }),
+    handler: STATIC_SITE.with({ root, listing: true, keepAlive: model.kind !== 'loop', engine }),
   });
   const address = await server.listen();
   const shownHost = address.host.includes(':') ? `[${address.host}]` : address.host;

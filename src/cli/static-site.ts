@@ -1,6 +1,6 @@
 import { errors } from '../errors/catalogue.js';
 import { createAccessLog } from '../http/access-log.js';
-import { serveHttp } from '../http/serve-http.js';
+import { type HttpEngineName, serveHttp } from '../http/serve-http.js';
 import type { ConnectionHandler } from '../net/types.js';
 import { files } from '../static/index.js';
 
@@ -16,6 +16,8 @@ export interface StaticSiteOptions {
    * answers HTTP/1.0 for the same reason).
    */
   keepAlive?: boolean;
+  /** The HTTP/1.1 engine; unset, serveHttp picks its default. */
+  engine?: HttpEngineName;
 }
 
 /**
@@ -32,6 +34,7 @@ export default function createStaticSite(options: StaticSiteOptions): Connection
   }
   const accessLog = createAccessLog(process.stdout);
   return serveHttp(files({ root: options.root, listing: options.listing ?? true }), {
+    engine: options.engine,
     accessLog,
     closeEachConnection: options.keepAlive === false,
     onClose: () => accessLog.flush(),

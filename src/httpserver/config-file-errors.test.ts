@@ -36,6 +36,14 @@ describe('loadHttpServerConfig', () => {
     );
   });
 
+  it('names the engines for an unknown "engine"', async () => {
+    const file = await configFile('engine.json', { engine: 'nginx' });
+    await rejectsInvalid(
+      loadHttpServerConfig({ config: file }),
+      `${file}: key "engine": expected one of llhttp, node, got "nginx"`,
+    );
+  });
+
   it('gives the dotted path of a nested key', async () => {
     const file = await configFile('nested.json', { timeouts: { upstream: 1.5 } });
     await rejectsInvalid(

@@ -109,4 +109,15 @@ describe('loadHttpServerConfig', () => {
       '--workers: expected an integer from 1 to 256, got 0',
     );
   });
+
+  it('leaves the engine unset by default (serveHttp picks), takes it from the file, flags winning', async () => {
+    assert.equal((await loadHttpServerConfig({})).engine, undefined);
+    const file = await configFile('engine.json', { engine: 'node' });
+    assert.equal((await loadHttpServerConfig({ config: file })).engine, 'node');
+    assert.equal((await loadHttpServerConfig({ config: file, engine: 'llhttp' })).engine, 'llhttp');
+    await rejectsUsage(
+      loadHttpServerConfig({ engine: 'nginx' }),
+      '--engine: expected one of llhttp, node, got "nginx"',
+    );
+  });
 });

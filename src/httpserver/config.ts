@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import {
   addressSchema,
   booleanSchema,
@@ -12,6 +13,7 @@ import {
   workersSchema,
 } from '../config/config-schemas.js';
 import { type ConfigSpec, flagRule, loadConfig, readFlags } from '../config/layered-config.js';
+import { HTTP_ENGINES, type HttpEngineName } from '../http/serve-http.js';
 import type { ModelName } from '../net/types.js';
 import { mergeStatic, type StaticRouteConfig, staticFlagRule, staticListSchema } from './static-config.js';
 
@@ -29,6 +31,8 @@ export interface HttpServerConfig {
   connections: number;
   /** How clients are served: `event` (default), `loop`, `fork`, `prefork` or `thread` (docs/models.md). */
   model: ModelName;
+  /** The HTTP/1.1 engine (`llhttp` or `node`); unset, serveHttp picks its default. */
+  engine?: HttpEngineName;
   /** Worker processes or threads for prefork and thread; most children at once for fork. */
   workers: number;
   /** Directories served from disk by URL path prefix; the longest matching prefix wins. */
@@ -87,11 +91,17 @@ export interface HttpServerFlags {
   webframe?: string;
   debug?: boolean;
   model?: string;
+  engine?: string;
   /** A number, or the flag's text. */
   workers?: number | string;
   /** `--static /PREFIX/=DIR`, repeatable; added to the file's list (same prefix: the flag's entry wins). */
   static?: string[];
 }
+
+/** An HTTP/1.1 engine name (serveHttp's HTTP_ENGINES), for the httpserver's and `tandem static`'s flags and file. */
+export const engineNameSchema = z.enum(HTTP_ENGINES, {
+  error: `expected one of ${HTTP_ENGINES.join(', ')}`,
+});
 
 /** The httpserver's config: its defaults, its file's keys and its flags (defaults < file < flags). */
 const httpServerSpec: ConfigSpec<HttpServerConfig> = {
@@ -104,6 +114,7 @@ const httpServerSpec: ConfigSpec<HttpServerConfig> = {
       webframe: addressSchema,
       connections: intRange(1, 64),
       model: modelNameSchema,
+      engine: engineNameSchema,
       workers: workersSchema,
       static: staticListSchema(base),
       limits: configObject({
@@ -125,6 +136,7 @@ const httpServerSpec: ConfigSpec<HttpServerConfig> = {
     debug: flagRule('--debug', booleanSchema),
     webframe: flagRule('--webframe', addressSchema),
     model: flagRule('--model', modelNameSchema),
+    engine: flagRule('--engine', engineNameSchema),
     workers: flagRule('--workers', workersSchema),
     static: staticFlagRule,
   },

@@ -26,6 +26,7 @@ export default function createFrontHandler(config: HttpServerConfig): Connection
   const forward = proxy(pool, { upstreamTimeout: config.timeouts.upstream, debug: config.debug, log });
   const statics = staticRoutes(config.static);
   return serveHttp(statics.length === 0 ? forward : first(...statics, forward), {
+    engine: config.engine,
     limits: {
       maxHeaderSize: config.limits.maxHeaderSize,
       headersTimeout: config.timeouts.headers,
