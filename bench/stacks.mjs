@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HTTP_ENGINES } from '../dist/http/serve-http.js';
+import { HTTP_ENGINES } from '../dist/http/http-engine.js';
 import { cpuSeconds, rssMiB, startListening, startTandem, tandemName } from './lib.mjs';
 import { startNginx } from './nginx.mjs';
 

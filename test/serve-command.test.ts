@@ -6,7 +6,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { HTTP_ENGINES } from '../src/http/serve-http.js';
+import { HTTP_ENGINES } from '../src/http/http-engine.js';
 import { agentRequest } from './support/agent-request.js';
 import { curl } from './support/http-client.js';
 import { CLI, startProcess } from './support/processes.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { staticCommand } from '../src/cli/static-command.js';
 import { errors, isError } from '../src/errors/catalogue.js';
-import { HTTP_ENGINES } from '../src/http/serve-http.js';
+import { HTTP_ENGINES } from '../src/http/http-engine.js';
 import { handlerModule } from '../src/net/handler-module.js';
 import { NetServer } from '../src/net/net-server.js';
 import type { ModelSpec } from '../src/net/types.js';

@@ -2,7 +2,7 @@
 // static`, once per HTTP engine), the bare node:http handler, nginx and sirv. Each is { name, url, procs, cpu(),
 // rss(), stop() }.
 import { spawn } from 'node:child_process';
-import { HTTP_ENGINES } from '../../dist/http/serve-http.js';
+import { HTTP_ENGINES } from '../../dist/http/http-engine.js';
 import { CLI, cpuSeconds, rssMiB, startListening, tandemName } from '../lib.mjs';
 import { startStaticNginx } from './nginx-static.mjs';
 

@@ -9,7 +9,7 @@ import {
 } from '../config/config-schemas.js';
 import { validateFlag } from '../config/validate-config.js';
 import { errors } from '../errors/catalogue.js';
-import { HTTP_ENGINES } from '../http/serve-http.js';
+import { HTTP_ENGINES } from '../http/http-engine.js';
 import { engineNameSchema } from '../httpserver/config.js';
 import { handlerModule } from '../net/handler-module.js';
 import { MODEL_NAMES } from '../net/models.js';

@@ -1,6 +1,7 @@
 import { errors } from '../errors/catalogue.js';
 import { createAccessLog } from '../http/access-log.js';
-import { type HttpEngineName, serveHttp } from '../http/serve-http.js';
+import type { HttpEngineName } from '../http/http-engine.js';
+import { serveHttp } from '../http/serve-http.js';
 import type { ConnectionHandler } from '../net/types.js';
 import { files } from '../static/index.js';
 

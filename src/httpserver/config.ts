@@ -13,7 +13,7 @@ import {
   workersSchema,
 } from '../config/config-schemas.js';
 import { type ConfigSpec, flagRule, loadConfig, readFlags } from '../config/layered-config.js';
-import { HTTP_ENGINES, type HttpEngineName } from '../http/serve-http.js';
+import { HTTP_ENGINES, type HttpEngineName } from '../http/http-engine.js';
 import type { ModelName } from '../net/types.js';
 import { mergeStatic, type StaticRouteConfig, staticFlagRule, staticListSchema } from './static-config.js';
 
