@@ -7,7 +7,8 @@ import type { WireResponse } from '../../test/support/wire-response.js';
 import { NetServer } from '../net/net-server.js';
 import type { AccessLogEntry } from './access-log.js';
 import type { Handler, HttpReply, HttpRequest } from './handler.js';
-import { type HttpEngineName, type ServeHttpOptions, serveHttp } from './serve-http.js';
+import type { HttpEngineName, ServeHttpOptions } from './http-engine.js';
+import { serveHttp } from './serve-http.js';
 import { splitTarget } from './target.js';
 
 /** The major version of Node running the suite: node:http's limits differ between them. */

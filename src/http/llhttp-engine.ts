@@ -236,6 +236,10 @@ class Connection {
   #requestDeadline = 0;
   #lastByte = 0;
   #paused = false;
+  /** The request being parsed came after one that closes the connection: it is not served. */
+  #ignoring = false;
+  /** The last request asked for an Upgrade: llhttp stops after its head, and is started afresh. */
+  #upgraded = false;
 
   constructor(engine: LlhttpEngine, socket: Duplex, client: ClientAddress) {
     this.#engine = engine;
@@ -279,14 +283,28 @@ class Connection {
     const parser = this.#parser ?? this.#takeParser();
     const result = parser.execute(data);
     if (typeof result !== 'number') this.#refuse(result, data);
-    else if (!this.#inMessage && this.#exchanges.length === 0 && !this.#closing) this.#idle();
+    else if (this.#upgraded) return this.#afterUpgrade(data.subarray(result));
+    // Handlers start only now: llhttp checks some of a head (Transfer-Encoding) after on_headers_complete,
+    // and a head it refuses must reach no handler.
+    if (this.#exchanges.length > 0) this.#startReady();
+    else if (!this.#inMessage && !this.#closing) this.#idle();
+  }
+
+  /** The parser stopped after a head that asked for an Upgrade: the rest is read by a parser started afresh. */
+  #afterUpgrade(rest: Buffer): void {
+    this.#upgraded = false;
+    if (this.#inMessage) this.#messageComplete();
+    this.#releaseParser();
+    if (rest.length > 0) this.#read(rest);
+    else if (this.#exchanges.length > 0) this.#startReady();
   }
 
   /** A request starts: it has headersTimeout for its head, requestTimeout in all; none once closing. */
   #messageBegin(): number {
-    // A non-zero answer makes llhttp stop with an error, which #refuse ignores while closing.
-    if (this.#closing) return -1;
+    this.#ignoring = this.#closing;
     this.#inMessage = true;
+    this.#partialHeaders = [];
+    this.#partialUrl = '';
     const { headersTimeout, requestTimeout } = this.#engine.options.limits;
     this.#expect(Wait.Head, headersTimeout);
     this.#requestDeadline = requestTimeout > 0 ? Date.now() + requestTimeout : 0;
@@ -351,6 +369,7 @@ class Connection {
     upgrade: boolean,
     keepAlive: boolean,
   ): number {
+    if (this.#ignoring) return 0;
     let raw = rawHeaders;
     let target = url ?? '';
     if (this.#partialHeaders.length > 0 || this.#partialUrl !== '') {
@@ -367,27 +386,33 @@ class Connection {
     this.#receiving = exchange;
     this.#wait = Wait.Body;
     this.#deadline = this.#requestDeadline;
-    if (!keepAlive || upgrade || this.#engine.draining || this.#engine.options.closeEachConnection) {
-      // An Upgrade is not supported yet: the request is answered as HTTP/1.1 and the connection then closed,
-      // as the bytes that follow it might not be HTTP.
+    // RFC 9112 §6.1: a Transfer-Encoding in an HTTP/1.0 request may have framed it wrongly; close after it.
+    const te10 = version === '1.0' && headers['transfer-encoding'] !== undefined;
+    if (!keepAlive || te10 || this.#engine.draining || this.#engine.options.closeEachConnection) {
       exchange.closes = true;
       this.#closing = true;
     }
+    // No Upgrade is supported yet (RFC 9110 §7.8 lets a server ignore it): the request is answered as
+    // HTTP/1.1 and the connection goes on as HTTP/1.1.
+    if (upgrade) this.#upgraded = true;
     const refusal = refusalOf(exchange, hosts, count, this.#engine.options.maxBodySize);
     if (refusal !== undefined) {
       exchange.closes = true;
       this.#closing = true;
       exchange.refuse(refusal);
-    } else if (headers.expect !== undefined) {
+    } else if (headers.expect !== undefined && version !== '1.0') {
       exchange.continues = true;
     }
-    this.#startReady();
     if (this.#exchanges.length >= MAX_PIPELINED) this.#pause();
     return 0;
   }
 
   #messageComplete(): number {
     this.#inMessage = false;
+    // Trailer fields come through kOnHeaders too; they are dropped (RFC 9112 §7.1.2 lets a recipient).
+    this.#partialHeaders = [];
+    this.#partialUrl = '';
+    if (this.#ignoring) return 0;
     const exchange = this.#receiving;
     this.#receiving = undefined;
     exchange?.received(undefined);
@@ -542,6 +567,8 @@ class Connection {
     if (receiving !== undefined) {
       receiving.closes = true;
       receiving.bodyFailed(error);
+      // Answered already (its body was being dropped): nothing more can come on this connection.
+      if (receiving.done) return void this.#end();
       if (receiving.started) return;
     }
     if (this.#exchanges.some((exchange) => exchange.responding)) return void this.#socket.destroy();
@@ -637,6 +664,8 @@ class Exchange implements HttpRequest {
   #status = 499;
   #controller: AbortController | undefined;
   #body: RequestBody | undefined;
+  #logPending = false;
+  #logWritten = false;
 
   constructor(connection: Connection, method: string, target: string, version: string, headers: HeaderMap) {
     this.#connection = connection;
@@ -651,6 +680,11 @@ class Exchange implements HttpRequest {
 
   get scheme(): string {
     return 'http';
+  }
+
+  /** True once the response is complete, or will never be sent. */
+  get done(): boolean {
+    return this.#done;
   }
 
   get client(): ClientAddress {
@@ -756,18 +790,18 @@ class Exchange implements HttpRequest {
     }
     this.#status = sent.status;
     if (body === null || body === undefined) {
-      socket.write(head, 'latin1');
+      socket.write(head, 'latin1', this.#logWhenFlushed());
       return this.#finish();
     }
     if (typeof body === 'string') {
       this.#bytes = framing.length ?? 0;
-      if (framing.latin1) writeTogether(socket, head, Buffer.from(body));
-      else socket.write(head + body);
+      if (framing.latin1) writeTogether(socket, head, Buffer.from(body), this.#logWhenFlushed());
+      else socket.write(head + body, this.#logWhenFlushed());
       return this.#finish();
     }
     if (body instanceof Uint8Array) {
       this.#bytes = body.byteLength;
-      writeTogether(socket, head, body);
+      writeTogether(socket, head, body, this.#logWhenFlushed());
       return this.#finish();
     }
     if (isFileRange(body) && body.end - body.start < SMALL_FILE) {
@@ -775,7 +809,7 @@ class Exchange implements HttpRequest {
         (bytes) => {
           if (socket.destroyed) return this.abandon();
           this.#bytes = bytes.byteLength;
-          writeTogether(socket, head, bytes);
+          writeTogether(socket, head, bytes, this.#logWhenFlushed());
           this.#finish();
         },
         (err: unknown) => this.#failed(err),
@@ -869,12 +903,28 @@ class Exchange implements HttpRequest {
   #finish(): void {
     if (this.#done) return;
     this.#done = true;
-    if (this.logged) {
-      this.#connection.engine.options.accessLog?.(
-        accessLogEntry(this, this.#time, this.#status, this.#bytes),
-      );
-    }
+    if (!this.#logPending) this.#log();
     this.#connection.finished(this);
+  }
+
+  /**
+   * The callback for the last write of a response in memory: the entry is logged once the client took it (or
+   * the socket failed), so a client cut by the send timeout is logged when it is cut, not when the bytes
+   * were queued. Undefined when there is no access log.
+   */
+  #logWhenFlushed(): (() => void) | undefined {
+    if (!this.logged || this.#connection.engine.options.accessLog === undefined) return undefined;
+    this.#logPending = true;
+    return () => {
+      this.#logPending = false;
+      this.#log();
+    };
+  }
+
+  #log(): void {
+    if (!this.logged || this.#logWritten) return;
+    this.#logWritten = true;
+    this.#connection.engine.options.accessLog?.(accessLogEntry(this, this.#time, this.#status, this.#bytes));
   }
 }
 
@@ -1052,10 +1102,10 @@ async function readRange({ path, start, end }: FileRange): Promise<Buffer> {
   }
 }
 
-/** Writes a head (latin-1) and a body in one go (corked: one writev). */
-function writeTogether(socket: Duplex, head: string, body: Uint8Array): void {
+/** Writes a head (latin-1) and a body in one go (corked: one writev); `flushed` is called once it went out. */
+function writeTogether(socket: Duplex, head: string, body: Uint8Array, flushed?: () => void): void {
   socket.cork();
   socket.write(head, 'latin1');
-  socket.write(body);
+  socket.write(body, flushed);
   socket.uncork();
 }
