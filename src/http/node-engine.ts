@@ -223,6 +223,8 @@ class Exchange {
       return true;
     } catch (err) {
       this.#res.removeHeader('content-length');
+      // node:http keeps a refused reason phrase; cleared, the error page gets its status's own.
+      this.#res.statusMessage = '';
       this.fail(err);
       return false;
     }
