@@ -5,7 +5,7 @@ import { errors, TandemError } from '../errors/catalogue.js';
 import type { ConnectionHandler } from '../net/types.js';
 import { errorPage } from './error-page.js';
 import type { ClientAddress, Handler, HeaderMap, HttpReply, HttpRequest } from './handler.js';
-import type { HttpServerOptions } from './http-server.js';
+import type { HttpServerOptions } from './http-engine.js';
 import { isBodiless } from './run-handler.js';
 import { serveHttp } from './serve-http.js';
 import { WritableBody } from './writable-body.js';

@@ -1,11 +1,27 @@
 /**
- * The HTTP engine seam (docs/architecture.md, "HTTP engines"): the engines' names, the options each runs a
+ * The HTTP engine seam (docs/architecture.md, Seams, "HTTP/1.1 engine"): the engines' names, the options each runs a
  * Handler with, and what every engine makes the same way.
  */
+import type { Duplex } from 'node:stream';
 import type { AccessLogEntry } from './access-log.js';
 import type { ClientAddress, HttpRequest } from './handler.js';
-import type { HttpServerOptions } from './http-server.js';
 import type { HandlerErrorReporter } from './run-handler.js';
+
+/** Limits of an HTTP engine (every engine keeps them); times in milliseconds, sizes in bytes. */
+export interface HttpServerOptions {
+  /** Largest request head; larger gets 431. */
+  maxHeaderSize: number;
+  /** Time for a client to send the request head (or, on a fresh connection, anything at all); then 408. */
+  headersTimeout: number;
+  /** Time for a client to send the whole request; 0 disables. */
+  requestTimeout: number;
+  /** Idle time of a kept-alive connection between requests. */
+  keepAliveTimeout: number;
+  /** A client that takes none of the bytes it is sent for this long is cut (SendTimeout); 0 disables. */
+  sendTimeout: number;
+  /** Told of each connection the send timeout cuts. */
+  onSendTimeout?: (socket: Duplex) => void;
+}
 
 /** The limits a Handler is served with unless told otherwise (the httpserver's defaults). */
 export const DEFAULT_HTTP_LIMITS: Readonly<HttpServerOptions> = Object.freeze({

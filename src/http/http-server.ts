@@ -3,24 +3,9 @@ import type { Duplex } from 'node:stream';
 import { errors, type TandemError } from '../errors/catalogue.js';
 import { errorReply } from './error-reply.js';
 import type { HttpReply } from './handler.js';
+import type { HttpServerOptions } from './http-engine.js';
 import { parseError } from './parse-error.js';
 import { SendTimeout } from './send-timeout.js';
-
-/** Limits of a Tandem HTTP server; times in milliseconds, sizes in bytes. */
-export interface HttpServerOptions {
-  /** Largest request head; larger gets 431. */
-  maxHeaderSize: number;
-  /** Time for a client to send the request head (or, on a fresh connection, anything at all); then 408. */
-  headersTimeout: number;
-  /** Time for a client to send the whole request; 0 disables. */
-  requestTimeout: number;
-  /** Idle time of a kept-alive connection between requests. */
-  keepAliveTimeout: number;
-  /** A client that takes none of the bytes it is sent for this long is cut (SendTimeout); 0 disables. */
-  sendTimeout: number;
-  /** Told of each connection the send timeout cuts. */
-  onSendTimeout?: (socket: Duplex) => void;
-}
 
 /**
  * Creates an HTTP/1.1 server on Node's own parser (llhttp, never the insecure mode) with the given limits,

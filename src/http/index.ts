@@ -26,11 +26,11 @@ export type {
   HttpRequest,
   ReplyBody,
 } from './handler.js';
+export type { HttpServerOptions } from './http-engine.js';
 export {
   DEFAULT_HTTP_LIMITS,
   HTTP_ENGINES,
   type HttpEngineName,
   type ServeHttpOptions,
 } from './http-engine.js';
-export type { HttpServerOptions } from './http-server.js';
 export { serveHttp } from './serve-http.js';
