@@ -29,7 +29,7 @@ export interface StaticOptions {
   precompressed?: boolean;
   /** Smallest file, in bytes, compressed on the fly; default 1024. */
   compressMinSize?: number;
-  /** Files up to this many bytes are served from memory; default 65536; 0 turns the cache off. */
+  /** Files up to this many bytes are served from memory; default 1048576 (1 MiB); 0 turns the cache off. */
   cacheMaxFileSize?: number;
   /** The most bytes the in-memory cache holds, compressed variants included; default 32 MiB. */
   cacheMaxBytes?: number;
