@@ -3,6 +3,7 @@ import { mkdtempSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { waitFor } from '../../test/support/wait-for.js';
 import type { Handler } from '../http/handler.js';
 import { HotReplies } from './hot-replies.js';
 import { ask } from './static-fixture.case.js';
@@ -18,7 +19,8 @@ describe('HotReplies through files', () => {
     root = mkdtempSync(join(tmpdir(), 'hot-replies-'));
     writeFileSync(join(root, 'a.css'), 'body { color: red; }\n'.repeat(100));
     writeFileSync(join(root, 'b.bin'), Buffer.alloc(3000, 7));
-    handler = files({ root });
+    // Looks at the disk on every request: the tests below see each change at once.
+    handler = files({ root, cacheValidMs: 0 });
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -73,6 +75,32 @@ describe('HotReplies through files', () => {
     assert.equal(await get('/a.css'), identity);
     const gzip = await get('/a.css', { 'accept-encoding': 'gzip' });
     assert.equal(gzip?.headers['content-encoding'], 'gzip');
+  });
+
+  it('answers the kept reply without a look at the disk until cacheValidMs has passed', async () => {
+    writeFileSync(join(root, 'kept.bin'), Buffer.alloc(3000, 1));
+    const handler = files({ root, cacheValidMs: 60_000 });
+    const first = await ask(handler, '/kept.bin');
+    await ask(handler, '/kept.bin');
+    writeFileSync(join(root, 'kept.bin'), Buffer.alloc(3001, 2));
+    assert.equal(await ask(handler, '/kept.bin'), first);
+    unlinkSync(join(root, 'kept.bin'));
+    assert.equal(await ask(handler, '/kept.bin'), first);
+    // Requests the kept replies do not answer still look at the disk.
+    assert.equal(await ask(handler, '/kept.bin', { range: 'bytes=0-1' }), null);
+  });
+
+  it('serves a rewritten file fresh once cacheValidMs has passed', async () => {
+    writeFileSync(join(root, 'fresh.bin'), Buffer.alloc(3000, 1));
+    const handler = files({ root, cacheValidMs: 50 });
+    await ask(handler, '/fresh.bin');
+    await ask(handler, '/fresh.bin');
+    writeFileSync(join(root, 'fresh.bin'), Buffer.alloc(3001, 2));
+    await waitFor(
+      async () => (await ask(handler, '/fresh.bin'))?.headers['content-length'] === '3001',
+      'the rewritten file',
+    );
+    assert.deepEqual((await ask(handler, '/fresh.bin'))?.body, Buffer.alloc(3001, 2));
   });
 });
 

@@ -18,6 +18,8 @@ interface HotEntry {
   /** The path stat'ed to revalidate: the file as asked for, below root (symlinks followed by stat). */
   readonly diskPath: string;
   readonly identity: FileIdentity;
+  /** When (performance.now()) the file was last seen unchanged on disk. */
+  checkedAt: number;
   /** True when the reply is the identity representation of a type that has compressed ones too. */
   readonly varies: boolean;
   readonly reply: KeptReply;
@@ -34,14 +36,24 @@ export interface HotRepliesOptions {
   maxEntries?: number;
   /** The most body bytes all kept replies hold together; default 16 MiB. */
   maxBytes?: number;
+  /**
+   * For how many milliseconds a reply is used without looking at its file again once the file was seen
+   * unchanged (nginx's open_file_cache_valid); default DEFAULT_VALID_MS; 0 looks on every request.
+   */
+  validMs?: number;
 }
+
+/** Default HotRepliesOptions.validMs: a file changed on disk is served fresh at most this late. */
+export const DEFAULT_VALID_MS = 1000;
 
 /**
  * Finished 200 replies to plain `GET`s of small files served from memory, kept by request path so that the
  * next plain GET of the same path is answered without resolving the path, choosing a representation or
- * building headers again. Before each use the file is stat'ed (synchronously: one system call on a path the
+ * building headers again. A reply is used without a look at the disk for `validMs` after its file was last
+ * seen unchanged; after that the next request stats the file (synchronously: one system call on a path the
  * kernel has just resolved, cheaper than a trip to the thread pool) and the reply is used only while that
  * stat names the same device, inode, size and mtime as when the reply was made: the same file, unchanged.
+ * So a file changed on disk is served fresh at most `validMs` later, as with nginx's open_file_cache_valid.
  * Requests with Range or conditional fields, HEAD, and requests with Accept-Encoding for a type that has
  * compressed representations always take the full path. Oldest entries are dropped first.
  */
@@ -49,11 +61,13 @@ export class HotReplies {
   readonly #entries = new Map<string, HotEntry>();
   readonly #maxEntries: number;
   readonly #maxBytes: number;
+  readonly #validMs: number;
   #bytes = 0;
 
   constructor(options: HotRepliesOptions = {}) {
     this.#maxEntries = options.maxEntries ?? 1000;
     this.#maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
+    this.#validMs = options.validMs ?? DEFAULT_VALID_MS;
   }
 
   /** Number of replies kept. */
@@ -67,8 +81,13 @@ export class HotReplies {
     const entry = this.#entries.get(path);
     if (entry === undefined || !isPlain(headers)) return undefined;
     if (entry.varies && headers['accept-encoding'] !== undefined) return undefined;
+    const now = performance.now();
+    if (now - entry.checkedAt < this.#validMs) return entry.reply;
     const stats = statSync(entry.diskPath, { bigint: true, throwIfNoEntry: false });
-    if (stats !== undefined && sameIdentity(entry.identity, stats)) return entry.reply;
+    if (stats !== undefined && sameIdentity(entry.identity, stats)) {
+      entry.checkedAt = now;
+      return entry.reply;
+    }
     this.#delete(path, entry);
     return undefined;
   }
@@ -100,7 +119,9 @@ export class HotReplies {
     }
     if (reply.headers !== undefined) Object.freeze(reply.headers);
     const identity = { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeNs: stats.mtimeNs };
-    this.#entries.set(path, { diskPath, identity, varies, reply: Object.freeze(reply) });
+    // The stats were taken while the reply was made, a moment ago: the file counts as seen now.
+    const checkedAt = performance.now();
+    this.#entries.set(path, { diskPath, identity, checkedAt, varies, reply: Object.freeze(reply) });
     this.#bytes += size;
   }
 

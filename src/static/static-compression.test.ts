@@ -13,7 +13,8 @@ let root: string;
 let handler: Handler;
 
 const PAGE = '<p>tandem</p>\n'.repeat(400);
-const LARGE = 'line of a large text file\n'.repeat(4000);
+// Larger than the default cacheMaxFileSize (1 MiB): compressed as it is streamed.
+const LARGE = 'line of a large text file\n'.repeat(45_000);
 const APP = 'console.log("app");\n'.repeat(300);
 const OLD = new Date('2020-01-01T00:00:00Z');
 

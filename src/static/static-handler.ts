@@ -23,7 +23,7 @@ import { resolveOptions, type StaticConfig, type StaticOptions } from './static-
  */
 export function files(options: StaticOptions): Handler {
   const config = resolveOptions(options);
-  const hot = new HotReplies({ maxBytes: config.cache.maxBytes });
+  const hot = new HotReplies({ maxBytes: config.cache.maxBytes, validMs: config.cacheValidMs });
   return (req) => {
     const { path, query } = splitTarget(req.target);
     const file: FileRequest = { method: req.method, path, headers: req.headers };

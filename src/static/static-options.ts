@@ -2,6 +2,7 @@ import { realpathSync, type Stats, statSync } from 'node:fs';
 import { errors } from '../errors/catalogue.js';
 import { DEFAULT_MAX_RANGES } from './byte-range.js';
 import { DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_FILE_SIZE, FileCache } from './file-cache.js';
+import { DEFAULT_VALID_MS } from './hot-replies.js';
 
 /** Options of a static handler; validated once and frozen by files(). */
 export interface StaticOptions {
@@ -28,10 +29,16 @@ export interface StaticOptions {
   precompressed?: boolean;
   /** Smallest file, in bytes, compressed on the fly; default 1024. */
   compressMinSize?: number;
-  /** Files up to this many bytes are served from memory; default 65536; 0 turns the cache off. */
+  /** Files up to this many bytes are served from memory; default 1048576 (1 MiB); 0 turns the cache off. */
   cacheMaxFileSize?: number;
   /** The most bytes the in-memory cache holds, compressed variants included; default 32 MiB. */
   cacheMaxBytes?: number;
+  /**
+   * For how many milliseconds a small file's reply is answered from memory without looking at the file on
+   * disk again (nginx's open_file_cache_valid): a file changed on disk is served fresh at most this late;
+   * default 1000; 0 looks on every request.
+   */
+  cacheValidMs?: number;
   /** More ranges than this in one request get the whole file (200); default 16. */
   maxRanges?: number;
 }
@@ -50,6 +57,7 @@ export interface StaticConfig {
   readonly precompressed: boolean;
   readonly compressMinSize: number;
   readonly maxRanges: number;
+  readonly cacheValidMs: number;
   readonly cache: FileCache;
 }
 
@@ -102,6 +110,7 @@ export function resolveOptions(options: StaticOptions): StaticConfig {
     precompressed: options.precompressed ?? true,
     compressMinSize: count('compressMinSize', 1024),
     maxRanges: count('maxRanges', DEFAULT_MAX_RANGES),
+    cacheValidMs: count('cacheValidMs', DEFAULT_VALID_MS),
     cache: new FileCache({
       maxFileSize: count('cacheMaxFileSize', DEFAULT_CACHE_MAX_FILE_SIZE),
       maxBytes: count('cacheMaxBytes', DEFAULT_CACHE_MAX_BYTES),
