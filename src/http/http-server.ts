@@ -36,7 +36,10 @@ export function createHttpServer(
   );
   if (options.sendTimeout > 0) {
     const sendTimeout = new SendTimeout(options.sendTimeout, (socket) => options.onSendTimeout?.(socket));
-    server.on('connection', (socket: Duplex) => sendTimeout.watch(socket));
+    server.on('connection', (socket: Duplex) => {
+      sendTimeout.watch(socket);
+      socket.once('close', () => sendTimeout.forget(socket));
+    });
   }
   server.on(
     'clientError',

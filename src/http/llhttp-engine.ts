@@ -26,8 +26,10 @@ import { SendTimeout } from './send-timeout.js';
 interface Parser {
   initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
   execute(data: Buffer): number | ParserError;
-  free(): void;
+  close(): void;
   [callback: number]: unknown;
+  /** The connection the parser reads for; its callbacks are shared by all parsers and call this one. */
+  owner?: Connection | undefined;
 }
 interface ParserError extends Error {
   code?: string;
@@ -109,6 +111,11 @@ const NOT_FIELD_TEXT = /[^\t\x20-\x7e\x80-\xff]/;
 const NOT_ASCII_TEXT = /[^\t\x20-\x7e]/;
 
 const freeParsers: Parser[] = [];
+/** The async resource of every parser: one object, so that a parser in the free list holds no connection. */
+const PARSER_RESOURCE = {};
+/** The connection a socket is read by, for the socket listeners every connection shares. */
+const CONNECTION = Symbol('connection');
+type ServedSocket = Duplex & { [CONNECTION]?: Connection };
 let dateSecond = 0;
 let dateText = '';
 
@@ -143,6 +150,8 @@ class LlhttpEngine implements ConnectionHandler {
   readonly handler: Handler;
   readonly options: EngineOptions;
   readonly sendTimeout: SendTimeout | undefined;
+  /** Idle connections that still hold a parser, longest idle first: a parser is taken from them before one is made. */
+  readonly parserHolders = new Set<Connection>();
   readonly #connections = new Set<Connection>();
   #timer: NodeJS.Timeout | undefined;
   #draining = false;
@@ -161,18 +170,16 @@ class LlhttpEngine implements ConnectionHandler {
   }
 
   handle(stream: Duplex, info: ConnectionInfo): Promise<void> {
-    const client = clientAddress(info.remoteAddress, info.remotePort);
-    const connection = new Connection(this, stream, client);
+    const connection = new Connection(this, stream, info);
     this.#connections.add(connection);
     this.#watch();
-    return new Promise((resolve) => {
-      stream.once('close', () => {
-        this.#connections.delete(connection);
-        connection.closed();
-        resolve();
-      });
-      connection.start();
-    });
+    return connection.start();
+  }
+
+  /** The connection's socket closed: it is no longer served nor watched. */
+  forget(connection: Connection): void {
+    this.#connections.delete(connection);
+    this.sendTimeout?.forget(connection.socket);
   }
 
   drain(): void {
@@ -217,15 +224,22 @@ enum Wait {
   Body,
 }
 
-/** One client connection: its parser, the requests it has sent in order, and what it waits for. */
+/**
+ * One client connection: its parser, the requests it has sent in order, and what it waits for. An idle one
+ * holds as little as it can (10,000 idle connections are a goal of issue 14): no closure of its own (the
+ * socket listeners and parser callbacks are shared), no parser once idle, nothing of its last request.
+ */
 class Connection {
   readonly #engine: LlhttpEngine;
-  readonly #socket: Duplex;
-  readonly #client: ClientAddress;
+  readonly #socket: ServedSocket;
+  readonly #info: ConnectionInfo;
   readonly #exchanges: Exchange[] = [];
   #parser: Parser | undefined;
+  /** Resolves the promise of handle() once the socket has closed. */
+  #gone: (() => void) | undefined;
   #inMessage = false;
-  #partialHeaders: string[] = [];
+  /** Head fields llhttp flushed before the head was complete (more than 32, or a head in many reads). */
+  #partialHeaders: string[] | undefined;
   #partialUrl = '';
   /** The request whose body is being received. */
   #receiving: Exchange | undefined;
@@ -241,10 +255,10 @@ class Connection {
   /** The last request asked for an Upgrade: llhttp stops after its head, and is started afresh. */
   #upgraded = false;
 
-  constructor(engine: LlhttpEngine, socket: Duplex, client: ClientAddress) {
+  constructor(engine: LlhttpEngine, socket: Duplex, info: ConnectionInfo) {
     this.#engine = engine;
     this.#socket = socket;
-    this.#client = client;
+    this.#info = info;
   }
 
   get engine(): LlhttpEngine {
@@ -255,20 +269,45 @@ class Connection {
     return this.#socket;
   }
 
+  /** The client's address, made anew on each call (an idle connection keeps only its ConnectionInfo). */
   get client(): ClientAddress {
-    return this.#client;
+    return clientAddress(this.#info.remoteAddress, this.#info.remotePort);
   }
 
-  start(): void {
-    const socket = this.#socket;
-    if (socket.destroyed) return;
-    this.#engine.sendTimeout?.watch(socket);
-    socket.on('error', () => {});
-    socket.on('data', (data: Buffer) => this.#read(data));
-    socket.on('end', () => this.#clientEnded());
-    this.#expect(Wait.Head, this.#engine.options.limits.headersTimeout);
-    if (this.#engine.draining) this.drain();
+  /** Serves the socket; resolves once it has closed. */
+  start(): Promise<void> {
+    return new Promise((resolve) => {
+      const socket = this.#socket;
+      this.#gone = resolve;
+      socket[CONNECTION] = this;
+      this.#engine.sendTimeout?.watch(socket);
+      socket.on('error', Connection.#ignore);
+      socket.on('data', Connection.#onData);
+      socket.on('end', Connection.#onEnd);
+      socket.on('close', Connection.#onClose);
+      this.#expect(Wait.Head, this.#engine.options.limits.headersTimeout);
+      if (this.#engine.draining) this.drain();
+    });
   }
+
+  static #ignore(): void {}
+
+  static readonly #onData = function (this: ServedSocket, data: Buffer): void {
+    (this[CONNECTION] as Connection).#read(data);
+  };
+
+  static readonly #onEnd = function (this: ServedSocket): void {
+    (this[CONNECTION] as Connection).#clientEnded();
+  };
+
+  static readonly #onClose = function (this: ServedSocket): void {
+    const connection = this[CONNECTION];
+    if (connection === undefined) return;
+    this[CONNECTION] = undefined;
+    connection.#engine.forget(connection);
+    connection.#closed();
+    connection.#gone?.();
+  };
 
   /** Sets what the connection waits for and when it gives up (0: never). */
   #expect(wait: Wait, ms: number): void {
@@ -278,6 +317,7 @@ class Connection {
 
   #read(data: Buffer): void {
     this.#lastByte = Date.now();
+    if (this.#wait === Wait.Idle) this.#engine.parserHolders.delete(this);
     // RFC 9112 §9.6: what follows a request that closes the connection is not read.
     if (this.#closing && !this.#inMessage) return;
     const parser = this.#parser ?? this.#takeParser();
@@ -303,7 +343,7 @@ class Connection {
   #messageBegin(): number {
     this.#ignoring = this.#closing;
     this.#inMessage = true;
-    this.#partialHeaders = [];
+    this.#partialHeaders = undefined;
     this.#partialUrl = '';
     const { headersTimeout, requestTimeout } = this.#engine.options.limits;
     this.#expect(Wait.Head, headersTimeout);
@@ -311,53 +351,92 @@ class Connection {
     return 0;
   }
 
+  /**
+   * A parser for this connection: a free one, else the one the longest idle connection holds (so a burst of
+   * new connections does not make a parser each while idle ones keep theirs), else a new one.
+   */
   #takeParser(): Parser {
     const { HTTPParser } = this.#engine.binding;
-    const parser = freeParsers.pop() ?? new HTTPParser();
+    if (freeParsers.length === 0) {
+      const holder: Connection | undefined = this.#engine.parserHolders.values().next().value;
+      if (holder !== undefined) holder.#releaseParser();
+    }
+    const parser = freeParsers.pop() ?? Connection.#newParser(HTTPParser);
     parser.initialize(
       HTTPParser.REQUEST,
-      {},
+      PARSER_RESOURCE,
       this.#engine.options.limits.maxHeaderSize,
       HTTPParser.kLenientNone,
     );
-    parser[HTTPParser.kOnMessageBegin] = () => this.#messageBegin();
-    parser[HTTPParser.kOnHeaders] = (headers: string[], url: string) => {
-      this.#partialHeaders.push(...headers);
-      this.#partialUrl += url;
-    };
-    parser[HTTPParser.kOnHeadersComplete] = (
-      major: number,
-      minor: number,
-      headers: string[] | undefined,
-      method: number,
-      url: string | undefined,
-      _status: unknown,
-      _message: unknown,
-      upgrade: boolean,
-      keepAlive: boolean,
-    ) => this.#headersComplete(major, minor, headers, method, url, upgrade, keepAlive);
-    parser[HTTPParser.kOnBody] = (chunk: Buffer) => this.#receiving?.received(chunk);
-    parser[HTTPParser.kOnMessageComplete] = () => this.#messageComplete();
+    parser.owner = this;
     this.#parser = parser;
     return parser;
   }
 
+  static #newParser(HTTPParser: Binding['HTTPParser']): Parser {
+    const parser = new HTTPParser();
+    parser[HTTPParser.kOnMessageBegin] = Connection.#onMessageBegin;
+    parser[HTTPParser.kOnHeaders] = Connection.#onHeaders;
+    parser[HTTPParser.kOnHeadersComplete] = Connection.#onHeadersComplete;
+    parser[HTTPParser.kOnBody] = Connection.#onBody;
+    parser[HTTPParser.kOnMessageComplete] = Connection.#onMessageComplete;
+    return parser;
+  }
+
+  static readonly #onMessageBegin = function (this: Parser): number {
+    return (this.owner as Connection).#messageBegin();
+  };
+
+  static readonly #onHeaders = function (this: Parser, headers: string[], url: string): void {
+    const owner = this.owner as Connection;
+    owner.#partialHeaders ??= [];
+    owner.#partialHeaders.push(...headers);
+    owner.#partialUrl += url;
+  };
+
+  static readonly #onHeadersComplete = function (
+    this: Parser,
+    major: number,
+    minor: number,
+    headers: string[] | undefined,
+    method: number,
+    url: string | undefined,
+    _status: unknown,
+    _message: unknown,
+    upgrade: boolean,
+    keepAlive: boolean,
+  ): number {
+    return (this.owner as Connection).#headersComplete(
+      major,
+      minor,
+      headers,
+      method,
+      url,
+      upgrade,
+      keepAlive,
+    );
+  };
+
+  static readonly #onBody = function (this: Parser, chunk: Buffer): void {
+    (this.owner as Connection).#receiving?.received(chunk);
+  };
+
+  static readonly #onMessageComplete = function (this: Parser): number {
+    return (this.owner as Connection).#messageComplete();
+  };
+
+  /**
+   * Gives the parser back. Never called from inside parser.execute() (a socket's 'close' comes on a later
+   * tick), so one past the free list can be deleted at once, as node:http's closeParserInstance does.
+   */
   #releaseParser(): void {
     const parser = this.#parser;
     if (parser === undefined) return;
     this.#parser = undefined;
-    const { HTTPParser } = this.#engine.binding;
-    for (const key of [
-      HTTPParser.kOnMessageBegin,
-      HTTPParser.kOnHeaders,
-      HTTPParser.kOnHeadersComplete,
-      HTTPParser.kOnBody,
-      HTTPParser.kOnMessageComplete,
-    ]) {
-      parser[key] = undefined;
-    }
+    this.#engine.parserHolders.delete(this);
+    parser.owner = undefined;
     if (freeParsers.length < FREE_PARSERS) freeParsers.push(parser);
-    else parser.free();
+    else parser.close();
   }
 
   #headersComplete(
@@ -372,10 +451,10 @@ class Connection {
     if (this.#ignoring) return 0;
     let raw = rawHeaders;
     let target = url ?? '';
-    if (this.#partialHeaders.length > 0 || this.#partialUrl !== '') {
-      raw = [...this.#partialHeaders, ...(raw ?? [])];
+    if (this.#partialHeaders !== undefined || this.#partialUrl !== '') {
+      raw = [...(this.#partialHeaders ?? []), ...(raw ?? [])];
       target = this.#partialUrl + target;
-      this.#partialHeaders = [];
+      this.#partialHeaders = undefined;
       this.#partialUrl = '';
     }
     const method = this.#engine.binding.methods[methodIndex] ?? 'GET';
@@ -410,7 +489,7 @@ class Connection {
   #messageComplete(): number {
     this.#inMessage = false;
     // Trailer fields come through kOnHeaders too; they are dropped (RFC 9112 §7.1.2 lets a recipient).
-    this.#partialHeaders = [];
+    this.#partialHeaders = undefined;
     this.#partialUrl = '';
     if (this.#ignoring) return 0;
     const exchange = this.#receiving;
@@ -497,6 +576,7 @@ class Connection {
 
   #idle(): void {
     this.#expect(Wait.Idle, this.#engine.options.limits.keepAliveTimeout);
+    if (this.#parser !== undefined) this.#engine.parserHolders.add(this);
     if (this.#engine.draining) this.#closeWhenQuiet();
   }
 
@@ -582,7 +662,7 @@ class Connection {
   }
 
   /** The socket closed: every exchange still open is told, the parser goes back to the free list. */
-  closed(): void {
+  #closed(): void {
     this.#releaseParser();
     for (const exchange of this.#exchanges.splice(0)) exchange.abandon();
     this.#receiving?.bodyFailed(errors.HTTP_CLIENT_CLOSED());
@@ -664,6 +744,7 @@ class Exchange implements HttpRequest {
   #status = 499;
   #controller: AbortController | undefined;
   #body: RequestBody | undefined;
+  #client: ClientAddress | undefined;
   #logPending = false;
   #logWritten = false;
 
@@ -688,7 +769,8 @@ class Exchange implements HttpRequest {
   }
 
   get client(): ClientAddress {
-    return this.#connection.client;
+    this.#client ??= this.#connection.client;
+    return this.#client;
   }
 
   get body(): AsyncIterable<Uint8Array> {

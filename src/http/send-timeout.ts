@@ -30,17 +30,19 @@ export class SendTimeout {
     this.#onTimeout = onTimeout;
   }
 
-  /** Watches `socket` until it closes. */
+  /** Watches `socket` until forget(socket): the caller forgets it when it closes (no listener of its own here). */
   watch(socket: Duplex): void {
     this.#sockets.set(socket, { sent: sentSoFar(socket), since: performance.now() });
-    socket.once('close', () => {
-      this.#sockets.delete(socket);
-      if (this.#sockets.size === 0) this.#stop();
-    });
     if (this.#timer === undefined) {
       this.#timer = setInterval(() => this.#check(), Math.max(10, Math.min(1000, this.#ms / 2)));
       this.#timer.unref();
     }
+  }
+
+  /** Stops watching `socket` (it closed). */
+  forget(socket: Duplex): void {
+    this.#sockets.delete(socket);
+    if (this.#sockets.size === 0) this.#stop();
   }
 
   #check(): void {

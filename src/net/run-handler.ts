@@ -83,7 +83,12 @@ export function runConnection(
  * inside the loop would be lost. The stream is still destroyed if the loop throws (Node 20 and 24 alike).
  */
 function keepOpenAfterLoop(stream: Duplex): void {
-  stream[Symbol.asyncIterator] = () => stream.iterator({ destroyOnReturn: false });
+  stream[Symbol.asyncIterator] = iterateKeepingOpen;
+}
+
+/** One function for every stream, not a closure each (an idle connection holds it). */
+function iterateKeepingOpen(this: Duplex): ReturnType<Duplex['iterator']> {
+  return this.iterator({ destroyOnReturn: false });
 }
 
 async function finishConnection(

@@ -1,7 +1,14 @@
 import type { Duplex } from 'node:stream';
 import { loadHandler } from './handler-module.js';
 import { isConnectionHandler, isDatagramHandler, runConnection, runDatagram } from './run-handler.js';
-import type { ConnectionInfo, DatagramInfo, Handler, HandlerSource, NetErrorReporter } from './types.js';
+import type {
+  ConnectionHandler,
+  ConnectionInfo,
+  DatagramInfo,
+  Handler,
+  HandlerSource,
+  NetErrorReporter,
+} from './types.js';
 
 /**
  * Runs one handler wherever a model serves with it: loads it, serves connections and datagrams through the
@@ -55,11 +62,26 @@ export class WorkerHost {
       return Promise.resolve();
     }
     this.#streams.add(stream);
+    this.#open++;
     const work =
       turn === undefined
         ? runConnection(handler, stream, info, this.#report)
-        : turn.then(() => runConnection(handler, stream, info, this.#report));
-    return this.#track(work.then(() => void this.#streams.delete(stream)));
+        : this.#inTurn(turn, handler, stream, info);
+    // One reaction per connection (an idle one holds it): the stream is forgotten and counted done at once.
+    return work.then(() => {
+      this.#streams.delete(stream);
+      this.#settled();
+    });
+  }
+
+  /** Serves `stream` once `turn` has resolved: apart, so that serveConnection's own closure holds less. */
+  #inTurn(
+    turn: Promise<void>,
+    handler: ConnectionHandler,
+    stream: Duplex,
+    info: ConnectionInfo,
+  ): Promise<void> {
+    return turn.then(() => runConnection(handler, stream, info, this.#report));
   }
 
   /** Serves one datagram (once `turn` has resolved, if given); resolves when it is done, never rejects. */
