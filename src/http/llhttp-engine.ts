@@ -923,34 +923,11 @@ class Exchange implements HttpRequest {
   /** The status line and fields of `reply`, and how its body is framed. Throws on a field that is not valid. */
   #head(reply: HttpReply, bodiless: boolean): [string, Framing] {
     const status = reply.status;
-    if (!Number.isInteger(status) || status < 100 || status > 999) {
-      throw new Error(`invalid status code ${status}`);
-    }
-    const reason = reply.reason ?? STATUS_CODES[status] ?? 'Unknown';
-    if (NOT_FIELD_TEXT.test(reason)) throw new Error(`invalid reason phrase for ${status}`);
-    let head = `HTTP/1.1 ${status} ${reason}\r\n`;
-    let hasDate = false;
-    let given: string | string[] | undefined;
-    let latin1 = false;
-    const headers = reply.headers ?? {};
-    for (const name in headers) {
-      const value = headers[name] as string | string[];
-      if (!TOKEN.test(name)) throw new Error(`invalid header name ${JSON.stringify(name)}`);
-      // Names are lower-case by the contract, but the http.server API keeps the case a class wrote.
-      const lower = name.toLowerCase();
-      if (lower === 'content-length') given = value;
-      else if (lower === 'date') hasDate = true;
-      else if (lower === 'connection' && /\bclose\b/i.test(String(value))) this.closes = true;
-      if (ENGINE_FIELDS.has(lower)) continue;
-      for (const item of Array.isArray(value) ? value : [value]) {
-        const text = String(item);
-        if (NOT_ASCII_TEXT.test(text)) {
-          if (NOT_FIELD_TEXT.test(text)) throw new Error(`invalid character in header ${name}`);
-          latin1 = true;
-        }
-        head += `${name}: ${text}\r\n`;
-      }
-    }
+    let head = statusLine(status, reply.reason);
+    const fields = fieldLines(reply.headers ?? NO_FIELDS);
+    if (fields.closes) this.closes = true;
+    head += fields.text;
+    const { hasDate, latin1, length: given } = fields;
     // The fields the engine writes itself are spelled as node:http spells them.
     if (!hasDate) head += `Date: ${httpDate()}\r\n`;
     const framing: Framing = { length: undefined, chunked: false, latin1 };
@@ -1008,6 +985,70 @@ class Exchange implements HttpRequest {
     this.#logWritten = true;
     this.#connection.engine.options.accessLog?.(accessLogEntry(this, this.#time, this.#status, this.#bytes));
   }
+}
+
+/** What a reply's own fields make of its head: their lines, checked, and what the engine must know of them. */
+interface FieldLines {
+  readonly text: string;
+  /** The reply's own content-length, if it gave one. */
+  readonly length: string | string[] | undefined;
+  readonly hasDate: boolean;
+  /** It said `Connection: close`. */
+  readonly closes: boolean;
+  /** A value has bytes beyond ASCII (written as latin-1). */
+  readonly latin1: boolean;
+}
+
+const NO_FIELDS: HeaderMap = Object.freeze({});
+/** The lines of header maps that cannot change (the static layer's kept replies are frozen), made once. */
+const frozenFieldLines = new WeakMap<HeaderMap, FieldLines>();
+/** Status lines with their standard reason phrase, by status. */
+const statusLines: string[] = [];
+
+/** `HTTP/1.1 200 OK` and CRLF; throws on a status out of range or a reason phrase that is not field text. */
+function statusLine(status: number, reason: string | undefined): string {
+  if (!Number.isInteger(status) || status < 100 || status > 999) {
+    throw new Error(`invalid status code ${status}`);
+  }
+  if (reason === undefined) {
+    statusLines[status] ??= `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    return statusLines[status];
+  }
+  if (NOT_FIELD_TEXT.test(reason)) throw new Error(`invalid reason phrase for ${status}`);
+  return `HTTP/1.1 ${status} ${reason}\r\n`;
+}
+
+/** The lines of a reply's own fields but those the engine writes; throws on a name or value not allowed. */
+function fieldLines(headers: HeaderMap): FieldLines {
+  const frozen = Object.isFrozen(headers);
+  const kept = frozen ? frozenFieldLines.get(headers) : undefined;
+  if (kept !== undefined) return kept;
+  let text = '';
+  let length: string | string[] | undefined;
+  let hasDate = false;
+  let closes = false;
+  let latin1 = false;
+  for (const name in headers) {
+    const value = headers[name] as string | string[];
+    if (!TOKEN.test(name)) throw new Error(`invalid header name ${JSON.stringify(name)}`);
+    // Names are lower-case by the contract, but the http.server API keeps the case a class wrote.
+    const lower = name.toLowerCase();
+    if (lower === 'content-length') length = value;
+    else if (lower === 'date') hasDate = true;
+    else if (lower === 'connection' && /\bclose\b/i.test(String(value))) closes = true;
+    if (ENGINE_FIELDS.has(lower)) continue;
+    for (const item of Array.isArray(value) ? value : [value]) {
+      const line = String(item);
+      if (NOT_ASCII_TEXT.test(line)) {
+        if (NOT_FIELD_TEXT.test(line)) throw new Error(`invalid character in header ${name}`);
+        latin1 = true;
+      }
+      text += `${name}: ${line}\r\n`;
+    }
+  }
+  const lines = { text, length, hasDate, closes, latin1 };
+  if (frozen) frozenFieldLines.set(headers, lines);
+  return lines;
 }
 
 /** How a response's body is delimited: a known length, chunked, or (neither) the connection's close. */
@@ -1184,8 +1225,19 @@ async function readRange({ path, start, end }: FileRange): Promise<Buffer> {
   }
 }
 
-/** Writes a head (latin-1) and a body in one go (corked: one writev); `flushed` is called once it went out. */
+/** A body up to this size is copied beside its head into one buffer; a larger one goes in a corked writev. */
+const ONE_COPY = 16 * 1024;
+
+/** Writes a head (latin-1) and a body in one go (one buffer or a corked writev); `flushed` is called once it went out. */
 function writeTogether(socket: Duplex, head: string, body: Uint8Array, flushed?: () => void): void {
+  if (body.byteLength <= ONE_COPY) {
+    // Copying a small body beside its head costs less than a corked writev's bookkeeping.
+    const bytes = Buffer.allocUnsafe(head.length + body.byteLength);
+    bytes.write(head, 0, 'latin1');
+    bytes.set(body, head.length);
+    socket.write(bytes, flushed);
+    return;
+  }
   socket.cork();
   socket.write(head, 'latin1');
   socket.write(body, flushed);
