@@ -115,7 +115,7 @@ const freeParsers: Parser[] = [];
 const PARSER_RESOURCE = {};
 /** The connection a socket is read by, for the socket listeners every connection shares. */
 const CONNECTION = Symbol('connection');
-type ServedSocket = Duplex & { [CONNECTION]?: Connection };
+type ServedSocket = Duplex & { [CONNECTION]?: Connection; setNoDelay?(noDelay?: boolean): unknown };
 let dateSecond = 0;
 let dateText = '';
 
@@ -280,6 +280,8 @@ class Connection {
       const socket = this.#socket;
       this.#gone = resolve;
       socket[CONNECTION] = this;
+      // A response is one write: Nagle would hold it for the client's delayed ACK (node:http sets it too).
+      socket.setNoDelay?.(true);
       this.#engine.sendTimeout?.watch(socket);
       socket.on('error', Connection.#ignore);
       socket.on('data', Connection.#onData);
