@@ -328,8 +328,13 @@ class Connection {
     else if (this.#upgraded) return this.#afterUpgrade(data.subarray(result));
     // Handlers start only now: llhttp checks some of a head (Transfer-Encoding) after on_headers_complete,
     // and a head it refuses must reach no handler.
-    if (this.#exchanges.length > 0) this.#startReady();
-    else if (!this.#inMessage && !this.#closing) this.#idle();
+    if (this.#exchanges.length === 1) this.#startReady();
+    else if (this.#exchanges.length > 1) {
+      // Pipelined requests: the answers made in this turn leave in one write.
+      this.#socket.cork();
+      this.#startReady();
+      this.#socket.uncork();
+    } else if (!this.#inMessage && !this.#closing) this.#idle();
   }
 
   /** The parser stopped after a head that asked for an Upgrade: the rest is read by a parser started afresh. */
