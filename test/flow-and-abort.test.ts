@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { curl } from './support/http-client.js';
 import { startStack } from './support/processes.js';
+import { waitFor } from './support/wait-for.js';
 
 const APP = 'test/fixtures/app';
 let stack: Awaited<ReturnType<typeof startStack>>;
@@ -53,8 +54,9 @@ describe('flow control and abort through both processes', () => {
 
   test('webframe SIGTERM: a request in flight finishes (GOAWAY), later ones get 502', async () => {
     const own = await startStack(APP);
-    const inFlight = curl([`${own.url}/sleep/700`]);
-    await new Promise((r) => setTimeout(r, 200));
+    const inFlight = curl([`${own.url}/sleep-told/700`]);
+    // Sent is not enough: until the view runs, the webframe has no stream open and stops at once.
+    await waitFor(() => own.webframe.stderr().includes('view sleeping 700 ms'), 'the view to run');
     own.webframe.proc.kill('SIGTERM');
     const r = await inFlight;
     assert.equal(r.status, 200);
