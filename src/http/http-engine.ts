@@ -1,6 +1,6 @@
 /**
- * The HTTP engine seam (docs/architecture.md, Seams, "HTTP/1.1 engine"): the engines' names, the options each runs a
- * Handler with, and what every engine makes the same way.
+ * The HTTP engine seam (docs/architecture.md, Seams, "HTTP/1.1 engine"): the engines' names, the options
+ * each runs a Handler with, and what every engine makes the same way.
  */
 import type { Duplex } from 'node:stream';
 import type { AccessLogEntry } from './access-log.js';
