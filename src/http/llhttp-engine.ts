@@ -150,7 +150,7 @@ class LlhttpEngine implements ConnectionHandler {
   readonly handler: Handler;
   readonly options: EngineOptions;
   readonly sendTimeout: SendTimeout | undefined;
-  /** Idle connections that still hold a parser, longest idle first: a parser is taken from them before one is made. */
+  /** Idle connections that still hold a parser, longest idle first: one is taken from them before one is made. */
   readonly parserHolders = new Set<Connection>();
   readonly #connections = new Set<Connection>();
   #timer: NodeJS.Timeout | undefined;
@@ -226,8 +226,8 @@ enum Wait {
 
 /**
  * One client connection: its parser, the requests it has sent in order, and what it waits for. An idle one
- * holds as little as it can (10,000 idle connections are a goal of issue 14): no closure of its own (the
- * socket listeners and parser callbacks are shared), no parser once idle, nothing of its last request.
+ * holds as little as it can (a front may hold 10,000 of them): no closure of its own (the socket listeners
+ * and parser callbacks are shared), no parser once idle, nothing of its last request.
  */
 class Connection {
   readonly #engine: LlhttpEngine;
