@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { curl, rawExchange } from './support/http-client.js';
 import { CLI, type Running, startProcess, startStack } from './support/processes.js';
+import { waitFor } from './support/wait-for.js';
 
 const APP = 'test/fixtures/app';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -205,7 +206,8 @@ describe('httpserver --static and the "static" config key', () => {
 
   test('logs each static request with its status and body bytes', async () => {
     await curl(['-A', 'static-agent', url('/assets/css/site.css?log=1')]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The line is written once the client took the reply, in the next turn's batch.
+    await waitFor(() => stack.httpserver.stdout().includes('site.css?log=1'), 'the access-log line');
     assert.match(
       stack.httpserver.stdout(),
       /"GET \/assets\/css\/site\.css\?log=1 HTTP\/1\.1" 200 19 "-" "static-agent"/,
