@@ -383,6 +383,25 @@ export function httpEngineSuite(engine: HttpEngineName): void {
         assert.equal(next?.body.toString(), 'hello');
       });
 
+      it('a kept-alive connection carries many streamed answers without holding something of each', async () => {
+        const warnings: string[] = [];
+        const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+        process.on('warning', onWarning);
+        try {
+          const c = await open();
+          c.send(get('/chunks').repeat(20));
+          const answers = await c.responses(20);
+          assert.ok(answers.every((r) => r.body.toString() === 'onetwothree'));
+          await nextTurn(); // a warning is emitted on the next tick
+          assert.deepEqual(
+            warnings.filter((w) => w.startsWith('MaxListenersExceeded')),
+            [],
+          );
+        } finally {
+          process.off('warning', onWarning);
+        }
+      });
+
       it('HTTP/1.0 closes after its answer; a body of chunks is then delimited by the close', async () => {
         const text = await open();
         text.send('GET /text HTTP/1.0\r\n\r\n');

@@ -1159,7 +1159,10 @@ class BodyWriter extends Writable {
     this.#socket = socket;
     this.#chunked = chunked;
     this.#counted = counted;
-    socket.once('close', () => this.destroy());
+    // A kept-alive socket carries many bodies: the listener goes with this one.
+    const destroy = () => this.destroy();
+    socket.once('close', destroy);
+    this.once('close', () => socket.off('close', destroy));
   }
 
   override _write(chunk: Buffer, _encoding: string, done: (error?: Error | null) => void): void {
