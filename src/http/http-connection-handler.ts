@@ -1,15 +1,7 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ConnectionHandler } from '../net/types.js';
-
-/**
- * While draining, a connection with no request in flight is closed once it has been quiet this long: a client
- * looping requests sends its next one within a round trip of the last response, and that request is answered
- * (with `Connection: close`) rather than lost. See `drain` below for the race this narrows.
- */
-const DRAIN_QUIET_MS = 1000;
-/** How long a drained connection may stay half-closed (our FIN sent) before it is destroyed. */
-const LINGER_MS = 2000;
+import { DRAIN_QUIET_MS, LINGER_MS } from './http-engine.js';
 
 /** One client connection: requests in flight and when it last went quiet. */
 interface Connection {

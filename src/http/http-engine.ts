@@ -23,6 +23,17 @@ export interface HttpServerOptions {
   onSendTimeout?: (socket: Duplex) => void;
 }
 
+/**
+ * While draining, a connection with no request in flight is closed once it has been quiet this long: a client
+ * looping requests sends its next one within a round trip of the last response, and that request is answered
+ * (with `Connection: close`) rather than lost. Both engines keep it.
+ */
+export const DRAIN_QUIET_MS = 1000;
+/** How long a closing connection may stay half-closed (our FIN sent) before it is destroyed. */
+export const LINGER_MS = 2000;
+/** What a file transfer holds at a time for a client that reads slowly: 500 of them hold 8 MiB, not 128. */
+export const SLOW_CLIENT_CHUNK = 16 * 1024;
+
 /** The limits a Handler is served with unless told otherwise (the httpserver's defaults). */
 export const DEFAULT_HTTP_LIMITS: Readonly<HttpServerOptions> = Object.freeze({
   maxHeaderSize: 16384,

@@ -8,7 +8,13 @@ import { pumpFile } from '../file-transfer/file-pump.js';
 import type { ConnectionHandler, ConnectionInfo } from '../net/types.js';
 import { accessLogEntry } from './access-log.js';
 import type { ClientAddress, FileRange, Handler, HeaderMap, HttpReply, HttpRequest } from './handler.js';
-import { clientAddress, type EngineOptions } from './http-engine.js';
+import {
+  clientAddress,
+  DRAIN_QUIET_MS,
+  type EngineOptions,
+  LINGER_MS,
+  SLOW_CLIENT_CHUNK,
+} from './http-engine.js';
 import { parseError } from './parse-error.js';
 import {
   bodyLength,
@@ -78,12 +84,6 @@ const BODY_HIGH_WATER = 64 * 1024;
 const SMALL_FILE = 64 * 1024;
 /** An unread request body up to this size is read and dropped to keep the connection; a larger one closes it. */
 const DISCARDED_BODY = 64 * 1024;
-/** What a file transfer holds at a time for a client that reads slowly (as the node engine). */
-const SLOW_CLIENT_CHUNK = 16 * 1024;
-/** While draining, an idle connection is closed once it has been quiet this long (as the node engine). */
-const DRAIN_QUIET_MS = 1000;
-/** How long a connection may stay half-closed (our FIN sent, all bytes out) before it is destroyed. */
-const LINGER_MS = 2000;
 /** Parsers kept for reuse by connections to come. */
 const FREE_PARSERS = 1000;
 /** Methods that are safe (RFC 9110 §9.2.1): pipelined ones may run at once; any other runs alone. */
@@ -489,7 +489,7 @@ class Connection {
     } else if (headers.expect !== undefined && version !== '1.0') {
       exchange.continues = true;
     }
-    if (this.#exchanges.length >= MAX_PIPELINED) this.#pause();
+    if (this.#exchanges.length >= MAX_PIPELINED) this.pause();
     return 0;
   }
 
@@ -525,11 +525,19 @@ class Connection {
       receiving.bodyFailed(parseError(failure, undefined));
       return;
     }
+    this.#answerUnread(parseError(failure, data));
+  }
+
+  /**
+   * Answers `error` in its turn for bytes that never became a request (a head llhttp refused, a head that did
+   * not come in time), then closes; nothing is logged, as no request was made.
+   */
+  #answerUnread(error: TandemError): void {
     const exchange = new Exchange(this, 'GET', '*', '1.1', {});
     exchange.closes = true;
     exchange.logged = false;
     this.#exchanges.push(exchange);
-    exchange.refuse(parseError(failure, data));
+    exchange.refuse(error);
     this.#startReady();
   }
 
@@ -575,7 +583,7 @@ class Connection {
       this.#closing = true;
       return void this.#end();
     }
-    if (this.#paused && this.#exchanges.length < MAX_PIPELINED) this.#resume();
+    this.resume();
     if (this.#exchanges.length > 0) return this.#startReady();
     if (this.#closing) return void this.#end();
     if (!this.#inMessage) this.#idle();
@@ -596,10 +604,6 @@ class Connection {
 
   /** Stops reading the socket: a handler holds BODY_HIGH_WATER unread bytes, or too many requests wait. */
   pause(): void {
-    this.#pause();
-  }
-
-  #pause(): void {
     if (this.#paused) return;
     this.#paused = true;
     this.#socket.pause();
@@ -607,11 +611,7 @@ class Connection {
 
   /** Reads the socket again, unless too many requests still wait. */
   resume(): void {
-    if (this.#exchanges.length < MAX_PIPELINED) this.#resume();
-  }
-
-  #resume(): void {
-    if (!this.#paused) return;
+    if (!this.#paused || this.#exchanges.length >= MAX_PIPELINED) return;
     this.#paused = false;
     this.#socket.resume();
   }
@@ -660,12 +660,7 @@ class Connection {
     }
     if (this.#exchanges.some((exchange) => exchange.responding)) return void this.#socket.destroy();
     for (const waiting of this.#exchanges.splice(0)) waiting.abandon();
-    const exchange = new Exchange(this, 'GET', '*', '1.1', {});
-    exchange.closes = true;
-    exchange.logged = false;
-    this.#exchanges.push(exchange);
-    exchange.refuse(error);
-    this.#startReady();
+    this.#answerUnread(error);
   }
 
   /** The socket closed: every exchange still open is told, the parser goes back to the free list. */

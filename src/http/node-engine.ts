@@ -6,7 +6,7 @@ import type { ConnectionHandler } from '../net/types.js';
 import { type AccessLogEntry, accessLogEntry } from './access-log.js';
 import type { ClientAddress, Handler, HeaderMap, HttpReply, HttpRequest } from './handler.js';
 import { httpConnectionHandler } from './http-connection-handler.js';
-import { clientAddress, type EngineOptions } from './http-engine.js';
+import { clientAddress, type EngineOptions, SLOW_CLIENT_CHUNK } from './http-engine.js';
 import { createHttpServer } from './http-server.js';
 import {
   bodyLength,
@@ -19,9 +19,6 @@ import {
   runHandler,
   withoutBody,
 } from './run-handler.js';
-
-/** What a file transfer holds at a time for a client that reads slowly: 500 of them hold 8 MiB, not 128. */
-const SLOW_CLIENT_CHUNK = 16 * 1024;
 
 /**
  * The `node` engine: runs `handler` on HTTP/1.1 through node:http (createHttpServer: llhttp, never lenient)
