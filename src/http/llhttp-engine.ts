@@ -27,6 +27,7 @@ import {
   withoutBody,
 } from './run-handler.js';
 import { SendTimeout } from './send-timeout.js';
+import { targetAuthority } from './target.js';
 
 /** Node's llhttp binding (`HTTPParser` of `_http_common`), as far as this engine drives it. */
 interface Parser {
@@ -150,6 +151,8 @@ class LlhttpEngine implements ConnectionHandler {
   readonly handler: Handler;
   readonly options: EngineOptions;
   readonly sendTimeout: SendTimeout | undefined;
+  /** The connection fields of an HTTP/1.1 answer that keeps the connection, made once. */
+  readonly keepAliveLines: string;
   /** Idle connections that still hold a parser, longest idle first: one is taken from them before one is made. */
   readonly parserHolders = new Set<Connection>();
   readonly #connections = new Set<Connection>();
@@ -160,6 +163,8 @@ class LlhttpEngine implements ConnectionHandler {
     this.binding = bound;
     this.handler = handler;
     this.options = options;
+    const seconds = Math.floor(options.limits.keepAliveTimeout / 1000);
+    this.keepAliveLines = `Connection: keep-alive\r\nKeep-Alive: timeout=${seconds}\r\n`;
     const ms = options.limits.sendTimeout;
     this.sendTimeout =
       ms > 0 ? new SendTimeout(ms, (socket) => options.limits.onSendTimeout?.(socket)) : undefined;
@@ -702,9 +707,8 @@ function refusalOf(
   if (hosts > 1) return errors.HTTP_BAD_REQUEST('more than one Host header field');
   if (hosts === 0 && version === '1.1') return errors.HTTP_BAD_REQUEST('no Host header field');
   if (method === 'CONNECT') return errors.HTTP_NOT_IMPLEMENTED('CONNECT');
-  // §3.2.2: an absolute-form target's authority is the host, whatever Host says.
-  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(exchange.target);
-  if (authority !== null) headers.host = authority[1] as string;
+  const authority = targetAuthority(exchange.target);
+  if (authority !== undefined) headers.host = authority;
   else if (exchange.target === '*' && method !== 'OPTIONS') {
     return errors.HTTP_BAD_REQUEST('the target * is only for OPTIONS');
   }
@@ -947,10 +951,7 @@ class Exchange implements HttpRequest {
     }
     if (this.closes) head += 'Connection: close\r\n';
     else if (this.version === '1.0') head += 'Connection: keep-alive\r\n';
-    else {
-      const seconds = Math.floor(this.#connection.engine.options.limits.keepAliveTimeout / 1000);
-      head += `Connection: keep-alive\r\nKeep-Alive: timeout=${seconds}\r\n`;
-    }
+    else head += this.#connection.engine.keepAliveLines;
     if (framing.chunked) head += 'Transfer-Encoding: chunked\r\n';
     return [`${head}\r\n`, framing];
   }

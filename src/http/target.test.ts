@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { splitTarget } from './target.js';
+import { splitTarget, targetAuthority } from './target.js';
 
 test('splitTarget keeps the raw path and query of an origin-form target, and cuts the fragment', () => {
   assert.deepEqual(splitTarget('/hi?lang=en'), { path: '/hi', query: 'lang=en' });
@@ -23,4 +23,13 @@ test('splitTarget leaves other targets as sent, for the handler to refuse', () =
   assert.deepEqual(splitTarget('ftp://host/a'), { path: 'ftp://host/a', query: '' });
   assert.deepEqual(splitTarget('//evil.com/a'), { path: '//evil.com/a', query: '' });
   assert.deepEqual(splitTarget('a.txt'), { path: 'a.txt', query: '' });
+});
+
+test('targetAuthority gives the authority of an absolute-form target of any scheme, nothing for other forms', () => {
+  assert.equal(targetAuthority('http://example.com/a?x=1'), 'example.com');
+  assert.equal(targetAuthority('HTTPS://Example.com:8443'), 'Example.com:8443');
+  assert.equal(targetAuthority('ftp://files.example/x'), 'files.example');
+  assert.equal(targetAuthority('/http://example.com/'), undefined);
+  assert.equal(targetAuthority('*'), undefined);
+  assert.equal(targetAuthority('example.com:443'), undefined);
 });

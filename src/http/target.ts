@@ -30,6 +30,18 @@ export function splitTarget(target: string): Target {
   return { path: rest.slice(0, q), query: rest.slice(q + 1) };
 }
 
+/** `scheme://authority` at the start of an absolute-form target of any scheme (RFC 3986 §3.1). */
+const AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i;
+
+/**
+ * The authority of an absolute-form target (`GET http://example.com/a` → `example.com`), which RFC 9112
+ * §3.2.2 makes the request's host whatever Host says; undefined for any other form.
+ */
+export function targetAuthority(target: string): string | undefined {
+  if (target.charCodeAt(0) === 0x2f) return undefined;
+  return AUTHORITY.exec(target)?.[1];
+}
+
 /** A raw path percent-decoded for a message or a log line; as it is when its encoding is malformed. */
 export function displayPath(path: string): string {
   if (!path.includes('%')) return path;
