@@ -578,14 +578,20 @@ export function httpEngineSuite(engine: HttpEngineName): void {
         assert.deepEqual([r?.status, echo(r).body], [200, 'hello']);
       });
 
-      it('a declared body over the limit with Expect: 100-continue gets 413, never 100 Continue', async () => {
+      it('a declared body over the limit with Expect: 100-continue gets 413, never 100 Continue, and is logged', async () => {
         const c = await open();
         c.send(
           get('/echo?expect-big', `Content-Length: ${MAX_BODY + 1}\r\nExpect: 100-continue\r\n`, 'POST'),
         );
-        await c.responsesThenClose(1);
+        const [r] = await c.responsesThenClose(1);
         assert.deepEqual(c.statuses(), [413]);
         assert.equal(called('/echo?expect-big'), false);
+        await waitFor(
+          () => logged.some((entry) => entry.target === '/echo?expect-big'),
+          'the access-log entry of the 413',
+        );
+        const entry = logged.find((e) => e.target === '/echo?expect-big');
+        assert.deepEqual([entry?.status, entry?.bytes], [413, r?.body.length]);
         await assertServes();
       });
 
