@@ -22,9 +22,14 @@ export function startWorker(entry: URL, options?: WorkerOptions): Worker {
   return worker;
 }
 
-/** A tiny module that registers tsx in the new thread, then imports `entry`. */
+/**
+ * A tiny module that registers tsx in the new thread, then imports `entry`. The entry is resolved here, from
+ * a file: parent, where tsx finds `x.ts` for `x.js`: from the data: URL, on Node 20.11, it throws
+ * ERR_INVALID_URL_SCHEME.
+ */
 function tsxBootstrap(entry: URL): URL {
   const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `const { register } = await import(${JSON.stringify(tsx)}); register(); await import(${JSON.stringify(entry.href)});`;
+  const file = import.meta.resolve(entry.href);
+  const boot = `const { register } = await import(${JSON.stringify(tsx)}); register(); await import(${JSON.stringify(file)});`;
   return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
 }
