@@ -188,12 +188,17 @@ describe('tandem static (staticCommand)', () => {
         return true;
       });
     }
-    await assert.rejects(staticCommand([join(root, 'notes.txt')]), (err: unknown) =>
-      isError(err, errors.STATIC_ROOT_INVALID),
-    );
-    await assert.rejects(staticCommand([join(dir, 'missing')]), (err: unknown) =>
-      isError(err, errors.STATIC_ROOT_INVALID),
-    );
+    const notDirectories: Array<[string, RegExp]> = [
+      [join(root, 'notes.txt'), /^DIR: expected an existing directory \(.*notes\.txt is not a directory\)/],
+      [join(dir, 'missing'), /^DIR: expected an existing directory \(.*missing does not exist\)/],
+    ];
+    for (const [argument, message] of notDirectories) {
+      await assert.rejects(staticCommand([argument]), (err: unknown) => {
+        assert.ok(isError(err, errors.CLI_USAGE), String(err));
+        assert.match((err as Error).message, message);
+        return true;
+      });
+    }
   });
 
   test('a number is the port, as in python -m http.server 8123: tandem static 0, tandem static DIR 0', async () => {

@@ -1,6 +1,5 @@
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import {
+  directorySchema,
   hostSchema,
   modelNameSchema,
   portSchema,
@@ -56,8 +55,8 @@ export async function staticCommand(argv: string[]): Promise<void> {
     ['DIR', 'PORT'],
   );
   const { dir, portText } = dirAndPort(positionals, values.port);
-  const root = resolve(dir);
-  checkDirectory(dir, root);
+  // A DIR that is no directory is named as ftpd names its ROOT: a usage error.
+  const root = validateFlag(directorySchema(process.cwd()), dir, 'DIR');
   const host = validateFlag(hostSchema, values.host, '--host');
   const port = validateFlag(portSchema, portText, portText === values.port ? '--port' : 'PORT');
   const model = modelFlags(values.model, values.workers);
@@ -105,14 +104,4 @@ function modelFlags(name: string, workersText: string | undefined): ModelSpec {
   const ignored = workersIgnoredBy(kind);
   if (ignored !== undefined) warn(`--workers is ignored ${ignored}`);
   return { kind, workers };
-}
-
-function checkDirectory(dir: string, root: string): void {
-  let isDirectory: boolean;
-  try {
-    isDirectory = statSync(root).isDirectory();
-  } catch (err) {
-    throw errors.STATIC_ROOT_INVALID(dir, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
-  }
-  if (!isDirectory) throw errors.STATIC_ROOT_INVALID(dir, 'not a directory');
 }
