@@ -167,6 +167,13 @@ describe('usage errors are one line naming the flag or argument, exit 2', () => 
       /^tandem: ROOT: expected an existing directory \(\/nonexistent does not exist\), got "\/nonexistent"$/,
     );
   });
+  test('static DIR that is no directory names DIR in the same words as ftpd ROOT', async () => {
+    assertOneLine(
+      await tandem(['static', '/nonexistent']),
+      2,
+      /^tandem: DIR: expected an existing directory \(\/nonexistent does not exist\), got "\/nonexistent"$/,
+    );
+  });
   for (const [name, args] of [
     ['static', ['static']],
     ['webframe', ['webframe', 'examples/site']],
@@ -216,6 +223,42 @@ describe('"engine" in a config file: a bad value names the file, the key and the
         `^tandem: ${file.replaceAll('.', '\\.')}: key "engine": expected one of llhttp, node, got "nginx"$`,
       ),
     );
+  });
+});
+
+describe("serve checks the httpserver's flags and file before it starts the webframe", () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tandem-serve-checks-'));
+    await writeFile(join(dir, 'site.json'), JSON.stringify({ engine: 'nginx' }));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  const cases: [string, () => string[], number, RegExp][] = [
+    ['--port abc', () => ['--port', 'abc'], 2, /^tandem: --port: expected an integer from 0 to 65535/],
+    ['--host "a b"', () => ['--host', 'a b'], 2, /^tandem: --host: expected an IP address or host name/],
+    [
+      '--static /a/=MISSING',
+      () => ['--static', `/a/=${join(dir, 'missing')}`],
+      2,
+      /^tandem: --static: expected an existing directory/,
+    ],
+    [
+      '--config FILE with a bad key',
+      () => ['--config', join(dir, 'site.json')],
+      1,
+      /site\.json: key "engine": expected one of llhttp, node, got "nginx"$/,
+    ],
+  ];
+  for (const [name, args, status, message] of cases) {
+    test(`serve ${name}: one line, and no webframe ever listened`, async () => {
+      const outcome = await tandem(['serve', 'examples/site', '--webframe-port', '0', ...args()]);
+      assertOneLine(outcome, status, message);
+      assert.doesNotMatch(outcome.stderr, /webframe listening/, outcome.stderr);
+    });
+  }
+  test('serve /nonexistent --port abc: the flag first, as webframe /nonexistent --port abc', async () => {
+    assertOneLine(await tandem(['serve', '/nonexistent', '--port', 'abc']), 2, /^tandem: --port: /);
   });
 });
 

@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { modelNameSchema, portSchema, workersSchema } from '../config/config-schemas.js';
 import { validateFlag } from '../config/validate-config.js';
+import { loadHttpServerConfig } from '../httpserver/config.js';
 import { HTTPSERVER_OPTIONS } from './httpserver-command.js';
 import { parseCommandLine } from './parse-flags.js';
 
@@ -112,6 +113,11 @@ export async function serveCommand(argv: string[]): Promise<void> {
     { ...httpserverOptions, 'webframe-port': { type: 'string' } },
     ['APP_DIR'],
   );
+  const { 'webframe-port': _webframePort, ...httpserverFlags } = values;
+  // The httpserver's flags and config file are checked as it will check them, before anything starts: a
+  // mistake in them is serve's one line and status, with no webframe started (and no port taken) for nothing.
+  // Its warnings are the httpserver's to print.
+  await loadHttpServerConfig(httpserverFlags, () => {});
   const appDir = positionals[0] ?? 'examples/site';
   const webframePort =
     values['webframe-port'] === undefined
@@ -132,7 +138,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(p === undefined ? [] : ['--port', String(p)]),
     ...shared,
   ];
-  // The httpserver validates these itself: its one-line error and exit status become serve's.
+  // Checked above, and again by the httpserver itself.
   const frontArgs = [
     ...(values.host === undefined ? [] : ['--host', values.host]),
     ...(values.port === undefined ? [] : ['--port', values.port]),
