@@ -66,3 +66,33 @@ describe('httpserver: replies with no body, CONNECT, and what the access log say
     );
   });
 });
+
+for (const engine of ['llhttp', 'node']) {
+  describe(`httpserver --engine ${engine}: a 413 answered before 100 Continue`, () => {
+    let stack: Awaited<ReturnType<typeof startStack>>;
+    before(async () => {
+      const config = join(tmpdir(), `tandem-${process.pid}-replies-${engine}.json`);
+      writeFileSync(config, JSON.stringify({ limits: { maxBodySize: 1000 } }));
+      stack = await startStack(APP, { httpserver: ['--config', config, '--engine', engine] });
+    });
+    after(() => stack?.stop());
+
+    test('is logged with the bytes of the error page sent, and the body is never asked for', async () => {
+      const raw = await rawExchange(
+        stack.httpserver.port,
+        'POST /count?expect HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n',
+        500,
+        10_000,
+      );
+      assert.doesNotMatch(raw, /100 Continue/);
+      const r = parseResponse(raw);
+      assert.equal(r.status, 413, raw);
+      const sent = Buffer.byteLength(r.body);
+      assert.ok(sent > 0);
+      await waitFor(
+        () => new RegExp(`"POST /count\\?expect HTTP/1\\.1" 413 ${sent} `).test(stack.httpserver.stdout()),
+        `an access-log line "413 ${sent}" in ${stack.httpserver.stdout()}`,
+      );
+    });
+  });
+}
