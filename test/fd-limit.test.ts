@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { CLI, type Running, startProcess, startWebframe } from './support/processes.js';
+import { waitFor } from './support/wait-for.js';
 
 const APP = 'test/fixtures/app';
 const LIMIT = 256;
@@ -66,9 +67,7 @@ for (const model of ['event', 'prefork'] as const) {
 
     test(`${LIMIT} open files: the connections past the cap are refused with a log line, the others served`, async () => {
       const sockets = await openMany(front.port, 3 * LIMIT);
-      for (let i = 0; i < 500 && !/refused \d+ connection/.test(front.stderr()); i++) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await waitFor(() => /refused \d+ connection/.test(front.stderr()), 'the refusal log line');
       assert.match(
         front.stderr(),
         /refused \d+ connection\(s\): \d+ are open, the most one process holds with 256 open files \(ulimit -n\)/,

@@ -35,9 +35,11 @@ function curlExit(args: string[]): Promise<{ code: number; stdout: string }> {
 describe('flow control and abort through both processes', () => {
   test('a client that stops reading does not stall other requests on the same frame connection', async () => {
     const stalled = connect(stack.httpserver.port, '127.0.0.1');
-    stalled.pause(); // never reads: its response stops at the socket buffers and the stream's window
+    // Reads its first bytes, then no more: its response stops at the socket buffers and the stream's window.
+    // (Paused before it connects, a socket would read nothing, and nothing would prove the stream open.)
+    stalled.once('data', () => stalled.pause());
     stalled.write('GET /big/256 HTTP/1.1\r\nHost: x\r\n\r\n');
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => stalled.bytesRead > 0, 'the stalled response to start');
     const results = await Promise.all(
       [1, 2, 3].map(() => curlExit(['-o', '/dev/null', '-w', '%{size_download}', `${stack.url}/big/16`])),
     );

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { before, describe, test } from 'node:test';
 import { attackServers, PASSWORD, portArg, refused, trap, USER } from './support/ftp-attack-fixture.js';
 import { dataSocket, type Ftpd, type FtpReply, readAll } from './support/ftpd.js';
+import { waitFor } from './support/wait-for.js';
 
 describe('attacks on tandem ftpd', () => {
   const servers = attackServers();
@@ -38,7 +39,7 @@ describe('attacks on tandem ftpd', () => {
     const own = await trap('127.0.0.1');
     assert.equal((await control.cmd(`PORT ${portArg('127.0.0.1', own.port)}`)).code, 200);
     assert.equal((await control.cmd('NLST')).code, 150);
-    for (let i = 0; i < 300 && own.hits.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => own.hits.length > 0, 'the server to connect to the client');
     assert.match((await readAll(own.hits[0] as Socket)).toString(), /victim\.txt/);
     assert.equal((await control.read()).code, 226);
     await control.close();
@@ -65,18 +66,23 @@ describe('attacks on tandem ftpd', () => {
       const port = await control.pasv();
       const connectForeign = async () => {
         const socket = await dataSocket(port, '127.0.0.2');
+        // Closed by the server: its FIN or reset, not readAll's own destroy at the deadline.
         let closed = false;
-        socket.once('close', () => {
+        socket.once('end', () => {
           closed = true;
         });
-        const data = await readAll(socket, 3000);
+        socket.once('error', () => {
+          closed = true;
+        });
+        const data = await readAll(socket);
         return { data, closed };
       };
       let intruder: Promise<{ data: Buffer; closed: boolean }>;
       let first: FtpReply;
       if (order === 'before') {
+        // Refused at once, before the RETR that would have been its transfer.
         intruder = connectForeign();
-        await new Promise((r) => setTimeout(r, 100));
+        await intruder;
         first = await control.cmd('RETR pub/readme.txt');
       } else {
         first = await control.cmd('RETR pub/readme.txt');

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { ftpdFixture, py, startFtpd } from './support/ftpd-ftplib-fixture.js';
+import { waitFor } from './support/wait-for.js';
 
 const fixture = ftpdFixture();
 
@@ -66,11 +67,17 @@ describe('tandem ftpd timeouts and shutdown', () => {
       port,
       `
 f = connect()
-time.sleep(1.0)
-print(json.dumps({'noop': error(lambda: f.voidcmd('NOOP'))}))
+t = time.time()
+r = {'unasked': error(lambda: f.getresp())}
+r['after'] = time.time() - t
+r['noop'] = error(lambda: f.voidcmd('NOOP'))
+print(json.dumps(r))
 `,
     );
-    assert.match(String(out.noop), /^421 Idle timeout/);
+    // The server speaks first: its 421 comes unasked once the session has been idle for timeouts.idle.
+    assert.match(String(out.unasked), /^421 Idle timeout/);
+    assert.ok(Number(out.after) >= 0.38, `closed after ${out.after} s idle`);
+    assert.notEqual(out.noop, 'no error', 'the session is gone');
   });
 
   test('SIGTERM ends open sessions with 421 and exits 0', async () => {
@@ -82,7 +89,7 @@ print(json.dumps({'noop': error(lambda: f.voidcmd('NOOP'))}))
       received += text;
     });
     const closed = once(socket, 'close');
-    while (!received.includes('\r\n')) await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor(() => received.includes('\r\n'), 'the 220 greeting');
     assert.equal(await server.stop(), 0);
     await closed;
     assert.match(received, /^220 .*\r\n421 Server shutting down/);

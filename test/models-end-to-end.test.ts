@@ -43,13 +43,14 @@ describe('httpserver and webframe on every model', () => {
 
   test('event: a slow view does not delay a fast one', async () => {
     const s = await stack(['--model', 'event']);
-    const started = performance.now();
-    const slow = curl([`${s.url}/sleep/800`]);
-    await new Promise((r) => setTimeout(r, 50));
+    let slowDone = false;
+    const slow = curl([`${s.url}/sleep-told/3000`]).finally(() => {
+      slowDone = true;
+    });
+    await waitFor(() => s.webframe.stderr().includes('view sleeping 3000 ms'), 'the slow view to run');
     const fast = await curl([`${s.url}/sleep/1`]);
-    const fastDone = performance.now() - started;
     assert.equal(fast.status, 200);
-    assert.ok(fastDone < 600, `fast view answered after ${fastDone.toFixed(0)} ms`);
+    assert.equal(slowDone, false, 'the fast view was answered while the slow one still ran');
     assert.equal((await slow).status, 200);
   });
 
@@ -66,33 +67,32 @@ describe('httpserver and webframe on every model', () => {
     const pids = new Set(workers);
     const victim = (await json(`${s.url}/pid`)).body.pid as number;
     assert.ok(pids.has(victim), `the serving process ${victim} is one of the workers ${workers.join(', ')}`);
-    // Load: 8 clients, each asking for a 100 ms view again and again for 1.5 s.
+    // Load: 8 clients, each asking for a 100 ms view again and again until told to stop.
     const statuses: number[] = [];
-    const deadline = performance.now() + 1500;
+    let stop = false;
     const load = Promise.all(
       Array.from({ length: 8 }, async () => {
-        while (performance.now() < deadline) statuses.push((await curl([`${s.url}/sleep/100`])).status);
+        while (!stop) statuses.push((await curl([`${s.url}/sleep/100`])).status);
       }),
     );
-    await new Promise((r) => setTimeout(r, 400));
+    const served = () => statuses.filter((c) => c === 200).length;
+    await waitFor(() => served() >= 8, 'the load to be under way');
     process.kill(victim, 'SIGKILL');
-    const killedAt = performance.now();
     // A replacement worker (a process never seen before) is started at once; the net layer's own prefork test
     // shows it takes new connections. Here the pool may keep its connections on the survivor.
-    let replaced = false;
-    while (!replaced && performance.now() - killedAt < 10_000) {
-      const children = (await childPids(webframePid)).filter((pid) => !pids.has(pid));
-      replaced = children.length === 1;
-      if (!replaced) await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(
+      async () => (await childPids(webframePid)).filter((pid) => !pids.has(pid)).length === 1,
+      'a replacement worker to run',
+    );
+    const servedAtKill = served();
+    await waitFor(() => served() >= servedAtKill + 16, 'requests to be served after the kill');
+    stop = true;
     await load;
     const failed = statuses.filter((c) => c !== 200).length;
     assert.ok(
       failed <= 8,
       `${failed} of ${statuses.length} requests failed; only the victim's in-flight may`,
     );
-    assert.ok(statuses.length - failed > 20, 'the rest were served');
-    assert.ok(replaced, 'a replacement worker runs');
     assert.equal((await json(`${s.url}/pid`)).status, 200);
   });
 });

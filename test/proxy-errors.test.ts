@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { encodeFrame, FrameFlag, FrameType } from '../src/protocol/frame-codec.js';
 import { curl, rawExchange } from './support/http-client.js';
 import { CLI, startHttpServer, startProcess, startStack, startWebframe } from './support/processes.js';
+import { waitFor } from './support/wait-for.js';
 
 const APP = 'test/fixtures/app';
 let stack: Awaited<ReturnType<typeof startStack>>;
@@ -120,16 +121,20 @@ describe('bad input gets a clear status and both processes keep serving', () => 
   });
 
   test('a client that hangs up → ABORT → the view sees its signal fire', async () => {
-    const before = JSON.parse((await curl([`${stack.url}/aborts`])).body).aborts;
+    const aborts = async (): Promise<number> => JSON.parse((await curl([`${stack.url}/aborts`])).body).aborts;
+    const running = () => stack.webframe.stderr().split('view waiting for abort\n').length - 1;
+    const before = await aborts();
+    const ran = running();
     const socket = connect(port, '127.0.0.1');
     socket.write('GET /wait-abort HTTP/1.1\r\nHost: x\r\n\r\n');
-    await new Promise((r) => setTimeout(r, 200));
+    // Sent is not enough: until the view runs, the hang-up has no signal to fire.
+    await waitFor(() => running() > ran, 'the view to run');
     socket.destroy();
     let now = before;
-    for (let i = 0; i < 50 && now === before; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      now = JSON.parse((await curl([`${stack.url}/aborts`])).body).aborts;
-    }
+    await waitFor(async () => {
+      now = await aborts();
+      return now !== before;
+    }, "the view's signal to fire");
     assert.equal(now, before + 1);
   });
 
@@ -160,12 +165,10 @@ describe('webframe down, back up', () => {
         new RegExp(`webframe at 127\\.0\\.0\\.1:${wfPort} is unreachable \\(ECONNREFUSED\\)`),
       );
       const webframe = await startWebframe(APP, ['--port', String(wfPort)]);
-      let status = 0;
-      for (let i = 0; i < 100 && status !== 200; i++) {
-        status = (await curl([`${url}/sleep/1`])).status;
-        if (status !== 200) await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.equal(status, 200);
+      await waitFor(
+        async () => (await curl([`${url}/sleep/1`])).status === 200,
+        'httpserver to reach the webframe again',
+      );
       await webframe.stop();
       assert.equal((await curl([`${url}/sleep/1`])).status, 502);
     } finally {

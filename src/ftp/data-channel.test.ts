@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { describe, test } from 'node:test';
+import { waitFor } from '../../test/support/wait-for.js';
 import { errors, isError } from '../errors/catalogue.js';
 import { DataChannel } from './data-channel.js';
 import {
@@ -46,11 +47,15 @@ describe('DataChannel passive mode', () => {
       intruder.destroy();
     });
     intruder.resume();
+    let deadline: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       closed(intruder).then(() => 'closed'),
       opened.then(() => 'accepted'),
-      new Promise((resolve) => setTimeout(resolve, 1000, 'still open')),
+      new Promise((resolve) => {
+        deadline = setTimeout(resolve, 10_000, 'still open');
+      }),
     ]);
+    clearTimeout(deadline);
     assert.equal(outcome, 'closed', 'the foreign connection must be closed');
     assert.deepEqual(refused, ['127.0.0.2']);
     assert.equal(settled, false, 'open() must not resolve with the foreign connection');
@@ -67,7 +72,8 @@ describe('DataChannel passive mode', () => {
     const channel = loopbackChannel();
     const port = replyPort(await channel.passive());
     const client = await dial('127.0.0.1', port);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Accepting the client's connection is what stops the listener.
+    await waitFor(() => channel.passivePort === undefined, 'the channel to accept the connection');
     const socket = await channel.open();
     assert.equal(socket.remotePort, client.localPort);
     channel.abort();

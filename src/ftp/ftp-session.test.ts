@@ -5,6 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { waitFor } from '../../test/support/wait-for.js';
 import { NetServer } from '../net/net-server.js';
 import { COMMANDS } from './ftp-commands.js';
 import { defaultFtpConfig, type FtpServerConfig } from './ftp-config.js';
@@ -312,10 +313,15 @@ describe('FTP session limits', () => {
     await third.closedByServer();
     first.socket.destroy();
     await once(first.socket, 'close');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const fourth = await Control.open(port);
-    assert.equal((await fourth.reply()).code, 220);
+    // The slot is free once the server has seen the close; until then a newcomer is one too many (421).
+    let fourth: Control | undefined;
+    await waitFor(async () => {
+      const next = await Control.open(port);
+      if ((await next.reply()).code === 220) fourth = next;
+      else await next.closedByServer();
+      return fourth !== undefined;
+    }, 'the freed slot to take a connection');
     second.socket.destroy();
-    fourth.socket.destroy();
+    fourth?.socket.destroy();
   });
 });

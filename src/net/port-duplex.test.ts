@@ -3,12 +3,12 @@ import { once } from 'node:events';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { waitFor } from '../../test/support/wait-for.js';
 import { PORT_WINDOW, PortDuplex, type PortMessage, toTransferable } from './port-duplex.js';
 import { bridgeSocket } from './socket-bridge.js';
 import type { ConnectionInfo } from './types.js';
 
 const info: ConnectionInfo = { transport: 'tcp', remoteAddress: '::1', remotePort: 4321 };
-const settle = (ms = 100) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The far end of a port: records what arrives and acks only when told to. */
 function farEnd(port: MessagePort) {
@@ -68,15 +68,15 @@ describe('PortDuplex', () => {
     const chunk = Buffer.alloc(64 * 1024, 7);
     for (let sent = 0; sent < total; sent += chunk.byteLength) duplex.write(chunk);
     duplex.end();
-    await settle();
-    assert.ok(far.seen.bytes >= PORT_WINDOW, `sent ${far.seen.bytes}`);
+    // Messages arrive in order: once the window is here, whatever was posted before the writes stopped is too.
+    await waitFor(() => far.seen.bytes >= PORT_WINDOW, 'a window of bytes');
     assert.ok(far.seen.bytes <= PORT_WINDOW + chunk.byteLength, `sent ${far.seen.bytes} without an ack`);
     let acked = 0;
-    while (!far.seen.ended) {
+    await waitFor(() => {
       far.ack(far.seen.bytes - acked);
       acked = far.seen.bytes;
-      await settle(10);
-    }
+      return far.seen.ended;
+    }, 'the end, acking what arrives');
     assert.equal(far.seen.bytes, total);
     duplex.destroy();
     port2.close();
@@ -89,13 +89,14 @@ describe('PortDuplex', () => {
     const piece = 'x'.repeat(32 * 1024);
     for (let i = 0; i < 32; i++) far.send(piece);
     far.post({ t: 'end' });
-    await settle();
+    // Every byte has arrived (buffered, unread); then a negative check: 100 ms for acks that must not come.
+    await waitFor(() => duplex.readableLength === 32 * piece.length, 'the bytes to arrive');
+    await new Promise((resolve) => setTimeout(resolve, 100));
     assert.ok(far.seen.acked < 4 * piece.length, `acked ${far.seen.acked} before any read`);
     let read = 0;
     for await (const chunk of duplex) read += (chunk as Buffer).byteLength;
-    await settle(10);
     assert.equal(read, 32 * piece.length);
-    assert.equal(far.seen.acked, 32 * piece.length);
+    await waitFor(() => far.seen.acked === 32 * piece.length, 'every byte read to be acked');
     port2.close();
   });
 
@@ -104,7 +105,7 @@ describe('PortDuplex', () => {
     const duplex = new PortDuplex(port1, info);
     let fired = 0;
     duplex.setTimeout(30, () => fired++);
-    await settle(60);
+    await waitFor(() => fired > 0, 'the timeout');
     assert.equal(fired, 1);
     duplex.destroy();
     port2.close();
@@ -122,8 +123,7 @@ describe('PortDuplex', () => {
     const local = new PortDuplex(b.port1, info);
     const far = farEnd(b.port2);
     local.destroy();
-    await settle(10);
-    assert.equal(far.seen.destroyed, true);
+    await waitFor(() => far.seen.destroyed, 'the destroy to be sent over');
     b.port2.close();
   });
 });
@@ -138,14 +138,15 @@ describe('bridgeSocket', () => {
     const total = 8 * PORT_WINDOW;
     client.write(Buffer.alloc(total, 1));
     client.end();
-    await settle(200);
+    // The socket is paused in the data handler that crosses the window: nothing is posted after it.
+    await waitFor(() => far.seen.bytes >= PORT_WINDOW, 'a window of bytes');
     assert.ok(far.seen.bytes <= PORT_WINDOW + 64 * 1024, `${far.seen.bytes} bytes passed without an ack`);
     let acked = 0;
-    while (!far.seen.ended) {
+    await waitFor(() => {
       far.ack(far.seen.bytes - acked);
       acked = far.seen.bytes;
-      await settle(10);
-    }
+      return far.seen.ended;
+    }, 'the end, acking what arrives');
     assert.equal(far.seen.bytes, total);
     far.post({ t: 'done' });
     await once(port2, 'close');
@@ -167,12 +168,10 @@ describe('bridgeSocket', () => {
     client.on('data', (d: Buffer) => (text += d.toString()));
     await once(client, 'end');
     assert.equal(text, 'hello world');
-    await settle(10);
-    assert.equal(far.seen.acked, 'hello world'.length);
+    await waitFor(() => far.seen.acked === 'hello world'.length, 'the flushed writes to be acked');
     // The client (not half-open) answers the FIN with its own, which reaches the worker as an end.
     await acceptedClosed;
-    await settle(10);
-    assert.equal(far.seen.ended, true);
+    await waitFor(() => far.seen.ended, 'the end to reach the worker');
     assert.equal(far.seen.destroyed, false);
     far.post({ t: 'done' });
     await once(port2, 'close');
@@ -200,8 +199,7 @@ describe('bridgeSocket', () => {
     const acceptedClosed = new Promise((resolve) => accepted.once('close', resolve));
     client.resetAndDestroy();
     await acceptedClosed;
-    await settle(10);
-    assert.equal(far.seen.destroyed, true);
+    await waitFor(() => far.seen.destroyed, 'the destroy to reach the worker');
     far.post({ t: 'done' });
     await once(port2, 'close');
     server.close();

@@ -4,8 +4,8 @@ import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type Ftpd, startFtpd } from './ftpd.js';
+import { waitFor } from './wait-for.js';
 
 /** A served file whose name needs UTF-8. */
 export const UTF8_NAME = 'données-日本.txt';
@@ -20,12 +20,7 @@ export const PARTIAL = 1_000_000;
 
 /** Waits until `path` holds at least one byte (a transfer is under way); throws after `ms`. */
 export async function untilGrowing(path: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (existsSync(path) && statSync(path).size > 0) return;
-    await sleep(20);
-  }
-  throw new Error(`${path} did not grow in ${ms} ms`);
+  await waitFor(() => existsSync(path) && statSync(path).size > 0, `${path} to grow`, ms);
 }
 
 /** `filler` repeated PARTIAL times, then `full` from byte PARTIAL: what a real resume produces. */
