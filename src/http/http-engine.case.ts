@@ -744,7 +744,11 @@ export function httpEngineSuite(engine: HttpEngineName): void {
           assert.match(r?.headers.connection ?? '', /close/i);
           // Tandem's one error renderer answers it (a line of text/plain for a client that asked for no HTML),
           // dated (RFC 9110 §6.6.1).
-          assert.match(r?.headers['content-type'] ?? '', /^text\/plain; charset=utf-8$/, c.text.slice(0, 300));
+          assert.match(
+            r?.headers['content-type'] ?? '',
+            /^text\/plain; charset=utf-8$/,
+            c.text.slice(0, 300),
+          );
           assert.match(r?.body.toString() ?? '', /^[^\n]+\n$/);
           assert.ok(r?.headers.date !== undefined, 'a Date field');
           if (!refusal.badBody) assert.equal(called(target), false, 'the refused request never ran');
