@@ -240,7 +240,7 @@ class Connection {
   readonly #info: ConnectionInfo;
   readonly #exchanges: Exchange[] = [];
   #parser: Parser | undefined;
-  /** Resolves the promise of handle() once the socket has closed. */
+  /** Resolves the promise of handle() once the socket has closed, or all is sent after the engine ended it. */
   #gone: (() => void) | undefined;
   #inMessage = false;
   /** Head fields llhttp flushed before the head was complete (more than 32, or a head in many reads). */
@@ -279,7 +279,7 @@ class Connection {
     return clientAddress(this.#info.remoteAddress, this.#info.remotePort);
   }
 
-  /** Serves the socket; resolves once it has closed. */
+  /** Serves the socket; resolves once it has closed, or once all is sent after the engine ended it. */
   start(): Promise<void> {
     return new Promise((resolve) => {
       const socket = this.#socket;
@@ -603,8 +603,12 @@ class Connection {
   #end(): void {
     const socket = this.#socket;
     if (socket.destroyed || socket.writableEnded) return;
-    // Once all is sent, a client that never closes its side is let go of after a while.
-    socket.end(() => setTimeout(() => socket.destroy(), LINGER_MS).unref());
+    // Once all is sent the connection is done (handle() resolves: the loop model's next client may start);
+    // a client that never closes its side is let go of after a while.
+    socket.end(() => {
+      this.#gone?.();
+      setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    });
   }
 
   /** Stops reading the socket: a handler holds BODY_HIGH_WATER unread bytes, or too many requests wait. */

@@ -16,8 +16,12 @@ export class LoopModel extends EventModel {
     const host = this.host;
     if (host === undefined) return super.serveConnection(socket, info);
     socket.on('error', () => {}); // a waiting client that gives up must not crash the server
-    const turn = this.#tail.then(() => void socket.resume());
-    this.#tail = host.serveConnection(socket, info, turn);
+    const start = this.#tail.then(() => void socket.resume());
+    // The next client's turn comes once the server is done with this one, not once this one has closed its
+    // side: a client that keeps its socket open after the answer must not hold the others.
+    let released = (): void => {};
+    this.#tail = new Promise<void>((resolve) => (released = resolve));
+    void host.serveConnection(socket, info, { start, released });
   }
 
   override serveDatagram(message: Buffer, from: DatagramInfo, reply: (data: Uint8Array) => void): void {

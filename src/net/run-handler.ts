@@ -43,12 +43,15 @@ export function endStream(stream: Duplex): Promise<void> {
  * destroyed). A throwing step is reported
  * and the connection still closes; nothing escapes, so one bad connection never stops a server. `handle()`
  * may return from inside `for await (const chunk of stream)`: the stream stays open for `finish()`.
+ * Resolves once the stream has closed; `released`, if given, is called earlier, once the server has said
+ * all it will (finish done and the stream's end sent) while the peer may still be closing its side.
  */
 export function runConnection(
   handler: ConnectionHandler,
   stream: Duplex,
   info: ConnectionInfo,
   report: NetErrorReporter,
+  released?: () => void,
 ): Promise<void> {
   // A stream destroyed before its turn is not served: its peer hung up while it waited in a queue or on its
   // way to a worker process (which then receives it destroyed, its 'close' already emitted), and a handler
@@ -69,10 +72,10 @@ export function runConnection(
     work = Promise.reject(err);
   }
   return work.then(
-    () => finishConnection(handler, stream, info, report),
+    () => finishConnection(handler, stream, info, report, released),
     (err: unknown) => {
       report(err, 'connection handler');
-      return finishConnection(handler, stream, info, report);
+      return finishConnection(handler, stream, info, report, released);
     },
   );
 }
@@ -96,13 +99,19 @@ async function finishConnection(
   stream: Duplex,
   info: ConnectionInfo,
   report: NetErrorReporter,
+  released: (() => void) | undefined,
 ): Promise<void> {
   try {
     await handler.finish?.(stream, info);
   } catch (err) {
     report(err, 'connection handler finish');
   }
-  await endStream(stream);
+  const closed = endStream(stream);
+  if (released !== undefined) {
+    if (stream.writableFinished) released();
+    else stream.once('finish', released);
+  }
+  await closed;
 }
 
 function ignoreError(): void {}

@@ -51,14 +51,21 @@ export class WorkerHost {
   }
 
   /**
-   * Serves one connection, once `turn` has resolved if one is given (the loop model's queue); resolves when it
-   * is done, never rejects. A handler that does not serve connections gets none: the stream is destroyed.
+   * Serves one connection; resolves when it is closed, never rejects. A handler that does not serve
+   * connections gets none: the stream is destroyed. With a `turn` (the loop model's queue) it is served once
+   * the turn has resolved, and `released` is called once the server is done with it (runConnection), at the
+   * latest when it has closed: the next one's turn.
    */
-  serveConnection(stream: Duplex, info: ConnectionInfo, turn?: Promise<void>): Promise<void> {
+  serveConnection(
+    stream: Duplex,
+    info: ConnectionInfo,
+    turn?: { start: Promise<void>; released: () => void },
+  ): Promise<void> {
     const handler = this.#handler;
     if (!isConnectionHandler(handler)) {
       this.#report(new Error('this handler does not serve connections'), 'worker host');
       stream.destroy();
+      turn?.released();
       return Promise.resolve();
     }
     this.#streams.add(stream);
@@ -66,7 +73,7 @@ export class WorkerHost {
     const work =
       turn === undefined
         ? runConnection(handler, stream, info, this.#report)
-        : this.#inTurn(turn, handler, stream, info);
+        : this.#inTurn(turn.start, turn.released, handler, stream, info);
     // One reaction per connection (an idle one holds it): the stream is forgotten and counted done at once.
     return work.then(() => {
       this.#streams.delete(stream);
@@ -74,14 +81,20 @@ export class WorkerHost {
     });
   }
 
-  /** Serves `stream` once `turn` has resolved: apart, so that serveConnection's own closure holds less. */
-  #inTurn(
-    turn: Promise<void>,
+  /** Serves `stream` once `start` has resolved: apart, so that serveConnection's own closure holds less. */
+  async #inTurn(
+    start: Promise<void>,
+    released: () => void,
     handler: ConnectionHandler,
     stream: Duplex,
     info: ConnectionInfo,
   ): Promise<void> {
-    return turn.then(() => runConnection(handler, stream, info, this.#report));
+    await start;
+    try {
+      await runConnection(handler, stream, info, this.#report, released);
+    } finally {
+      released();
+    }
   }
 
   /** Serves one datagram (once `turn` has resolved, if given); resolves when it is done, never rejects. */
