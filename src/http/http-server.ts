@@ -29,6 +29,9 @@ export function createHttpServer(
       requestTimeout,
       keepAliveTimeout,
       insecureHTTPParser: false,
+      // The Host rules (RFC 9112 §3.2) are the engines' own (hostFieldRefusal): node:http's own 400 for a
+      // missing Host comes from no renderer of Tandem's and leaves no access-log line.
+      requireHostHeader: false,
       // Node checks the two timeouts every 30 s by default, far too coarse for a short headers timeout.
       connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 4))),
     },

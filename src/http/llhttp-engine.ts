@@ -8,6 +8,7 @@ import { pumpFile } from '../file-transfer/file-pump.js';
 import type { ConnectionHandler, ConnectionInfo } from '../net/types.js';
 import { accessLogEntry } from './access-log.js';
 import type { ClientAddress, FileRange, Handler, HeaderMap, HttpReply, HttpRequest } from './handler.js';
+import { hostFieldRefusal } from './host-field.js';
 import {
   clientAddress,
   DRAIN_QUIET_MS,
@@ -707,9 +708,8 @@ function refusalOf(
 ): TandemError | undefined {
   const { method, version, headers } = exchange;
   if (count > MAX_HEADER_COUNT) return errors.HTTP_HEADERS_TOO_LARGE();
-  // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host; a second one is as bad as none.
-  if (hosts > 1) return errors.HTTP_BAD_REQUEST('more than one Host header field');
-  if (hosts === 0 && version === '1.1') return errors.HTTP_BAD_REQUEST('no Host header field');
+  const hostRefusal = hostFieldRefusal(hosts, version);
+  if (hostRefusal !== undefined) return hostRefusal;
   if (method === 'CONNECT') return errors.HTTP_NOT_IMPLEMENTED('CONNECT');
   const authority = targetAuthority(exchange.target);
   if (authority !== undefined) headers.host = authority;

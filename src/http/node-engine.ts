@@ -5,6 +5,7 @@ import { pumpFile } from '../file-transfer/file-pump.js';
 import type { ConnectionHandler } from '../net/types.js';
 import { type AccessLogEntry, accessLogEntry } from './access-log.js';
 import type { ClientAddress, Handler, HeaderMap, HttpReply, HttpRequest } from './handler.js';
+import { countHostFields, hostFieldRefusal } from './host-field.js';
 import { httpConnectionHandler } from './http-connection-handler.js';
 import { clientAddress, type EngineOptions, SLOW_CLIENT_CHUNK } from './http-engine.js';
 import { createHttpServer } from './http-server.js';
@@ -31,10 +32,23 @@ export function serveOnNodeHttp(handler: Handler, options: EngineOptions): Conne
   const clients = new WeakMap<object, ClientAddress>();
   const maxBodySize = options.maxBodySize ?? Number.POSITIVE_INFINITY;
   const onError = options.onError;
+  /** Sockets whose last request was refused: what node:http parsed behind it is not run (RFC 9112 §9.6). */
+  const refused = new WeakSet<object>();
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
+    if (refused.has(req.socket)) {
+      res.shouldKeepAlive = false;
+      return; // node:http closes the connection once the refusal is sent, dropping this response
+    }
     const request = new NodeRequest(req, res, clients.get(req.socket), maxBodySize);
     const exchange = new Exchange(request, res, options.accessLog, onError);
     if (options.closeEachConnection) res.setHeader('connection', 'close');
+    const hostRefusal = hostFieldRefusal(countHostFields(req.rawHeaders), req.httpVersion);
+    if (hostRefusal !== undefined) {
+      refused.add(req.socket);
+      res.shouldKeepAlive = false;
+      exchange.fail(hostRefusal);
+      return;
+    }
     if (req.method === 'CONNECT') {
       // RFC 9110 §9.3.6: a tunnel is a proxy's job; answered like any method this server does not implement.
       res.shouldKeepAlive = false;
