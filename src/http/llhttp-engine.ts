@@ -27,7 +27,7 @@ import {
   runHandler,
   withoutBody,
 } from './run-handler.js';
-import { SendTimeout } from './send-timeout.js';
+import { sentSoFar } from './send-timeout.js';
 import { targetAuthority } from './target.js';
 
 /** Node's llhttp binding (`HTTPParser` of `_http_common`), as far as this engine drives it. */
@@ -151,7 +151,6 @@ class LlhttpEngine implements ConnectionHandler {
   readonly binding: Binding;
   readonly handler: Handler;
   readonly options: EngineOptions;
-  readonly sendTimeout: SendTimeout | undefined;
   /** The connection fields of an HTTP/1.1 answer that keeps the connection, made once. */
   readonly keepAliveLines: string;
   /** Idle connections that still hold a parser, longest idle first: one is taken from them before one is made. */
@@ -166,9 +165,6 @@ class LlhttpEngine implements ConnectionHandler {
     this.options = options;
     const seconds = Math.floor(options.limits.keepAliveTimeout / 1000);
     this.keepAliveLines = `Connection: keep-alive\r\nKeep-Alive: timeout=${seconds}\r\n`;
-    const ms = options.limits.sendTimeout;
-    this.sendTimeout =
-      ms > 0 ? new SendTimeout(ms, (socket) => options.limits.onSendTimeout?.(socket)) : undefined;
   }
 
   get draining(): boolean {
@@ -176,16 +172,19 @@ class LlhttpEngine implements ConnectionHandler {
   }
 
   handle(stream: Duplex, info: ConnectionInfo): Promise<void> {
-    const connection = new Connection(this, stream, info);
+    return new Promise((resolve) => this.serve(stream, info, () => resolve()));
+  }
+
+  serve(stream: Duplex, info: ConnectionInfo, done: (stream: Duplex) => void): void {
+    const connection = new Connection(this, stream, info, done);
     this.#connections.add(connection);
     this.#watch();
-    return connection.start();
+    connection.start();
   }
 
   /** The connection's socket closed: it is no longer served nor watched. */
   forget(connection: Connection): void {
     this.#connections.delete(connection);
-    this.sendTimeout?.forget(connection.socket);
   }
 
   drain(): void {
@@ -201,8 +200,9 @@ class LlhttpEngine implements ConnectionHandler {
 
   #watch(): void {
     if (this.#timer !== undefined) return;
-    const { headersTimeout, keepAliveTimeout } = this.options.limits;
-    const shortest = Math.min(headersTimeout || 1000, keepAliveTimeout || 1000);
+    const { headersTimeout, keepAliveTimeout, sendTimeout } = this.options.limits;
+    // A quarter of the shortest timeout, half of the send timeout (as SendTimeout checks it).
+    const shortest = Math.min(headersTimeout || 1000, keepAliveTimeout || 1000, sendTimeout * 2 || 1000);
     this.#timer = setInterval(
       () => {
         const now = Date.now();
@@ -241,8 +241,8 @@ class Connection {
   readonly #info: ConnectionInfo;
   readonly #exchanges: Exchange[] = [];
   #parser: Parser | undefined;
-  /** Resolves the promise of handle() once the socket has closed, or all is sent after the engine ended it. */
-  #gone: (() => void) | undefined;
+  /** Told once the socket has closed, or all is sent after the engine ended it (ConnectionHandler.serve). */
+  #done: ((stream: Duplex) => void) | undefined;
   #inMessage = false;
   /** Head fields llhttp flushed before the head was complete (more than 32, or a head in many reads). */
   #partialHeaders: string[] | undefined;
@@ -255,16 +255,20 @@ class Connection {
   #deadline = 0;
   #requestDeadline = 0;
   #lastByte = 0;
+  /** What the client had taken of the output (sentSoFar) when last checked, and since when (Date.now()). */
+  #sent = 0;
+  #sentAt = 0;
   #paused = false;
   /** The request being parsed came after one that closes the connection: it is not served. */
   #ignoring = false;
   /** The last request asked for an Upgrade: llhttp stops after its head, and is started afresh. */
   #upgraded = false;
 
-  constructor(engine: LlhttpEngine, socket: Duplex, info: ConnectionInfo) {
+  constructor(engine: LlhttpEngine, socket: Duplex, info: ConnectionInfo, done: (stream: Duplex) => void) {
     this.#engine = engine;
     this.#socket = socket;
     this.#info = info;
+    this.#done = done;
   }
 
   get engine(): LlhttpEngine {
@@ -280,25 +284,27 @@ class Connection {
     return clientAddress(this.#info.remoteAddress, this.#info.remotePort);
   }
 
-  /** Serves the socket; resolves once it has closed, or once all is sent after the engine ended it. */
-  start(): Promise<void> {
-    return new Promise((resolve) => {
-      const socket = this.#socket;
-      this.#gone = resolve;
-      socket[CONNECTION] = this;
-      // A response is one write: Nagle would hold it for the client's delayed ACK (node:http sets it too).
-      socket.setNoDelay?.(true);
-      this.#engine.sendTimeout?.watch(socket);
-      socket.on('error', Connection.#ignore);
-      socket.on('data', Connection.#onData);
-      socket.on('end', Connection.#onEnd);
-      socket.on('close', Connection.#onClose);
-      this.#expect(Wait.Head, this.#engine.options.limits.headersTimeout);
-      if (this.#engine.draining) this.drain();
-    });
+  /** Serves the socket; `done` is called once it has closed, or once all is sent after the engine ended it. */
+  start(): void {
+    const socket = this.#socket;
+    socket[CONNECTION] = this;
+    // A response is one write: Nagle would hold it for the client's delayed ACK (node:http sets it too).
+    socket.setNoDelay?.(true);
+    this.#sent = sentSoFar(socket);
+    this.#sentAt = Date.now();
+    socket.on('data', Connection.#onData);
+    socket.on('end', Connection.#onEnd);
+    socket.on('close', Connection.#onClose);
+    this.#expect(Wait.Head, this.#engine.options.limits.headersTimeout);
+    if (this.#engine.draining) this.drain();
   }
 
-  static #ignore(): void {}
+  /** Tells the server, once, that the engine is done with the connection. */
+  #release(): void {
+    const done = this.#done;
+    this.#done = undefined;
+    done?.(this.#socket);
+  }
 
   static readonly #onData = function (this: ServedSocket, data: Buffer): void {
     (this[CONNECTION] as Connection).#read(data);
@@ -314,7 +320,7 @@ class Connection {
     this[CONNECTION] = undefined;
     connection.#engine.forget(connection);
     connection.#closed();
-    connection.#gone?.();
+    connection.#release();
   };
 
   /** Sets what the connection waits for and when it gives up (0: never). */
@@ -591,6 +597,8 @@ class Connection {
     }
     this.resume();
     if (this.#exchanges.length > 0) return this.#startReady();
+    // Length 0 gives the array's backing store back (shift() keeps it): an idle connection holds none.
+    this.#exchanges.length = 0;
     if (this.#closing) return void this.#end();
     if (!this.#inMessage) this.#idle();
   }
@@ -607,7 +615,7 @@ class Connection {
     // Once all is sent the connection is done (handle() resolves: the loop model's next client may start);
     // a client that never closes its side is let go of after a while.
     socket.end(() => {
-      this.#gone?.();
+      this.#release();
       setTimeout(() => socket.destroy(), LINGER_MS).unref();
     });
   }
@@ -647,8 +655,24 @@ class Connection {
     check();
   }
 
-  /** Acts on the deadline if it passed: an idle connection closes, a slow request gets 408. */
+  /**
+   * Acts on the deadline if it passed: an idle connection closes, a slow request gets 408; and on the send
+   * timeout (nginx's `send_timeout`, as SendTimeout keeps it for the node engine): a client that took none
+   * of the bytes it has to take for `sendTimeout` ms is cut.
+   */
   check(now: number): void {
+    const { sendTimeout, onSendTimeout } = this.#engine.options.limits;
+    if (sendTimeout > 0) {
+      const socket = this.#socket;
+      const sent = sentSoFar(socket);
+      if (socket.writableLength === 0 || sent > this.#sent) {
+        this.#sent = sent;
+        this.#sentAt = now;
+      } else if (now - this.#sentAt >= sendTimeout) {
+        onSendTimeout?.(socket);
+        return void socket.destroy();
+      }
+    }
     if (this.#deadline === 0 || now < this.#deadline) {
       if (this.#wait === Wait.Idle && this.#parser !== undefined && !this.#inMessage) this.#releaseParser();
       return;

@@ -16,7 +16,8 @@ interface Watched {
  * response (and its memory) forever. Progress is seen where Node shows it: when one of the socket's writes
  * completes (libuv does not report a write the kernel took only in part). So a client that reads, but takes
  * longer than `ms` to take one write (a body chunk as it came from the webframe, or what queued behind the
- * previous write), is cut too. One timer checks every connection, about twice per `ms`.
+ * previous write), is cut too. One timer checks every connection, about twice per `ms`. (The node engine's;
+ * the llhttp engine checks the same in the sweep that checks its other deadlines.)
  */
 export class SendTimeout {
   readonly #ms: number;
@@ -70,7 +71,7 @@ export class SendTimeout {
  * What the client has taken of this connection's output, as a number that grows when it takes bytes: for a
  * net.Socket the bytes of completed writes; for another Duplex (a thread's port) minus what is buffered.
  */
-function sentSoFar(socket: Duplex): number {
+export function sentSoFar(socket: Duplex): number {
   const counters = socket as SocketCounters;
   if (typeof counters._bytesDispatched === 'number') {
     return counters._bytesDispatched - (counters._handle?.writeQueueSize ?? 0);

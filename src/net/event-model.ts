@@ -33,7 +33,7 @@ export class EventModel implements ConcurrencyModel {
   serveConnection(socket: Socket, info: ConnectionInfo): void {
     const host = this.#started(socket);
     if (host === undefined) return;
-    void host.serveConnection(socket, info);
+    host.serveDetached(socket, info);
     socket.resume();
   }
 

@@ -114,7 +114,8 @@ async function finishConnection(
   await closed;
 }
 
-function ignoreError(): void {}
+/** The 'error' listener of every served stream: a peer that vanishes ends its connection, not the server. */
+export function ignoreError(): void {}
 
 /** Serves one datagram and sends the handler's reply, if any, back to the sender. Never rejects. */
 export async function runDatagram(

@@ -47,6 +47,13 @@ export interface DatagramInfo {
 export interface ConnectionHandler {
   setup?(stream: Duplex, info: ConnectionInfo): void | Promise<void>;
   handle(stream: Duplex, info: ConnectionInfo): void | Promise<void>;
+  /**
+   * handle() without a promise, for a handler that holds many idle connections (the HTTP engines): serves
+   * `stream` and calls `done(stream)` once, where handle()'s promise would resolve; `done` is one function for
+   * every connection, so a waiting connection holds neither a promise nor a closure. A server uses it, when
+   * present, for a handler with no `setup` or `finish`; it must do what handle() does.
+   */
+  serve?(stream: Duplex, info: ConnectionInfo, done: (stream: Duplex) => void): void;
   finish?(stream: Duplex, info: ConnectionInfo): void | Promise<void>;
   /**
    * Called once when the server starts a graceful close, before it waits for open connections: ask them to

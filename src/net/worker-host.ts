@@ -1,6 +1,13 @@
 import type { Duplex } from 'node:stream';
 import { loadHandler } from './handler-module.js';
-import { isConnectionHandler, isDatagramHandler, runConnection, runDatagram } from './run-handler.js';
+import {
+  endStream,
+  ignoreError,
+  isConnectionHandler,
+  isDatagramHandler,
+  runConnection,
+  runDatagram,
+} from './run-handler.js';
 import type {
   ConnectionHandler,
   ConnectionInfo,
@@ -80,6 +87,36 @@ export class WorkerHost {
       this.#settled();
     });
   }
+
+  /**
+   * Serves one connection with nothing to wait for (the event model): as serveConnection, but a handler with
+   * `serve()` and no `setup` or `finish` is served through it, so that an idle connection holds no promise.
+   */
+  serveDetached(stream: Duplex, info: ConnectionInfo): void {
+    const handler = this.#handler;
+    if (!isConnectionHandler(handler) || handler.serve === undefined || handler.setup || handler.finish) {
+      return void this.serveConnection(stream, info);
+    }
+    if (stream.destroyed) return;
+    this.#streams.add(stream);
+    this.#open++;
+    stream.on('error', ignoreError);
+    try {
+      handler.serve(stream, info, this.#served);
+    } catch (error) {
+      this.#report(error, 'connection handler');
+      this.#served(stream);
+    }
+  }
+
+  /** A connection served by `serve()` is done: it is ended, and once closed forgotten and counted done. */
+  readonly #served = (stream: Duplex): void => {
+    if (!this.#streams.has(stream)) return;
+    void endStream(stream).then(() => {
+      if (!this.#streams.delete(stream)) return;
+      this.#settled();
+    });
+  };
 
   /** Serves `stream` once `start` has resolved: apart, so that serveConnection's own closure holds less. */
   async #inTurn(
