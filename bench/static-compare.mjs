@@ -2,8 +2,8 @@
 // `npm run bench:static`: static files served by Tandem (`tandem static` and `tandem httpserver --static`, each
 // once per HTTP engine) against a bare node:http handler answering the same bytes from memory, nginx (one
 // worker, sendfile, open_file_cache) and sirv, on loopback.
-// Three measurements: 4 KiB without Accept-Encoding and with a browser's (req/s), 1 MiB (bytes/s). Contenders
-// are measured in alternation, round after round, so drift of the machine hits all alike. Prints medians and
+// Four measurements: 4 KiB without Accept-Encoding, with a browser's, and revalidated as a browser does (304),
+// all in req/s, and 1 MiB (bytes/s). Contenders are measured in alternation, round after round, so drift of the machine hits all alike. Prints medians and
 // writes docs/bench-static.md and docs/bench-static.svg.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ const USAGE = `Usage: npm run bench:static [-- --rounds N --seconds S --only NAM
        node bench/static-compare.mjs [--rounds N] [--seconds S] [--only NAME,NAME]   (after npm run build)
 
 Static files: ${CONTENDERS.map((c) => c.name).join(', ')}.
-Measures 4 KiB without Accept-Encoding, 4 KiB with a browser's Accept-Encoding, and 1 MiB, with
+Measures 4 KiB without Accept-Encoding, with a browser's Accept-Encoding, revalidated (304), and 1 MiB, with
 wrk -t1 -c64, contenders in alternation; writes docs/bench-static.md and docs/bench-static.svg.
   --rounds N    rounds of measurements (default 3); figures are medians of the rounds
   --seconds S   seconds per measurement (default 5), each after a 1 s warm-up
@@ -52,13 +52,20 @@ const contenders = only === undefined ? CONTENDERS : CONTENDERS.filter((c) => on
 const CONNECTIONS = 64;
 /** What a browser sends (Chrome's value): every contender then answers small.css's precompressed .br. */
 const BROWSER_ACCEPT_ENCODING = 'gzip, deflate, br, zstd';
-/** The measurements: `name` is the file asked for, `expected` the file whose bytes must come back. */
+const BROWSER = { 'accept-encoding': BROWSER_ACCEPT_ENCODING };
+/** Each contender's ETag for small.css as a browser asks for it (its br representation), once checked. */
+const browserTags = {};
+/**
+ * The measurements: `name` is the file asked for, `expected` the file whose bytes must come back, and
+ * `requestFor(stack)` the header fields sent to that contender; `goals` says the 4 KiB goals are checked on it.
+ */
 const SCENARIOS = [
   {
     id: 'small',
     label: 'no Accept-Encoding',
     name: SMALL.name,
     expected: SMALL.name,
+    goals: true,
     title: `${fmt(SMALL.size)} bytes (${SMALL.name}, ${SMALL.type}), no Accept-Encoding: identity`,
   },
   {
@@ -66,9 +73,19 @@ const SCENARIOS = [
     label: `Accept-Encoding: ${BROWSER_ACCEPT_ENCODING}`,
     name: SMALL.name,
     expected: SMALL.br,
-    request: { 'accept-encoding': BROWSER_ACCEPT_ENCODING },
+    requestFor: () => BROWSER,
     encoding: 'br',
+    goals: true,
     title: `${fmt(SMALL.size)} bytes (${SMALL.name}), \`Accept-Encoding: ${BROWSER_ACCEPT_ENCODING}\` as a browser sends: its precompressed ${SMALL.br}`,
+  },
+  {
+    id: 'revalidation',
+    label: 'revalidation',
+    name: SMALL.name,
+    expected: SMALL.br,
+    requestFor: (stack) => ({ ...BROWSER, 'if-none-match': browserTags[stack.name] }),
+    status: 304,
+    title: `${SMALL.name} revalidated as a browser does (its Accept-Encoding and \`If-None-Match\` with the contender's own ETag of the br representation): 304`,
   },
   {
     id: 'large',
@@ -112,7 +129,8 @@ async function runWrk(url, secs, request = {}) {
 
 /** One measurement of `scenario` on `stack`: wrk's figures with MiB/s, CPU µs per request and peak RSS. */
 function measure(stack, scenario, secs) {
-  return measureStack(stack, () => runWrk(`${stack.url}/${scenario.name}`, secs, scenario.request));
+  const request = scenario.requestFor?.(stack) ?? {};
+  return measureStack(stack, () => runWrk(`${stack.url}/${scenario.name}`, secs, request));
 }
 
 const site = makeSite();
@@ -129,6 +147,8 @@ try {
     if (check.problems.length > 0)
       throw new Error(`the contenders answer badly:\n${check.problems.join('\n')}`);
     headers[scenario.id] = check.headers;
+    if (scenario.id === 'browser')
+      for (const [name, fields] of Object.entries(check.headers)) browserTags[name] = fields.etag;
   }
   log(`same bytes, status 200: ${stacks.map((s) => s.name).join(', ')}`);
   for (let round = 1; round <= rounds; round++) {
@@ -170,7 +190,7 @@ const rowsOf = (id) =>
 const rows = Object.fromEntries(SCENARIOS.map(({ id }) => [id, rowsOf(id)]));
 const tandems = TANDEM.filter((name) => contenders.some((c) => c.name === name));
 const goals = staticGoals(
-  Object.fromEntries(SCENARIOS.filter((s) => s.name === SMALL.name).map((s) => [s.label, rows[s.id]])),
+  Object.fromEntries(SCENARIOS.filter((s) => s.goals).map((s) => [s.label, rows[s.id]])),
   rows.large,
   tandems,
 );
@@ -225,15 +245,15 @@ Measured ${date} with \`${command}\` (${minutes} min).
 
 - **Machine**: ${cpus().length} cores (${cpuModel}), Node ${process.version}, nginx ${nginxVersion}, sirv ${sirvVersion}, wrk ${wrkVersion}; everything on loopback (127.0.0.1).
 - **Files**: a fresh temp folder holding \`${SMALL.name}\` (${fmt(SMALL.size)} bytes of CSS) with its precompressed siblings \`${SMALL.br}\` (brotli, best quality) and \`${SMALL.gz}\` (gzip -9), and \`${LARGE.name}\` (${fmt(LARGE.size)} bytes of binary), made by [bench/static-contenders/site.mjs](../bench/static-contenders/site.mjs), the same bytes every run.
-- **Requests**: plain \`GET\`s from wrk. Without \`Accept-Encoding\` every contender answers identity. With a browser's \`Accept-Encoding: ${BROWSER_ACCEPT_ENCODING}\` every contender answers \`${SMALL.br}\`'s bytes with \`Content-Encoding: br\` (the precompressed sibling: nothing is compressed while measuring).
+- **Requests**: plain \`GET\`s from wrk. Without \`Accept-Encoding\` every contender answers identity. With a browser's \`Accept-Encoding: ${BROWSER_ACCEPT_ENCODING}\` every contender answers \`${SMALL.br}\`'s bytes with \`Content-Encoding: br\` (the precompressed sibling: nothing is compressed while measuring). The revalidation adds \`If-None-Match\` with the ETag that contender gave for that representation, as a browser revalidates a cached stylesheet; every contender answers 304 (the 4 KiB goals are not checked on it).
 - **Contenders**:
   - ${staticNames} — \`tandem static DIR --port 0 --engine ENGINE\` from the built CLI (\`dist/\`), default event model, one process per engine: \`llhttp\` is Tandem's own HTTP/1.1 engine on raw sockets driving Node's llhttp parser (the default), \`node\` is node:http. Its static layer (src/static) keeps files up to 1 MiB in memory (32 MiB in all) and their finished replies per path and negotiated content coding, answering them (and revalidations: 304) without touching the disk for 1 s after the last stat that saw the file unchanged (\`cacheValidMs\`, as nginx's \`open_file_cache_valid\`), and streams larger files from disk with backpressure. It writes a combined access-log line per request to stdout, which goes to /dev/null here.
   - ${httpserverNames} — \`tandem httpserver --static /static/=DIR --port 0 --engine ENGINE\` (the front server, default event model: one process), the same static layer mounted under \`/static/\` in front of the proxy to a webframe; the files are asked for as \`/static/small.css\`. No webframe runs: no request measured goes to one. Its access log goes to /dev/null too.
-  - **node:http** — [bench/static-contenders/node-static.mjs](../bench/static-contenders/node-static.mjs): the files read into memory at start, answered with the same header fields as Tandem from a prebuilt object (the \`.br\` sibling when \`Accept-Encoding\` names br); no stat, no conditional or range handling, no access log. The limit of one Node process.
+  - **node:http** — [bench/static-contenders/node-static.mjs](../bench/static-contenders/node-static.mjs): the files read into memory at start, answered with the same header fields as Tandem from a prebuilt object (the \`.br\` sibling when \`Accept-Encoding\` names br, a 304 when \`If-None-Match\` is exactly its ETag); no stat, no other conditional or range handling, no access log. The limit of one Node process.
   - **nginx** — [bench/static-contenders/nginx-static.mjs](../bench/static-contenders/nginx-static.mjs): \`worker_processes 1\`, \`sendfile on\`, \`tcp_nopush on\`, \`brotli_static on\` and \`gzip_static on\` (Debian's module for brotli), \`open_file_cache max=1000 inactive=60s\`, \`open_file_cache_valid 60s\`, \`open_file_cache_errors on\`, \`charset utf-8\` for text/css, \`add_header X-Content-Type-Options nosniff\` (and \`Vary: Accept-Encoding\` on .css, as Tandem sends), \`Server\` cleared (headers-more), \`keepalive_timeout 5s 5s\` and \`keepalive_requests 1000000\`, access log \`/dev/null combined buffer=64k\`. The full config is below.
   - **sirv** — [bench/static-contenders/sirv-server.mjs](../bench/static-contenders/sirv-server.mjs): \`sirv(dir, { etag: true, brotli: true, gzip: true })\` (production mode: the folder's headers computed once at start, each body streamed with \`fs.createReadStream\`, the \`.br\` sibling for a client that accepts br) as the request listener of a node:http server, no access log.
 - **Access logs**: Tandem (every contender) and nginx write one line per request (to /dev/null); node:http and sirv write none.
-- **Same answers**: checked before measuring — every contender answers each request with 200, the exact bytes (the file's, or \`${SMALL.br}\`'s for the browser's request) with the same Content-Encoding and their Content-Length, and an ETag and/or Last-Modified. The header fields each one sends are listed under "Headers" below, differences included.
+- **Same answers**: checked before measuring — every contender answers each request with 200, the exact bytes (the file's, or \`${SMALL.br}\`'s for the browser's request) with the same Content-Encoding and their Content-Length, and an ETag and/or Last-Modified; the revalidation with a 304 without a body. The header fields each one sends are listed under "Headers" below, differences included.
 - **Method**: wrk with **one thread** (\`-t1\`, so it leaves a core to the server) and ${CONNECTIONS} keep-alive connections. All contenders run at once and are measured in alternation (${order}, then again) for ${rounds} round${rounds === 1 ? '' : 's'} of ${seconds} s per measurement, each after a 1 s warm-up; figures are **medians of the rounds** (errors summed). MiB/s is wrk's Transfer/sec (headers included, powers of 1024). CPU µs/req is user + system time of the contender's processes (nginx: master and worker) over the requests served: the steadier figure on a shared machine. RSS is the peak, sampled every 250 ms. "NAME ÷ this" is that Tandem contender's req/s divided by the row's.
 
 ## Goals
@@ -256,6 +276,10 @@ ${headersTable(headers.small)}
 
 ${headersTable(headers.browser)}
 
+### ${SMALL.name} revalidated (304)
+
+${headersTable(headers.revalidation)}
+
 ### ${LARGE.name}
 
 ${headersTable(headers.large)}
@@ -275,6 +299,12 @@ const svg = barChartSvg(
       unit: 'req/s',
       key: 'rps',
       rows: rows.browser,
+    },
+    {
+      title: '4 KiB file revalidated (If-None-Match): 304s per second',
+      unit: 'req/s',
+      key: 'rps',
+      rows: rows.revalidation,
     },
     { title: '1 MiB file: MiB per second', unit: 'MiB/s', key: 'mibps', rows: rows.large },
   ],

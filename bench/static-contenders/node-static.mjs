@@ -3,7 +3,8 @@
 // answers GET /small.css and GET /large.bin with their bytes and the same header fields Tandem's static layer
 // sends (Content-Type, Content-Encoding, Accept-Ranges, X-Content-Type-Options, ETag, Last-Modified, Vary for
 // CSS, Content-Length); a request whose Accept-Encoding names br (else gzip) gets small.css's precompressed
-// sibling, as Tandem sends it. No conditional or range handling, no access log: the limit of one Node process.
+// sibling, as Tandem sends it; an If-None-Match naming the reply's ETag (exactly) gets a 304 with the
+// validators and Vary. No other conditional or range handling, no access log: the limit of one Node process.
 // Usage: node bench/static-contenders/node-static.mjs --root DIR [--port P]; logs "listening on HOST:PORT".
 import { readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
@@ -35,8 +36,10 @@ function fileReply(file, name, coding) {
   });
   // Tandem compresses CSS for clients that ask, so its identity replies say that they vary.
   if (file.type.startsWith('text/')) headers.Vary = 'Accept-Encoding';
+  const notModified = { ETag: headers.ETag, 'Last-Modified': headers['Last-Modified'] };
+  if (headers.Vary !== undefined) notModified.Vary = headers.Vary;
   headers['Content-Length'] = String(body.length);
-  return { body, headers };
+  return { body, headers, notModified };
 }
 
 /** Replies by path: { identity, br?, gzip? }. */
@@ -68,6 +71,11 @@ const server = http.createServer((req, res) => {
     return;
   }
   const reply = choose(variants, req.headers['accept-encoding']);
+  if (req.headers['if-none-match'] === reply.headers.ETag) {
+    res.writeHead(304, reply.notModified);
+    res.end();
+    return;
+  }
   res.writeHead(200, reply.headers);
   res.end(req.method === 'HEAD' ? undefined : reply.body);
 });
