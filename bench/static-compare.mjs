@@ -150,7 +150,7 @@ try {
     if (scenario.id === 'browser')
       for (const [name, fields] of Object.entries(check.headers)) browserTags[name] = fields.etag;
   }
-  log(`same bytes, status 200: ${stacks.map((s) => s.name).join(', ')}`);
+  log(`same answers (status, bytes, coding): ${stacks.map((s) => s.name).join(', ')}`);
   for (let round = 1; round <= rounds; round++) {
     for (const scenario of SCENARIOS) {
       const { id } = scenario;
