@@ -34,10 +34,12 @@ export interface KeptFile {
 }
 
 interface HotEntry {
+  readonly path: string;
+  /** The Accept-Encoding value it is kept for ('' for none); undefined when kept for any. */
+  readonly encoding: string | undefined;
   readonly ok: KeptReply;
   readonly notModified: HttpReply;
   readonly validators: Validators;
-  readonly varies: boolean;
   /** The paths stat'ed to revalidate and what they held (undefined: nothing), as when the replies were made. */
   readonly sources: readonly { readonly path: string; readonly identity: FileIdentity | undefined }[];
   /** When (performance.now()) the files were last seen unchanged on disk. */
@@ -81,7 +83,9 @@ export const DEFAULT_VALID_MS = 1000;
  * nginx's open_file_cache_valid. Oldest entries are dropped first.
  */
 export class HotReplies {
-  readonly #entries = new Map<string, HotEntry>();
+  readonly #paths = new Map<string, PathEntries>();
+  /** Every entry, oldest first. */
+  readonly #entries = new Set<HotEntry>();
   readonly #maxEntries: number;
   readonly #maxBytes: number;
   readonly #validMs: number;
@@ -105,20 +109,15 @@ export class HotReplies {
   lookup(method: string, path: string, headers: Readonly<HeaderMap>): HttpReply | undefined {
     if (method !== 'GET') return undefined;
     for (const name of UNKEPT_FIELDS) if (headers[name] !== undefined) return undefined;
-    const acceptEncoding = fieldValue(headers['accept-encoding']);
-    let key = entryKey(path, acceptEncoding);
-    let entry = this.#entries.get(key);
-    if (entry === undefined && acceptEncoding !== '') {
-      // A resource with one representation is kept once, whatever the Accept-Encoding.
-      key = entryKey(path, '');
-      entry = this.#entries.get(key);
-      if (entry?.varies) return undefined;
-    }
+    const at = this.#paths.get(path);
+    if (at === undefined) return undefined;
+    // A resource with one representation is kept once (`any`), whatever the Accept-Encoding.
+    const entry = at.byEncoding?.get(fieldValue(headers['accept-encoding'])) ?? at.any;
     if (entry === undefined) return undefined;
     const now = performance.now();
     if (now - entry.checkedAt >= this.#validMs) {
       if (!unchanged(entry)) {
-        this.#delete(key, entry);
+        this.#delete(entry);
         return undefined;
       }
       entry.checkedAt = now;
@@ -148,12 +147,13 @@ export class HotReplies {
     if (ok.status !== 200 || !isKept(ok)) return;
     const size = ok.body.length;
     if (size > this.#maxBytes) return;
-    const key = entryKey(path, kept.varies ? fieldValue(headers['accept-encoding']) : '');
-    const previous = this.#entries.get(key);
-    if (previous !== undefined) this.#delete(key, previous);
-    for (const [oldest, old] of this.#entries) {
+    const encoding = kept.varies ? fieldValue(headers['accept-encoding']) : undefined;
+    let at = this.#paths.get(path);
+    const previous = encoding === undefined ? at?.any : at?.byEncoding?.get(encoding);
+    if (previous !== undefined) this.#delete(previous);
+    for (const oldest of this.#entries) {
       if (this.#entries.size < this.#maxEntries && this.#bytes + size <= this.#maxBytes) break;
-      this.#delete(oldest, old);
+      this.#delete(oldest);
     }
     freeze(ok);
     freeze(kept.notModified);
@@ -163,21 +163,42 @@ export class HotReplies {
     }));
     // The stats were taken while the replies were made, a moment ago: the files count as seen now.
     const checkedAt = performance.now();
-    const { notModified, validators, varies } = kept;
-    this.#entries.set(key, { ok, notModified, validators, varies, sources, checkedAt });
+    const { notModified, validators } = kept;
+    const entry: HotEntry = { path, encoding, ok, notModified, validators, sources, checkedAt };
+    at = this.#paths.get(path);
+    if (at === undefined) {
+      at = { any: undefined, byEncoding: undefined };
+      this.#paths.set(path, at);
+    }
+    if (encoding === undefined) {
+      at.any = entry;
+    } else {
+      at.byEncoding ??= new Map();
+      at.byEncoding.set(encoding, entry);
+    }
+    this.#entries.add(entry);
     this.#bytes += size;
   }
 
-  #delete(key: string, entry: HotEntry): void {
-    this.#entries.delete(key);
+  #delete(entry: HotEntry): void {
+    this.#entries.delete(entry);
     this.#bytes -= entry.ok.body.length;
+    const at = this.#paths.get(entry.path);
+    if (at === undefined) return;
+    if (entry.encoding === undefined) {
+      if (at.any === entry) at.any = undefined;
+    } else if (at.byEncoding?.get(entry.encoding) === entry) {
+      at.byEncoding.delete(entry.encoding);
+      if (at.byEncoding.size === 0) at.byEncoding = undefined;
+    }
+    if (at.any === undefined && at.byEncoding === undefined) this.#paths.delete(entry.path);
   }
 }
 
-/** The key of a kept reply: the request path, then the Accept-Encoding value ('' for none or any). */
-function entryKey(path: string, acceptEncoding: string): string {
-  // A request path holds no NUL (the engines refuse control characters in a target).
-  return `${path}\0${acceptEncoding}`;
+/** The kept replies of one request path: for any Accept-Encoding, or by Accept-Encoding value. */
+interface PathEntries {
+  any: HotEntry | undefined;
+  byEncoding: Map<string, HotEntry> | undefined;
 }
 
 /** A request field's combined value ('' when absent): a repeated field's values joined as §5.3 says. */

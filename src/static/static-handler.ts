@@ -26,10 +26,10 @@ export function files(options: StaticOptions): Handler {
   const hot = new HotReplies({ maxBytes: config.cache.maxBytes, validMs: config.cacheValidMs });
   return (req) => {
     const { path, query } = splitTarget(req.target);
-    const file: FileRequest = { method: req.method, path, headers: req.headers };
     // A kept reply is answered in this same turn; only the full path costs a promise.
-    const kept = hot.lookup(file.method, path, file.headers);
+    const kept = hot.lookup(req.method, path, req.headers);
     if (kept !== undefined) return kept;
+    const file: FileRequest = { method: req.method, path, headers: req.headers };
     return serve(config, hot, file, query).catch((err: unknown) => {
       if (err instanceof TandemError && err.status !== undefined) return errorReply(err, req.headers.accept);
       throw err;
