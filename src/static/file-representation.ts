@@ -8,6 +8,7 @@ import {
   isCompressibleType,
   SIBLING_SUFFIX,
 } from './content-coding.js';
+import type { FileSource } from './hot-replies.js';
 import { hasDotComponent, isInside } from './safe-path.js';
 import type { StaticConfig } from './static-options.js';
 
@@ -15,15 +16,6 @@ import type { StaticConfig } from './static-options.js';
 export interface FoundFile {
   real: string;
   stats: BigIntStats;
-}
-
-/**
- * A file whose state decided a representation: the path looked at (below root, before realpath) and the stats
- * seen there, undefined when nothing was there. The same stats again mean the same choice.
- */
-export interface FileSource {
-  readonly path: string;
-  readonly stats: BigIntStats | undefined;
 }
 
 /**

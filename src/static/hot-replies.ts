@@ -1,7 +1,6 @@
 import { type BigIntStats, statSync } from 'node:fs';
 import type { HeaderMap, HttpReply } from '../http/handler.js';
 import { evaluatePreconditions, type Validators } from './conditional.js';
-import type { FileSource } from './file-representation.js';
 
 /**
  * Request header fields after which a kept reply is not the answer: a range or a precondition other than a
@@ -15,6 +14,16 @@ type FileIdentity = Pick<BigIntStats, 'dev' | 'ino' | 'size' | 'mtimeNs'>;
 /** A reply HotReplies keeps: its body is bytes in memory. */
 interface KeptReply extends HttpReply {
   readonly body: Uint8Array;
+}
+
+/**
+ * A file whose state decided a representation: the path looked at (below root, before realpath) and the stats
+ * seen there, undefined when nothing was there. The same stats again mean the same choice, so a kept reply
+ * holds while every one of its sources does.
+ */
+export interface FileSource {
+  readonly path: string;
+  readonly stats: BigIntStats | undefined;
 }
 
 /**
