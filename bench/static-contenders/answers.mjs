@@ -5,6 +5,7 @@ import http from 'node:http';
 /** The header fields compared across contenders (lower-case), in the order the report shows them. */
 export const COMPARED_HEADERS = [
   'content-type',
+  'content-encoding',
   'content-length',
   'etag',
   'last-modified',
@@ -17,10 +18,11 @@ export const COMPARED_HEADERS = [
   'server',
 ];
 
-/** GET `url` without Accept-Encoding; resolves with { status, headers, body }. */
-function get(url) {
+/** GET `url` with `headers` (none but User-Agent by default); resolves with { status, headers, body }. */
+function get(url, headers = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers: { 'user-agent': 'bench-static' }, agent: false }, (res) => {
+    const options = { headers: { 'user-agent': 'bench-static', ...headers }, agent: false };
+    const req = http.get(url, options, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () =>
@@ -33,23 +35,37 @@ function get(url) {
 }
 
 /**
- * Fetches `path` from every stack and compares with `expected` (the file's bytes): resolves with { problems,
- * headers } where `problems` lists what is wrong (status not 200, other bytes, no Content-Length, no ETag or
- * Last-Modified) and `headers` maps each stack name to its COMPARED_HEADERS values.
+ * Fetches `path` from every stack, sending the header fields `requestFor(stack)` gives, and compares with
+ * `expected` (the bytes that should come: the file's, or its precompressed sibling's when `encoding` names its
+ * coding): resolves with { problems, headers } where `problems` lists what is wrong (status not 200, other
+ * bytes, another Content-Encoding, no Content-Length, no ETag or Last-Modified) and `headers` maps each stack
+ * name to its COMPARED_HEADERS values. With `status: 304` the answer must be a 304 without a body.
  */
-export async function checkAnswers(stacks, path, expected) {
+export async function checkAnswers(
+  stacks,
+  path,
+  expected,
+  { requestFor = () => ({}), encoding, status = 200 },
+) {
   const problems = [];
   const headers = {};
   for (const s of stacks) {
-    const r = await get(`${s.url}${path}`);
+    const r = await get(`${s.url}${path}`, requestFor(s));
     headers[s.name] = Object.fromEntries(COMPARED_HEADERS.map((h) => [h, r.headers[h]]));
-    if (r.status !== 200) problems.push(`${s.name} ${path}: status ${r.status}`);
+    if (r.status !== status) problems.push(`${s.name} ${path}: status ${r.status}`);
+    if (status === 304) {
+      // Its fields are listed, not required: sirv's 304 carries no validator.
+      if (r.body.length > 0) problems.push(`${s.name} ${path}: a 304 with ${r.body.length} body bytes`);
+      continue;
+    }
+    if (r.headers.etag === undefined && r.headers['last-modified'] === undefined)
+      problems.push(`${s.name} ${path}: neither ETag nor Last-Modified`);
+    if (r.headers['content-encoding'] !== encoding)
+      problems.push(`${s.name} ${path}: content-encoding ${r.headers['content-encoding']}`);
     if (!r.body.equals(expected))
       problems.push(`${s.name} ${path}: ${r.body.length} body bytes differ from the file`);
     if (r.headers['content-length'] !== String(expected.length))
       problems.push(`${s.name} ${path}: content-length ${r.headers['content-length']}`);
-    if (r.headers.etag === undefined && r.headers['last-modified'] === undefined)
-      problems.push(`${s.name} ${path}: neither ETag nor Last-Modified`);
   }
   return { problems, headers };
 }

@@ -3,16 +3,22 @@
 // in a fresh directory, run in the foreground as a child of the bench.
 import { HEADERS_MORE, runNginx } from '../nginx.mjs';
 
+/** The brotli_static module (Debian's libnginx-mod-http-brotli-static): serves `name.br` beside `name`. */
+export const BROTLI_STATIC = '/usr/lib/nginx/modules/ngx_http_brotli_static_module.so';
+
 /**
  * The static nginx config: `worker_processes 1` (2 cores, wrk needs one), `sendfile on`, `tcp_nopush on`,
  * `open_file_cache max=1000 inactive=60s` with `open_file_cache_valid 60s` (open descriptors and stats kept
  * for a minute: no system call to find a file), Debian's mime.types with `charset utf-8` for text/css,
  * `X-Content-Type-Options: nosniff` on every file and `Vary: Accept-Encoding` on CSS (as Tandem sends them),
+ * `brotli_static on` and `gzip_static on` (a precompressed `name.br` / `name.gz` for a client that accepts it,
+ * as Tandem serves them),
  * no `Server` header (headers-more), keep-alive as Node's default (`timeout=5`, no request limit) and a
  * combined access log written to /dev/null, buffered, as Tandem writes its own to stdout.
  */
 export function staticNginxConfig({ dir, port, root }) {
   return `load_module ${HEADERS_MORE};
+load_module ${BROTLI_STATIC};
 worker_processes 1;
 daemon off;
 pid ${dir}/nginx.pid;
@@ -27,6 +33,8 @@ http {
   server_tokens off;
   more_clear_headers Server;
   sendfile on;
+  brotli_static on;
+  gzip_static on;
   tcp_nopush on;
   open_file_cache max=1000 inactive=60s;
   open_file_cache_valid 60s;

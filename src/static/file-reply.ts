@@ -5,6 +5,7 @@ import { type ByteRange, parseRange, planRanges } from './byte-range.js';
 import { evaluatePreconditions, ifRangeMatches } from './conditional.js';
 import { type Compression, compressFile } from './content-coding.js';
 import { type FoundFile, type Representation, selectRepresentation } from './file-representation.js';
+import type { KeptFile } from './hot-replies.js';
 import { contentTypeFor } from './mime-type.js';
 import {
   bufferMultipart,
@@ -23,6 +24,13 @@ export interface FileRequest {
   headers: Readonly<HeaderMap>;
 }
 
+/** What serveFile answers: the reply, and the replies to keep when the representation is in memory. */
+export interface FileAnswer {
+  readonly reply: HttpReply;
+  /** Set for a GET without Range or preconditions but a revalidation, of a representation held in memory. */
+  readonly keep?: KeptFile | undefined;
+}
+
 /** A request header field's combined value. */
 function header(req: FileRequest, name: string): string | undefined {
   const value = req.headers[name];
@@ -35,6 +43,9 @@ function header(req: FileRequest, name: string): string | undefined {
  * answers 304, 412, 416, 206 (one range, or multipart/byteranges) or 200. Files the cache accepts are served
  * from memory as Buffer bodies; a larger one is a FileRange for the runner to send from disk, or chunks read
  * from disk (multipart, compressed on the fly). A HEAD gets the head with no body: the file is not read.
+ * For a GET without Range, If-Range, If-Match or If-Unmodified-Since of a representation the cache accepts,
+ * the answer also holds its 200 and 304 to keep (a revalidation's 304 then reads the bytes from the cache too,
+ * so that the next revalidation is answered from memory).
  */
 export async function serveFile(
   config: StaticConfig,
@@ -42,7 +53,7 @@ export async function serveFile(
   found: FoundFile,
   diskPath: string,
   name: string,
-): Promise<HttpReply> {
+): Promise<FileAnswer> {
   const contentType = contentTypeFor(name);
   const rangeHeader = req.method === 'GET' ? header(req, 'range') : undefined;
   const rep = await selectRepresentation(config, {
@@ -62,15 +73,80 @@ export async function serveFile(
     },
     rep.validators,
   );
-  if (outcome === 'failed') return errorReply(errors.HTTP_PRECONDITION_FAILED(req.path), req.headers.accept);
-  // §15.4.5: a 304 carries the validators, Cache-Control and Vary a 200 would have, and no content headers.
-  if (outcome === 'not-modified') return { status: 304, headers: validatorHeaders(config, rep), body: null };
+  if (outcome === 'failed') {
+    return { reply: errorReply(errors.HTTP_PRECONDITION_FAILED(req.path), req.headers.accept) };
+  }
+  if (isKeepable(req, rangeHeader) && config.cache.accepts(rep.stats)) {
+    const keep = await keptFile(config, rep, contentType);
+    if (keep !== undefined) return { reply: outcome === 'not-modified' ? keep.notModified : keep.ok, keep };
+  }
+  if (outcome === 'not-modified') return { reply: notModifiedReply(config, rep) };
+  return { reply: await contentReply(config, req, rep, contentType, rangeHeader) };
+}
 
+/** True for a GET whose answer is the 200 or the 304 of its representation: no range, no other precondition. */
+function isKeepable(req: FileRequest, rangeHeader: string | undefined): boolean {
+  const { headers } = req;
+  return (
+    req.method === 'GET' &&
+    rangeHeader === undefined &&
+    headers['if-range'] === undefined &&
+    headers['if-match'] === undefined &&
+    headers['if-unmodified-since'] === undefined
+  );
+}
+
+/**
+ * The 200 and 304 of a representation the cache accepts, with its bytes read (or compressed) into the cache;
+ * undefined when the bytes read do not match the stats the representation was chosen by (the file is being
+ * written).
+ */
+async function keptFile(
+  config: StaticConfig,
+  rep: Representation,
+  contentType: string,
+): Promise<KeptFile | undefined> {
+  const compressed = rep.onTheFly && rep.coding !== 'identity';
+  const data = await config.cache.load(rep.path, rep.stats, compressed ? rep.coding : 'raw');
+  if (!compressed && BigInt(data.length) !== rep.stats.size) return undefined;
+  const headers = contentHeaders(config, rep, contentType);
+  headers['content-length'] = String(data.length);
+  return {
+    ok: { status: 200, headers, body: data },
+    notModified: notModifiedReply(config, rep),
+    validators: rep.validators,
+    sources: rep.sources,
+    varies: rep.vary,
+  };
+}
+
+/** §15.4.5: a 304 carries the validators, Cache-Control and Vary a 200 would have, and no content headers. */
+function notModifiedReply(config: StaticConfig, rep: Representation): HttpReply {
+  return { status: 304, headers: validatorHeaders(config, rep), body: null };
+}
+
+/** The fields of a 200 or 206 of the representation, but Content-Length. */
+function contentHeaders(
+  config: StaticConfig,
+  rep: Representation,
+  contentType: string,
+): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': contentType };
   if (rep.coding !== 'identity') headers['content-encoding'] = rep.coding;
   headers['accept-ranges'] = 'bytes';
   headers['x-content-type-options'] = 'nosniff';
-  Object.assign(headers, validatorHeaders(config, rep));
+  return Object.assign(headers, validatorHeaders(config, rep));
+}
+
+/** The 200, 206 or 416 of a GET or HEAD whose preconditions passed (or were not asked). */
+async function contentReply(
+  config: StaticConfig,
+  req: FileRequest,
+  rep: Representation,
+  contentType: string,
+  rangeHeader: string | undefined,
+): Promise<HttpReply> {
+  const headers = contentHeaders(config, rep, contentType);
   const head = req.method === 'HEAD';
   if (rep.onTheFly && rep.coding !== 'identity')
     return compressedReply(config, rep, rep.coding, headers, head);

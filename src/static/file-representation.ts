@@ -8,6 +8,7 @@ import {
   isCompressibleType,
   SIBLING_SUFFIX,
 } from './content-coding.js';
+import type { FileSource } from './hot-replies.js';
 import { hasDotComponent, isInside } from './safe-path.js';
 import type { StaticConfig } from './static-options.js';
 
@@ -33,6 +34,8 @@ export interface Representation {
   readonly validators: Validators;
   /** True when the resource has several representations, so replies carry `Vary: Accept-Encoding`. */
   readonly vary: boolean;
+  /** The files looked at to choose it: the original, then each precompressed sibling tried, in order. */
+  readonly sources: readonly FileSource[];
 }
 
 /** What the choice of representation reads from the request and the file. */
@@ -60,6 +63,7 @@ export async function selectRepresentation(
 ): Promise<Representation> {
   const { found } = query;
   const vary = (config.compress || config.precompressed) && isCompressibleType(query.contentType);
+  const sources: FileSource[] = [{ path: query.diskPath, stats: found.stats }];
   const identity: Representation = {
     coding: 'identity',
     path: found.real,
@@ -67,6 +71,7 @@ export async function selectRepresentation(
     onTheFly: false,
     validators: validatorsFor(found.stats.size, found.stats.mtimeNs),
     vary,
+    sources,
   };
   if (!vary) return identity;
   const accepted = acceptedCodings(query.acceptEncoding).filter(
@@ -74,7 +79,9 @@ export async function selectRepresentation(
   );
   if (config.precompressed) {
     for (const coding of accepted) {
-      const sibling = await findSibling(config, query.diskPath + SIBLING_SUFFIX[coding], found.stats);
+      const path = query.diskPath + SIBLING_SUFFIX[coding];
+      const { sibling, seen } = await findSibling(config, path, found.stats);
+      sources.push({ path, stats: seen });
       if (sibling === null) continue;
       const validators = validatorsFor(sibling.stats.size, sibling.stats.mtimeNs);
       return {
@@ -104,21 +111,27 @@ function tagged(validators: Validators, coding: Compression): Validators {
 }
 
 /**
- * A precompressed sibling at `path`, or null unless it is a regular file whose real path is inside root
- * (and has no dot component unless dotfiles are served) and is not older than the original.
+ * The precompressed sibling at `path` (null unless it is a regular file whose real path is inside root, has no
+ * dot component unless dotfiles are served, and is not older than the original), and the stats seen there
+ * (undefined when nothing is there).
  */
 async function findSibling(
   config: StaticConfig,
   path: string,
   original: BigIntStats,
-): Promise<FoundFile | null> {
+): Promise<{ sibling: FoundFile | null; seen: BigIntStats | undefined }> {
+  let real: string;
+  let stats: BigIntStats;
   try {
-    const real = await realpath(path);
-    if (!isInside(config.root, real)) return null;
-    if (!config.dotfiles && hasDotComponent(config.root, real)) return null;
-    const stats = await stat(real, { bigint: true });
-    return stats.isFile() && stats.mtimeNs >= original.mtimeNs ? { real, stats } : null;
+    real = await realpath(path);
+    stats = await stat(real, { bigint: true });
   } catch {
-    return null;
+    return { sibling: null, seen: undefined };
   }
+  const usable =
+    isInside(config.root, real) &&
+    (config.dotfiles || !hasDotComponent(config.root, real)) &&
+    stats.isFile() &&
+    stats.mtimeNs >= original.mtimeNs;
+  return { sibling: usable ? { real, stats } : null, seen: stats };
 }

@@ -26,10 +26,10 @@ export function files(options: StaticOptions): Handler {
   const hot = new HotReplies({ maxBytes: config.cache.maxBytes, validMs: config.cacheValidMs });
   return (req) => {
     const { path, query } = splitTarget(req.target);
-    const file: FileRequest = { method: req.method, path, headers: req.headers };
     // A kept reply is answered in this same turn; only the full path costs a promise.
-    const kept = hot.lookup(file.method, path, file.headers);
+    const kept = hot.lookup(req.method, path, req.headers);
     if (kept !== undefined) return kept;
+    const file: FileRequest = { method: req.method, path, headers: req.headers };
     return serve(config, hot, file, query).catch((err: unknown) => {
       if (err instanceof TandemError && err.status !== undefined) return errorReply(err, req.headers.accept);
       throw err;
@@ -57,9 +57,9 @@ async function serve(
   }
   if (found.stats.isFile()) {
     if (canonical.trailingSlash) return null;
-    const reply = await serveFile(config, req, found, requested, canonical.segments.at(-1) ?? '');
-    hot.remember(req.method, req.path, req.headers, requested, found.stats, reply);
-    return reply;
+    const answer = await serveFile(config, req, found, requested, canonical.segments.at(-1) ?? '');
+    if (answer.keep !== undefined) hot.remember(req.path, req.headers, answer.keep);
+    return answer.reply;
   }
   if (!found.stats.isDirectory()) return null;
   if (!canonical.trailingSlash) return redirectToDirectory(canonical, query);
@@ -67,9 +67,9 @@ async function serve(
     const indexPath = join(requested, config.index);
     const index = await locate(config, indexPath, req.path);
     if (index?.stats.isFile()) {
-      const reply = await serveFile(config, req, index, indexPath, config.index);
-      hot.remember(req.method, req.path, req.headers, indexPath, index.stats, reply);
-      return reply;
+      const answer = await serveFile(config, req, index, indexPath, config.index);
+      if (answer.keep !== undefined) hot.remember(req.path, req.headers, answer.keep);
+      return answer.reply;
     }
   }
   if (config.listing) return listDirectory(config, found.real, canonical, req.method);
