@@ -32,6 +32,13 @@ const ROOMY = {
 const ENDLESS = { chunk: 64 * 1024, total: 1 << 30, bound: 64 << 20 };
 /** The body in memory that a client that never reads is sent. */
 const BIG_BYTES = 32 << 20;
+/** Answers of /pattern a client that does not read is sent, pipelined: megabytes, more than socket buffers hold. */
+const PATTERNS = { count: 400, bytes: 16_000 };
+
+/** The body of `/pattern?n=N`: bytes that differ from every other N's. */
+function pattern(n: number): Buffer {
+  return Buffer.from(Array.from({ length: PATTERNS.bytes }, (_, k) => (n * 7 + k) % 256));
+}
 /** The upload a handler leaves unread at first, and how much of it the client may hand the kernel. */
 const UPLOAD = { chunk: 64 * 1024, total: 64 << 20, bound: 32 << 20 };
 
@@ -286,6 +293,7 @@ export function httpEngineSuite(engine: HttpEngineName): void {
         })(),
       }),
       '/big': () => ({ status: 200, body: new Uint8Array(BIG_BYTES) }),
+      '/pattern': (_req, q) => ({ status: 200, body: pattern(Number(q.get('n'))) }),
       '/inject': (_req, q) => INJECTIONS[Number(q.get('i'))]!.reply,
     };
     async function start(options: ServeHttpOptions): Promise<number> {
@@ -846,6 +854,20 @@ export function httpEngineSuite(engine: HttpEngineName): void {
     });
 
     describe('backpressure', () => {
+      it('answers waiting for a client that does not read stay whole: later answers never overwrite them', async () => {
+        const c = await open(bulk);
+        c.socket.pause();
+        const paths = Array.from({ length: PATTERNS.count }, (_, n) => get(`/pattern?n=${n}`));
+        c.send(paths.join(''));
+        await waitFor(() => called('/pattern?n=40'), 'answers to pile up behind the unread ones');
+        c.socket.resume();
+        const answers = await c.responses(PATTERNS.count);
+        answers.forEach((r, n) => {
+          assert.equal(r.status, 200);
+          assert.ok(r.body.equals(pattern(n)), `the answer to /pattern?n=${n} came whole and unchanged`);
+        });
+      });
+
       it('a handler that does not read the body: the engine stops reading the socket, then resumes', async () => {
         const c = await open(bulk);
         c.send(get('/count?gate=upload', `Content-Length: ${UPLOAD.total}\r\n`, 'POST'));

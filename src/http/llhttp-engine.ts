@@ -1262,14 +1262,26 @@ async function readRange({ path, start, end }: FileRange): Promise<Buffer> {
 /** A body up to this size is copied beside its head into one buffer; a larger one goes in a corked writev. */
 const ONE_COPY = 16 * 1024;
 
+/**
+ * Where small responses are put together: one buffer, used again as long as each write that used it was done
+ * before write() returned (the kernel took it all, so no write still points into it). A write left pending
+ * keeps it, and the next response gets a new one. A 4 KiB file's response then costs no malloc of its own
+ * (Buffer.allocUnsafe pools only up to 4 KiB).
+ */
+let scratch = Buffer.allocUnsafeSlow(ONE_COPY + 4096);
+
 /** Writes a head (latin-1) and a body in one go (one buffer or a corked writev); `flushed` is called once it went out. */
 function writeTogether(socket: Duplex, head: string, body: Uint8Array, flushed?: () => void): void {
   if (body.byteLength <= ONE_COPY) {
     // Copying a small body beside its head costs less than a corked writev's bookkeeping.
-    const bytes = Buffer.allocUnsafe(head.length + body.byteLength);
+    const size = head.length + body.byteLength;
+    const bytes = size <= scratch.length ? scratch.subarray(0, size) : Buffer.allocUnsafe(size);
     bytes.write(head, 0, 'latin1');
     bytes.set(body, head.length);
     socket.write(bytes, flushed);
+    if (bytes.buffer === scratch.buffer && socket.writableLength > 0) {
+      scratch = Buffer.allocUnsafeSlow(scratch.length);
+    }
     return;
   }
   socket.cork();
