@@ -593,12 +593,19 @@ export function httpEngineSuite(engine: HttpEngineName): void {
         await assertServes();
       });
 
-      it("a client that resets the connection mid-body: the handler's read fails, the request is logged", async () => {
+      /** Opens a connection that sends 40 bytes of a 100-byte body to `/record?name=NAME`, once they are read. */
+      async function partOfBody(name: string): Promise<RawHttpConnection> {
         const c = await open();
-        c.send(`${get('/record?name=cut-body', 'Content-Length: 100\r\n', 'POST')}${'x'.repeat(40)}`);
-        await waitFor(() => recorded('cut-body') === 40, 'the first 40 body bytes to reach the handler');
-        c.socket.resetAndDestroy();
-        await waitFor(() => bodyOutcomes.get('cut-body') === 'failed', "the handler's body read to fail");
+        c.send(`${get(`/record?name=${name}`, 'Content-Length: 100\r\n', 'POST')}${'x'.repeat(40)}`);
+        await waitFor(() => recorded(name) === 40, 'the first 40 body bytes to reach the handler');
+        return c;
+      }
+      const readFails = (name: string) =>
+        waitFor(() => bodyOutcomes.get(name) === 'failed', "the handler's body read to fail");
+
+      it("a client that resets the connection mid-body: the handler's read fails, the request is logged", async () => {
+        (await partOfBody('cut-body')).socket.resetAndDestroy();
+        await readFails('cut-body');
         await waitFor(
           () => logged.some((entry) => entry.target === '/record?name=cut-body'),
           'the access-log entry of the cut request',
@@ -607,11 +614,9 @@ export function httpEngineSuite(engine: HttpEngineName): void {
       });
 
       it('a client that ends its side mid-body: the read fails and the connection closes', async () => {
-        const c = await open();
-        c.send(`${get('/record?name=ended-body', 'Content-Length: 100\r\n', 'POST')}${'x'.repeat(40)}`);
-        await waitFor(() => recorded('ended-body') === 40, 'the first 40 body bytes to reach the handler');
+        const c = await partOfBody('ended-body');
         c.socket.end();
-        await waitFor(() => bodyOutcomes.get('ended-body') === 'failed', "the handler's body read to fail");
+        await readFails('ended-body');
         await c.waitForClose();
         assert.ok(
           c.statuses().every((status) => status >= 400),
