@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { keepRoomForExternalMemory } from '../runtime/external-memory-room.js';
 import { keepYoungGenerationSmall } from '../runtime/small-young-generation.js';
 import { describeFailure } from './failure.js';
 
@@ -34,10 +35,12 @@ const commands: Record<string, () => Promise<Command>> = {
     return { run: m.serveCommand, usage: m.SERVE_USAGE };
   },
   async webframe() {
+    keepRoomForExternalMemory();
     const m = await import('./webframe-command.js');
     return { run: m.webframeCommand, usage: m.WEBFRAME_USAGE };
   },
   async httpserver() {
+    keepRoomForExternalMemory();
     const m = await import('./httpserver-command.js');
     return { run: m.httpserverCommand, usage: m.HTTPSERVER_USAGE };
   },

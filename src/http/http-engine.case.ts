@@ -207,6 +207,10 @@ export function httpEngineSuite(engine: HttpEngineName): void {
     const events: string[] = [];
     const gates = new Map<string, Gate>();
     const endless = { pulled: 0, stopped: false };
+    /** The sizes of the body chunks a `/record?name=` handler has read so far, by name. */
+    const reads = new Map<string, number[]>();
+    /** How the body read of a `/record?name=` handler ended: `whole` or `failed`. */
+    const bodyOutcomes = new Map<string, 'whole' | 'failed'>();
     /** One entry per request (ServeHttpOptions.accessLog): a cut connection's too. */
     const logged: AccessLogEntry[] = [];
     /** What handlers threw (a body read cut by a refusal): kept off stderr. */
@@ -267,6 +271,19 @@ export function httpEngineSuite(engine: HttpEngineName): void {
           status: 200,
           body: JSON.stringify({ method, target, version, host: req.headers.host, body }),
         };
+      },
+      '/record': async (req, q) => {
+        const name = q.get('name') ?? '';
+        const parts: number[] = [];
+        reads.set(name, parts);
+        try {
+          for await (const chunk of req.body) parts.push(chunk.length);
+        } catch (error) {
+          bodyOutcomes.set(name, 'failed');
+          throw error;
+        }
+        bodyOutcomes.set(name, 'whole');
+        return { status: 200, body: String(parts.reduce((a, b) => a + b, 0)) };
       },
       '/gate': async (_req, q) => {
         await gate(q.get('name') ?? '').promise;
@@ -498,6 +515,119 @@ export function httpEngineSuite(engine: HttpEngineName): void {
           assert.equal(called('/text?after-1.0-chunked'), false);
         },
       );
+    });
+
+    describe('Content-Length bodies across reads (the llhttp engine reads them itself)', () => {
+      const recorded = (name: string) => (reads.get(name) ?? []).reduce((a, b) => a + b, 0);
+      /** Lets the server's event loop read what was sent (the server runs in this process, on loopback). */
+      const serverReads = async () => {
+        await nextTurn();
+        await nextTurn();
+      };
+
+      it('requests of every framing pipelined behind a Content-Length body in one read are all answered', async () => {
+        const c = await open();
+        c.send(
+          `${get('/echo?cl-first', 'Content-Length: 5\r\n', 'POST')}hello` +
+            `${get('/echo?cl-second', 'Content-Length: 3\r\n', 'POST')}abc` +
+            `${get('/echo?chunked-behind', CHUNKED, 'POST')}2\r\nxy\r\n0\r\n\r\n` +
+            `${get('/echo?cl-third', 'Content-Length: 1\r\n', 'POST')}z${get('/text?after-bodies')}`,
+        );
+        const answers = await c.responses(5);
+        assert.deepEqual(
+          answers.slice(0, 4).map((r) => echo(r).body),
+          ['hello', 'abc', 'xy', 'z'],
+        );
+        assert.equal(answers[4]?.body.toString(), 'hello');
+        assert.equal(c.closed, false);
+      });
+
+      it('a body and the request behind it split across reads: each byte goes where it belongs', async () => {
+        const c = await open();
+        c.send(`${get('/record?name=split-reads', 'Content-Length: 10\r\n', 'POST')}01234`);
+        await waitFor(() => recorded('split-reads') === 5, 'the first half of the body to reach the handler');
+        c.send(`56789${get('/echo?behind-split').slice(0, 12)}`);
+        await waitFor(() => bodyOutcomes.get('split-reads') === 'whole', 'the body to end at its length');
+        c.send(get('/echo?behind-split').slice(12));
+        const [body, behind] = await c.responses(2);
+        assert.equal(body?.body.toString(), '10');
+        assert.equal(echo(behind).target, '/echo?behind-split');
+        assert.equal(echo(behind).body, '');
+      });
+
+      it('a small request with a body, and the one behind it, split in two at every byte', async () => {
+        const c = await open();
+        for (let at = 1; ; at++) {
+          const bytes = `${get(`/echo?at=${at}`, 'Content-Length: 5\r\n', 'POST')}hello${get(`/text?at=${at}`)}`;
+          if (at >= bytes.length) break;
+          c.send(bytes.slice(0, at));
+          await serverReads();
+          c.send(bytes.slice(at));
+          const answers = await c.responses(2 * at);
+          const [posted, behind] = answers.slice(-2);
+          assert.deepEqual(
+            [echo(posted).target, echo(posted).body, behind?.body.toString()],
+            [`/echo?at=${at}`, 'hello', 'hello'],
+            `split at byte ${at}`,
+          );
+        }
+      });
+
+      it('a body of exactly the limit in many reads is taken; one past it over many reads gets 413 and the close', async () => {
+        const c = await open();
+        c.send(get('/record?name=at-limit', `Content-Length: ${MAX_BODY}\r\n`, 'POST'));
+        for (let sent = 0; sent < MAX_BODY; sent += 256) {
+          c.send('b'.repeat(256));
+          await waitFor(() => recorded('at-limit') === sent + 256, `${sent + 256} body bytes to be read`);
+        }
+        const [r] = await c.responses(1);
+        assert.equal(r?.body.toString(), String(MAX_BODY));
+        const over = await open();
+        over.send(get('/record?name=over-limit', `Content-Length: ${MAX_BODY + 1}\r\n`, 'POST'));
+        for (let sent = 0; sent <= MAX_BODY && !over.closed; sent += 256) {
+          over.send('b'.repeat(Math.min(256, MAX_BODY + 1 - sent)));
+          await serverReads();
+        }
+        over.send(get('/text?behind-413'));
+        const [refused] = await over.responsesThenClose(1);
+        assert.equal(refused?.status, 413);
+        assert.match(refused?.headers.connection ?? '', /close/i);
+        assert.equal(called('/record?name=over-limit'), false);
+        assert.equal(called('/text?behind-413'), false);
+        await assertServes();
+      });
+
+      /** Opens a connection that sends 40 bytes of a 100-byte body to `/record?name=NAME`, once they are read. */
+      async function partOfBody(name: string): Promise<RawHttpConnection> {
+        const c = await open();
+        c.send(`${get(`/record?name=${name}`, 'Content-Length: 100\r\n', 'POST')}${'x'.repeat(40)}`);
+        await waitFor(() => recorded(name) === 40, 'the first 40 body bytes to reach the handler');
+        return c;
+      }
+      const readFails = (name: string) =>
+        waitFor(() => bodyOutcomes.get(name) === 'failed', "the handler's body read to fail");
+
+      it("a client that resets the connection mid-body: the handler's read fails, the request is logged", async () => {
+        (await partOfBody('cut-body')).socket.resetAndDestroy();
+        await readFails('cut-body');
+        await waitFor(
+          () => logged.some((entry) => entry.target === '/record?name=cut-body'),
+          'the access-log entry of the cut request',
+        );
+        await assertServes();
+      });
+
+      it('a client that ends its side mid-body: the read fails and the connection closes', async () => {
+        const c = await partOfBody('ended-body');
+        c.socket.end();
+        await readFails('ended-body');
+        await c.waitForClose();
+        assert.ok(
+          c.statuses().every((status) => status >= 400),
+          `no success: ${c.statuses()}`,
+        );
+        await assertServes();
+      });
     });
 
     describe('pipelining (RFC 9112 §9.3.2)', () => {

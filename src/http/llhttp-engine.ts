@@ -86,6 +86,16 @@ const BODY_HIGH_WATER = 64 * 1024;
 const SMALL_FILE = 64 * 1024;
 /** An unread request body up to this size is read and dropped to keep the connection; a larger one closes it. */
 const DISCARDED_BODY = 64 * 1024;
+/**
+ * What on_headers_complete returns for a body the engine reads itself. llhttp takes 1 for "no body, parse
+ * the next message at once" (it would read the body as the next head), and 2 for "no body, and stop after
+ * this head" (HPE_PAUSED_UPGRADE, which Node's binding turns into a plain return of the bytes parsed): with 2
+ * llhttp calls on_message_complete, execute() returns where the body starts, and the same parser then reads
+ * the next message from the bytes after the body (checked on Node 20 and 24, llhttp 9.3 and 9.4).
+ */
+const SKIP_BODY = 2;
+/** What #readBody hands back when a read held nothing after the body. */
+const EMPTY = Buffer.alloc(0);
 /** Parsers kept for reuse by connections to come. */
 const FREE_PARSERS = 1000;
 /** Methods that are safe (RFC 9110 §9.2.1): pipelined ones may run at once; any other runs alone. */
@@ -136,7 +146,8 @@ function httpDate(): string {
  * The `llhttp` engine: runs `handler` on HTTP/1.1 over raw sockets that Node's own llhttp binding parses,
  * never in lenient mode, with Tandem's own HTTP semantics: keep-alive by version and `Connection`,
  * pipelined requests answered in order (safe methods run at once, any other alone: RFC 9112 §9.3.2), the
- * Host rules (§3.2), request bodies with backpressure and a size limit (413, also before `100 Continue`),
+ * Host rules (§3.2), request bodies with backpressure and a size limit (413, also before `100 Continue`;
+ * a Content-Length body is read by the engine itself, as views of the socket's reads, chunked ones by llhttp),
  * `Expect`, head size and field count limits (431), head, request and idle timeouts, a send timeout, and
  * responses framed by the engine (Content-Length or chunked; none for HEAD, 204, 304) with their fields
  * checked so that no reply can split a response. One access-log entry per request.
@@ -263,6 +274,12 @@ class Connection {
   #ignoring = false;
   /** The last request asked for an Upgrade: llhttp stops after its head, and is started afresh. */
   #upgraded = false;
+  /**
+   * Bytes still to come of a Content-Length body that the engine reads itself: llhttp was told the message
+   * has none (on_headers_complete returned SKIP_BODY), so the body reaches the handler as slices of the
+   * socket's reads rather than as the binding's copies, and the parser takes up again after it.
+   */
+  #bodyLeft = 0;
 
   constructor(engine: LlhttpEngine, socket: Duplex, info: ConnectionInfo, done: (stream: Duplex) => void) {
     this.#engine = engine;
@@ -334,10 +351,23 @@ class Connection {
     if (this.#wait === Wait.Idle) this.#engine.parserHolders.delete(this);
     // RFC 9112 §9.6: what follows a request that closes the connection is not read.
     if (this.#closing && !this.#inMessage) return;
-    const parser = this.#parser ?? this.#takeParser();
-    const result = parser.execute(data);
-    if (typeof result !== 'number') this.#refuse(result, data);
-    else if (this.#upgraded) return this.#afterUpgrade(data.subarray(result));
+    let rest = data;
+    for (;;) {
+      if (this.#bodyLeft > 0) {
+        rest = this.#readBody(rest);
+        if (rest.length === 0 || (this.#closing && !this.#inMessage)) break;
+      }
+      const parser = this.#parser ?? this.#takeParser();
+      const result = parser.execute(rest);
+      if (typeof result !== 'number') {
+        this.#refuse(result, rest);
+        break;
+      }
+      if (this.#upgraded) return this.#afterUpgrade(rest.subarray(result));
+      // llhttp stops after a head whose body the engine reads; otherwise it took all of `rest`.
+      if (this.#bodyLeft === 0 || result === rest.length) break;
+      rest = rest.subarray(result);
+    }
     // Handlers start only now: llhttp checks some of a head (Transfer-Encoding) after on_headers_complete,
     // and a head it refuses must reach no handler.
     if (this.#exchanges.length === 1) this.#startReady();
@@ -347,6 +377,20 @@ class Connection {
       this.#startReady();
       this.#socket.uncork();
     } else if (!this.#inMessage && !this.#closing) this.#idle();
+  }
+
+  /**
+   * Takes the next bytes of a Content-Length body read by the engine (no copy: the handler gets a view of the
+   * socket's read, which no later read overwrites) and returns what follows it in `data`. The handler's
+   * RequestBody keeps backpressure and the body limit as for llhttp's chunks; once the body is whole the
+   * message is complete, and the parser reads what follows.
+   */
+  #readBody(data: Buffer): Buffer {
+    const n = Math.min(this.#bodyLeft, data.length);
+    this.#bodyLeft -= n;
+    this.#receiving?.received(n === data.length ? data : data.subarray(0, n));
+    if (this.#bodyLeft === 0) this.#messageComplete();
+    return n === data.length ? EMPTY : data.subarray(n);
   }
 
   /** The parser stopped after a head that asked for an Upgrade: the rest is read by a parser started afresh. */
@@ -502,10 +546,20 @@ class Connection {
       exchange.continues = true;
     }
     if (this.#exchanges.length >= MAX_PIPELINED) this.pause();
+    // A body framed by Content-Length alone is read by the engine (#readBody). Chunked bodies, refused requests
+    // (their body is read and dropped after the answer) and Upgrade requests stay with llhttp.
+    const length = exchange.declaredLength;
+    const chunked = headers['transfer-encoding'] !== undefined;
+    if (refusal === undefined && !upgrade && !chunked && length > 0 && Number.isSafeInteger(length)) {
+      this.#bodyLeft = length;
+      return SKIP_BODY;
+    }
     return 0;
   }
 
   #messageComplete(): number {
+    // llhttp calls it right after a head it was told has no body: the message goes on while #readBody reads it.
+    if (this.#bodyLeft > 0) return 0;
     this.#inMessage = false;
     // Trailer fields come through kOnHeaders too; they are dropped (RFC 9112 §7.1.2 lets a recipient).
     this.#partialHeaders = undefined;
