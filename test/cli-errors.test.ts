@@ -206,16 +206,18 @@ describe('usage errors are one line naming the flag or argument, exit 2', () => 
   }
 });
 
-describe('"engine" in a config file: a bad value names the file, the key and the engines, exit 1', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tandem-engine-'));
-    await writeFile(join(dir, 'site.json'), JSON.stringify({ engine: 'nginx' }));
-  });
-  after(() => rm(dir, { recursive: true, force: true }));
+/** One fixture for the config-file cases: `dir` holds site.json (`file`), whose "engine" no engine has. */
+const badEngine = { dir: '', file: '' };
+before(async () => {
+  badEngine.dir = await mkdtemp(join(tmpdir(), 'tandem-engine-'));
+  badEngine.file = join(badEngine.dir, 'site.json');
+  await writeFile(badEngine.file, JSON.stringify({ engine: 'nginx' }));
+});
+after(() => rm(badEngine.dir, { recursive: true, force: true }));
 
+describe('"engine" in a config file: a bad value names the file, the key and the engines, exit 1', () => {
   test('httpserver --config FILE', async () => {
-    const file = join(dir, 'site.json');
+    const file = badEngine.file;
     assertOneLine(
       await tandem(['httpserver', '--port', '0', '--config', file]),
       1,
@@ -227,25 +229,18 @@ describe('"engine" in a config file: a bad value names the file, the key and the
 });
 
 describe("serve checks the httpserver's flags and file before it starts the webframe", () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tandem-serve-checks-'));
-    await writeFile(join(dir, 'site.json'), JSON.stringify({ engine: 'nginx' }));
-  });
-  after(() => rm(dir, { recursive: true, force: true }));
-
   const cases: [string, () => string[], number, RegExp][] = [
     ['--port abc', () => ['--port', 'abc'], 2, /^tandem: --port: expected an integer from 0 to 65535/],
     ['--host "a b"', () => ['--host', 'a b'], 2, /^tandem: --host: expected an IP address or host name/],
     [
       '--static /a/=MISSING',
-      () => ['--static', `/a/=${join(dir, 'missing')}`],
+      () => ['--static', `/a/=${join(badEngine.dir, 'missing')}`],
       2,
       /^tandem: --static: expected an existing directory/,
     ],
     [
       '--config FILE with a bad key',
-      () => ['--config', join(dir, 'site.json')],
+      () => ['--config', badEngine.file],
       1,
       /site\.json: key "engine": expected one of llhttp, node, got "nginx"$/,
     ],

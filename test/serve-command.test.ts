@@ -84,6 +84,41 @@ describe('tandem serve', () => {
     assert.equal(alive(webframePid), false);
   });
 
+  for (const [signal, status] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    test(`a second ${signal} while it stops kills both children at once and exits ${status}`, async () => {
+      const running = await serve('test/fixtures/app');
+      const pids = childPids(running.stderr());
+      assert.equal(pids.length, 2);
+      const agent = new Agent({ keepAlive: false });
+      try {
+        // A view far longer than the drain deadline (30 s): a graceful stop would wait for it.
+        const inFlight = agentRequest(agent, `http://127.0.0.1:${running.port}/sleep-told/120000`).then(
+          (r) => `answered ${r.status}`,
+          (err: NodeJS.ErrnoException) => `cut (${err.code ?? err.message})`,
+        );
+        await waitFor(() => running.stderr().includes('view sleeping 120000 ms'), 'the view to run');
+        running.proc.kill(signal);
+        await waitFor(
+          () => running.stderr().includes('httpserver stopping (SIGTERM)'),
+          'the httpserver to begin its graceful stop',
+        );
+        running.proc.kill(signal);
+        const [code] = await exitOf(running.proc);
+        assert.equal(code, status, running.stderr());
+        await waitFor(() => !pids.some(alive), 'both children to be gone, their drain cut short');
+        assert.match(await inFlight, /^cut /, 'the request in flight is cut, not answered');
+        // serve stops the webframe only once the httpserver is gone: here it is killed before it is ever told.
+        assert.doesNotMatch(running.stderr(), /webframe stopping/, 'the webframe is killed, not stopped');
+      } finally {
+        agent.destroy();
+        for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      }
+    });
+  }
+
   test('--model fork: Ctrl-C to the process group, after clients that hung up and amid new ones, is a quiet stop', {
     timeout: 120_000,
   }, async () => {

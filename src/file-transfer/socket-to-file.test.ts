@@ -5,6 +5,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { waitFor } from '../../test/support/wait-for.js';
 import { CopyError, canCopySocketToFile, copySocketToFile } from './socket-to-file.js';
 
 /** A connected pair: `accepted` was accepted paused (nothing read by this process), `client` sends. */
@@ -70,7 +71,9 @@ describe('copySocketToFile', { skip: !canCopySocketToFile() && 'dd is not availa
     try {
       const copy = copySocketToFile(accepted, file, 5000);
       client.write(Buffer.alloc(1024 * 1024));
-      setTimeout(() => copy.abort(), 100);
+      // Mid-copy: dd has begun moving bytes into the file (and the client never ends).
+      await waitFor(async () => (await file.stat()).size > 0, 'the first bytes in the file');
+      copy.abort();
       await assert.rejects(copy.done, (err: unknown) => err instanceof CopyError && err.kind === 'aborted');
     } finally {
       await file.close();

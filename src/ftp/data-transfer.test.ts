@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
 import { describe, test } from 'node:test';
+import { waitFor } from '../../test/support/wait-for.js';
 import { errors, isError } from '../errors/catalogue.js';
 import {
   closed,
@@ -17,7 +18,9 @@ import {
 import { errorReply } from './ftp-replies.js';
 
 const MiB = 1024 * 1024;
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** True while `stream` holds a full read buffer that nobody takes: backpressure has stopped its reading. */
+const heldBack = (stream: Readable) => stream.readableLength >= stream.readableHighWaterMark;
 
 /** A channel after PASV with its data connection open: the server-side socket and the client. */
 async function connected(timeout = 2000) {
@@ -40,8 +43,11 @@ describe('DataChannel send (RETR, LIST)', () => {
       resolved = true;
       return bytes;
     });
-    // The client does not read yet: the file must not be read far ahead of what the socket took.
-    await pause(300);
+    // The client does not read yet: once the socket is full the file must stop being read, not far ahead.
+    await waitFor(
+      () => socket.writableNeedDrain && heldBack(source),
+      'the full socket to stop the reading of the file',
+    );
     assert.ok(source.bytesRead < 16 * MiB, `read ${source.bytesRead} bytes ahead of a non-reading client`);
     assert.equal(resolved, false);
     const received = await readAll(client);
@@ -219,7 +225,10 @@ describe('DataChannel receive (STOR)', () => {
       client.end();
     };
     const pumping = pump();
-    await pause(300);
+    await waitFor(
+      () => client.writableNeedDrain && sink.writableNeedDrain && heldBack(socket),
+      'the blocked sink to stop the reading of the socket and hold the client back',
+    );
     assert.ok(socket.bytesRead < 16 * MiB, `server read ${socket.bytesRead} bytes into a blocked sink`);
     assert.ok(offered < total, 'the client was never held back');
     release();

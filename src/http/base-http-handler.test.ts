@@ -8,9 +8,6 @@ import { NetServer } from '../net/net-server.js';
 import type { HandlerSource, ModelSpec } from '../net/types.js';
 import { BaseHTTPRequestHandler, connectionHandlerFromClass } from './base-http-handler.js';
 
-/** A raw exchange on one connection, waiting longer for the first byte than for the quiet after the last. */
-const raw = (port: number, bytes: string, quietMs = 300) => rawExchange(port, bytes, quietMs, quietMs * 5);
-
 const logged: string[] = [];
 
 class TestHandler extends BaseHTTPRequestHandler {
@@ -152,16 +149,19 @@ describe('BaseHTTPRequestHandler on the event model', () => {
     assert.equal(res.status, 501);
     assert.match(res.headers.get('content-type') ?? '', /^text\/html; charset=utf-8/);
     assert.match(await res.text(), /Unsupported method \(&quot;DELETE&quot;\)/);
-    const reply = await raw(running.port, 'secret / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const reply = await rawExchange(running.port, 'secret / HTTP/1.1\r\nHost: x\r\n\r\n');
     assert.doesNotMatch(reply, /secret$/);
     assert.match(reply, /^HTTP\/1\.1 501 /);
   });
 
   test('a verb Node knows reaches the class; one llhttp cannot parse is 501 listing the verbs that work', async () => {
-    const found = await raw(running.port, 'PROPFIND / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const found = await rawExchange(
+      running.port,
+      'PROPFIND / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
     assert.match(found, /^HTTP\/1\.1 207 /);
     assert.match(found, /propfind$/);
-    const brew = await raw(running.port, 'BREW / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const brew = await rawExchange(running.port, 'BREW / HTTP/1.1\r\nHost: x\r\n\r\n');
     assert.match(brew, /^HTTP\/1\.1 501 /);
     assert.match(brew, /\r\nDate: /);
     assert.match(brew, /knows only the methods ACL, BIND, .*GET, HEAD, .*PROPFIND, .*UNSUBSCRIBE\n$/);
@@ -169,10 +169,16 @@ describe('BaseHTTPRequestHandler on the event model', () => {
   });
 
   test('header values go out as latin-1, as http.server sends them', async () => {
-    const reply = await raw(running.port, 'GET /latin1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const reply = await rawExchange(
+      running.port,
+      'GET /latin1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
     assert.match(reply, /\r\nX-Name: caf\xe9\r\n/);
     assert.match(reply, /\r\n\r\nbody$/);
-    const ended = await raw(running.port, 'GET /latin1-end HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const ended = await rawExchange(
+      running.port,
+      'GET /latin1-end HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
     assert.match(ended, /\r\nX-Name: na\xefve\r\n/);
     assert.match(ended, /\r\n\r\n(2\r\n)?\xc3\xa9/, 'the body stays UTF-8');
   });
@@ -200,7 +206,7 @@ describe('BaseHTTPRequestHandler on the event model', () => {
   });
 
   test('a method that throws gets 500 and the same connection serves the next request', async () => {
-    const reply = await raw(
+    const reply = await rawExchange(
       running.port,
       'GET /throw HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
     );
@@ -244,7 +250,7 @@ describe('BaseHTTPRequestHandler on the event model', () => {
 
 /** One request on its own connection (Connection: close, so the loop model moves on at once). */
 async function request(port: number, method: string, path: string, body = '', type = 'text/plain') {
-  const reply = await raw(
+  const reply = await rawExchange(
     port,
     `${method} ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: ${type}\r\n` +
       `Content-Length: ${body.length}\r\n\r\n${body}`,

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { waitFor } from '../../test/support/wait-for.js';
 import { createHttpServer } from './http-server.js';
 
 /** Sends raw bytes on a new connection and resolves with everything received until the server closes. */
@@ -199,10 +200,9 @@ describe('the send timeout', () => {
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     const local = String(socket.localPort);
-    for (let i = 0; i < 500 && !cut.includes(local); i++) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(cut.includes(local), 'onSendTimeout was told');
-    const open = await new Promise<number>((resolve) => server.getConnections((_e, n) => resolve(n)));
-    assert.equal(open, 0, 'the server let go of the connection');
+    await waitFor(() => cut.includes(local), 'onSendTimeout to be told');
+    const open = () => new Promise<number>((resolve) => server.getConnections((_e, n) => resolve(n)));
+    await waitFor(async () => (await open()) === 0, 'the server to let go of the connection');
     socket.destroy();
   });
 

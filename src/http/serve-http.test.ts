@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { rawExchange } from '../../test/support/http-client.js';
+import { RawHttpConnection } from '../../test/support/raw-http-connection.js';
 import { waitFor } from '../../test/support/wait-for.js';
 import { errors } from '../errors/catalogue.js';
 import { NetServer } from '../net/net-server.js';
@@ -12,10 +13,6 @@ import type { AccessLogEntry } from './access-log.js';
 import type { Handler, HttpRequest } from './handler.js';
 import type { ServeHttpOptions } from './http-engine.js';
 import { serveHttp } from './serve-http.js';
-
-/** A raw exchange on one connection, waiting longer for the first byte than for the quiet after the last. */
-const exchange = (port: number, bytes: string, quietMs = 300) =>
-  rawExchange(port, bytes, quietMs, quietMs * 10);
 
 async function start(handler: Handler, options: ServeHttpOptions = {}) {
   const server = new NetServer({
@@ -90,17 +87,23 @@ describe('serveHttp', () => {
     );
     const bytes = await fetch(`${running.base}/bytes`);
     assert.deepEqual([...new Uint8Array(await bytes.arrayBuffer())], [1, 2, 3]);
-    const head = await exchange(running.port, 'HEAD /text HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const head = await rawExchange(
+      running.port,
+      'HEAD /text HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
     assert.match(head, /^HTTP\/1\.1 200 OK\r\n/);
     assert.match(head, /\r\ncontent-length: 5\r\n/i);
     assert.ok(head.endsWith('\r\n\r\n'), head);
-    const empty = await exchange(running.port, 'GET /empty HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const empty = await rawExchange(
+      running.port,
+      'GET /empty HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
     assert.match(empty, /^HTTP\/1\.1 204 /);
     assert.ok(empty.endsWith('\r\n\r\n'), empty);
   });
 
   test('a reply without a body is sent with content-length 0, not chunked', async () => {
-    const raw = await exchange(running.port, 'GET /none HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const raw = await rawExchange(running.port, 'GET /none HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     assert.match(raw, /^HTTP\/1\.1 302 /);
     assert.match(raw, /\r\ncontent-length: 0\r\n/i);
     assert.doesNotMatch(raw, /transfer-encoding/i);
@@ -110,7 +113,7 @@ describe('serveHttp', () => {
     const res = await fetch(`${running.base}/chunks`);
     assert.equal(await res.text(), 'ab');
     pulled = false;
-    const head = await exchange(
+    const head = await rawExchange(
       running.port,
       'HEAD /chunks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
     );
@@ -151,19 +154,19 @@ describe('serveHttp', () => {
   });
 
   test('a body over maxBodySize is a 413 that closes the connection, declared, chunked or after 100-continue', async () => {
-    const declared = await exchange(
+    const declared = await rawExchange(
       running.port,
       'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n01234567890',
     );
     assert.match(declared, /^HTTP\/1\.1 413 /);
     assert.match(declared, /\r\nconnection: close\r\n/i);
-    const chunked = await exchange(
+    const chunked = await rawExchange(
       running.port,
       'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n012345\r\n6\r\n678901\r\n0\r\n\r\n',
     );
     assert.match(chunked, /^HTTP\/1\.1 413 /);
     const before = log.length;
-    const expect = await exchange(
+    const expect = await rawExchange(
       running.port,
       'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n',
     );
@@ -173,7 +176,7 @@ describe('serveHttp', () => {
     const entry = log.at(-1)!;
     assert.deepEqual([entry.method, entry.status], ['POST', 413]);
     assert.ok(entry.bytes > 0);
-    const ok = await exchange(
+    const ok = await rawExchange(
       running.port,
       'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\nConnection: close\r\n\r\nhi',
     );
@@ -182,7 +185,7 @@ describe('serveHttp', () => {
 
   test('CONNECT gets a 501 and an access-log line', async () => {
     const before = log.length;
-    const raw = await exchange(
+    const raw = await rawExchange(
       running.port,
       'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
     );
@@ -222,8 +225,11 @@ describe('serveHttp', () => {
 test('closeEachConnection closes every connection after its response', async () => {
   const running = await start(() => ({ status: 200, body: 'x' }), { closeEachConnection: true });
   try {
-    const raw = await exchange(running.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', 2000);
-    assert.match(raw, /\r\nconnection: close\r\n/i);
+    const connection = await RawHttpConnection.open(running.port);
+    connection.send('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const [reply] = await connection.responsesThenClose(1);
+    connection.destroy();
+    assert.equal(reply?.headers.connection, 'close');
   } finally {
     await running.server.close();
   }

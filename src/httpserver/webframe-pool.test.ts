@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
+import { waitFor } from '../../test/support/wait-for.js';
 import type { ClientSession } from '../protocol/client-session.js';
 import { FrameType, type RequestHead } from '../protocol/frame-codec.js';
 import { answerEverything, listenRaw, type RawConnection } from '../protocol/raw-peer.test-helper.js';
@@ -18,15 +19,6 @@ function poolOn(port: number, options: Partial<WebframePoolOptions> = {}) {
   });
   const pool = new WebframePool({ host: '127.0.0.1', port, log: pino({}, sink), ...options });
   return { pool, lines };
-}
-
-/** Waits until `condition()` holds, polling; fails after `ms`. */
-async function until(condition: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms: ${condition}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 const request: RequestHead = {
@@ -74,19 +66,23 @@ describe('WebframePool', () => {
     const webframe = await listenRaw((c) => (up ? answerEverything(c) : c.socket.destroy()));
     const { pool } = poolOn(webframe.port);
     // Five failed attempts: the backoff has grown to its cap.
-    while (webframe.connections.length < 5) {
+    await waitFor(async () => {
       await sessionOf(pool).then(
         () => assert.fail('the webframe is down'),
-        () => new Promise((resolve) => setTimeout(resolve, 10)),
+        () => {},
       );
-    }
+      return webframe.connections.length >= 5;
+    }, 'five failed attempts to connect');
     up = true;
     const attempts = webframe.connections.length;
     // Refused by the backoff (no attempt is made for it), but it tells the pool that requests are waiting.
     // (On a machine slow enough for the backoff to have passed already, it connects at once instead.)
     await sessionOf(pool).catch((err: Error) => assert.match(err.message, /is unreachable/));
-    await until(() => webframe.connections.length > attempts, 3000);
-    await until(() => pool.size === 1 && webframe.connections.at(-1)?.frames.length === 1);
+    await waitFor(() => webframe.connections.length > attempts, 'the probe once the backoff ends');
+    await waitFor(
+      () => pool.size === 1 && webframe.connections.at(-1)?.frames.length === 1,
+      'the probe to be a session',
+    );
     const session = await sessionOf(pool);
     assert.equal(session.available, true);
     assert.equal(webframe.connections.length, attempts + 1);
@@ -106,7 +102,10 @@ describe('WebframePool', () => {
         onUnavailable() {}, // the ones still waiting get 502 at close
       });
       // Sent on a connection, or (once both connections carry maxStreams streams) waiting in line.
-      await until(() => allHeads() > sent || (pool.waiting > waiting && allHeads() === 4));
+      await waitFor(
+        () => allHeads() > sent || (pool.waiting > waiting && allHeads() === 4),
+        'the request to be sent or to wait',
+      );
     }
     assert.equal(webframe.connections.length, 2);
     for (const c of webframe.connections) assert.equal(heads(c).length, 2);
@@ -114,7 +113,7 @@ describe('WebframePool', () => {
     // One answer frees one stream: the first request in line takes it.
     const first = webframe.connections[0] as RawConnection;
     first.answer(heads(first)[0]?.stream ?? 0, 200, 'ok');
-    await until(() => heads(first).length === 3);
+    await waitFor(() => heads(first).length === 3, 'three HEADs on the first connection');
     assert.equal(pool.waiting, 5);
     assert.equal(webframe.connections.length, 2);
     pool.close();
@@ -125,7 +124,10 @@ describe('WebframePool', () => {
     const webframe = await listenRaw((c) => c.hello({ maxStreams: 1 })); // and never answers
     const { pool } = poolOn(webframe.port, { connections: 1 });
     pool.acquire({ onSession: (s) => s.request(request, true, ignore), onUnavailable() {} });
-    await until(() => webframe.connections[0]?.frames.some((f) => f.type === FrameType.HEAD) === true);
+    await waitFor(
+      () => webframe.connections[0]?.frames.some((f) => f.type === FrameType.HEAD) === true,
+      'a HEAD on the connection',
+    );
     const served: string[] = [];
     const waiter = (name: string) => ({
       onSession: () => served.push(name),

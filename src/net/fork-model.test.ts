@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { waitFor } from '../../test/support/wait-for.js';
 import { errors, isError } from '../errors/catalogue.js';
 import createEchoHandler from './fixtures/echo-handler.js';
 import { ForkModel } from './fork-model.js';
 import { handlerModule } from './handler-module.js';
-import { ECHO_HANDLER, startEchoServer, streamClient } from './models.case.js';
+import { startEchoServer, streamClient } from './models.case.js';
 import { createModel } from './models.js';
 import type { BoundAddress } from './net-server.js';
-import { NetServer } from './net-server.js';
 
 /** The worker-process children of this process, alive or zombie, read from /proc. */
 function workerChildren(): number[] {
@@ -60,8 +60,8 @@ describe('fork model', () => {
     await new Promise<void>((resolve) => {
       for (const a of answers) void a.then(() => answered.length === 2 && resolve());
     });
-    await new Promise((r) => setTimeout(r, 200));
-    assert.equal(server.model.active, 4, 'two served, two queued');
+    // All four accepted: two served, two queued (and never served while the first two stay).
+    await waitFor(() => server.model.active === 4, 'the server to accept all four connections');
     assert.equal(answered.length, 2, 'the queued connections are not served yet');
     assert.equal(workerChildren().length, 2);
 
@@ -83,12 +83,13 @@ describe('fork model', () => {
   });
 
   test('close serves the queued connections before it resolves', async () => {
-    const { server, address } = await startEchoServer({ kind: 'fork', workers: 1 }, 'tcp4');
+    const { server, address, started } = await startEchoServer({ kind: 'fork', workers: 1 }, 'tcp4');
     const busy = streamClient(address);
-    const waiting = streamClient(address);
     const first = busy.ask('slow 300');
+    await started('slow 300');
+    const waiting = streamClient(address);
     const second = waiting.ask('echo queued');
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => server.model.active === 2, 'the second connection to be accepted and queued');
     const closing = server.close();
     assert.equal(await first, 'done');
     busy.socket.end();
@@ -100,18 +101,15 @@ describe('fork model', () => {
 
   test('a child killed mid-connection closes only that connection and frees its slot', async () => {
     const reports: string[] = [];
-    const server = new NetServer({
-      transport: { kind: 'tcp', host: '127.0.0.1', port: 0 },
-      model: { kind: 'fork', workers: 1 },
-      handler: ECHO_HANDLER.with(),
+    const { server, address, started } = await startEchoServer({ kind: 'fork', workers: 1 }, 'tcp4', {
       report: (error) => reports.push(String(error)),
     });
-    const address = await server.listen();
     const victim = streamClient(address);
     const pid = Number((await victim.ask('who')).split(':')[0]);
-    void victim.ask('slow 5000');
+    const cut = victim.ask('slow 5000');
+    await started('slow 5000');
     process.kill(pid, 'SIGKILL');
-    await victim.closed;
+    await assert.rejects(cut, /closed before an answer/);
     assert.notEqual(await whoServes(address), pid);
     await server.close();
     assert.ok(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { unlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,81 +48,114 @@ function transportSpec(kind: SuiteTransport): TransportSpec {
   }
 }
 
-/** Starts a server with the echo handler (and any `extra` options); `close` stops it. */
+/** Where the echo servers of this process log the commands they start; removed as the process exits. */
+const LOGS = mkdtempSync(join(tmpdir(), 'tandem-echo-'));
+process.on('exit', () => rmSync(LOGS, { recursive: true, force: true }));
+
+/**
+ * Starts a server with the echo handler (and any `extra` options); `close` stops it. `logged()` is what the
+ * echo handler noted so far (`start COMMAND`, `end COMMAND`), in whichever process or thread the model runs it;
+ * `started(command)` resolves once it has begun `command`: the request is in flight.
+ */
 export async function startEchoServer(
   model: ModelSpec,
   kind: SuiteTransport,
   extra: Partial<NetServerOptions> = {},
 ) {
+  const log = join(LOGS, `${++counter}.log`);
+  writeFileSync(log, '');
   const server = new NetServer({
     transport: transportSpec(kind),
     model,
-    handler: ECHO_HANDLER.with(),
+    handler: ECHO_HANDLER.with({ log }),
     report: () => {},
     ...extra,
   });
   const address = await server.listen();
-  return { server, address };
+  const logged = () => readFileSync(log, 'utf8').split('\n').slice(0, -1);
+  const started = (command: string) =>
+    waitFor(() => logged().includes(`start ${command}`), `the handler to start "${command}"`);
+  return { server, address, logged, started };
 }
 
-/** A line client over TCP or a Unix stream socket: `ask(line)` resolves with the next answer line. */
+/**
+ * A line client over TCP or a Unix stream socket: `ask(line)` resolves with the next answer line, and rejects
+ * once the connection has closed without it.
+ */
 export function streamClient(address: BoundAddress) {
   const socket = address.path ? connect(address.path) : connect(address.port, address.host);
   let buffered = '';
-  const waiting: Array<(line: string) => void> = [];
+  const waiting: Array<{ line: string; resolve: (answer: string) => void; reject: (e: Error) => void }> = [];
   socket.on('data', (d) => {
     buffered += d.toString();
     for (let nl = buffered.indexOf('\n'); nl !== -1; nl = buffered.indexOf('\n')) {
-      waiting.shift()?.(buffered.slice(0, nl));
+      waiting.shift()?.resolve(buffered.slice(0, nl));
       buffered = buffered.slice(nl + 1);
     }
   });
   socket.on('error', () => {});
-  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  const closed = new Promise<void>((resolve) =>
+    socket.on('close', () => {
+      resolve();
+      for (const { line, reject } of waiting.splice(0))
+        reject(new Error(`the connection closed before an answer to ${JSON.stringify(line)}`));
+    }),
+  );
   return {
     socket,
     closed,
     ask(line: string): Promise<string> {
-      return new Promise((resolve) => {
-        waiting.push(resolve);
+      return new Promise((resolve, reject) => {
+        if (socket.closed) {
+          reject(new Error(`the connection is closed: cannot ask ${JSON.stringify(line)}`));
+          return;
+        }
+        waiting.push({ line, resolve, reject });
         socket.write(`${line}\n`);
       });
     },
   };
 }
 
-/** Sends one datagram and resolves with the reply, or undefined after `ms` without one. */
+/**
+ * Sends one datagram and resolves with the reply, or with undefined once the sender gives up: after `giveUp`
+ * ms without a reply, or as soon as the promise `giveUp` resolves (the sender vanishes, its socket closed;
+ * rejects as `giveUp` does).
+ */
 export async function datagramAsk(
   address: BoundAddress,
   message: string,
-  ms = 2000,
+  giveUp: number | Promise<unknown> = 10_000,
 ): Promise<string | undefined> {
+  let answer!: (value: string | undefined) => void;
+  let fail!: (error: unknown) => void;
+  const reply = new Promise<string | undefined>((resolve, reject) => {
+    answer = resolve;
+    fail = reject;
+  });
+  const timer = typeof giveUp === 'number' ? setTimeout(() => answer(undefined), giveUp) : undefined;
+  if (typeof giveUp !== 'number') giveUp.then(() => answer(undefined), fail);
   if (address.kind === 'udp') {
     const socket = createSocket('udp4');
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => done(undefined), ms);
-      const done = (value: string | undefined) => {
-        clearTimeout(timer);
-        socket.close();
-        resolve(value);
-      };
-      socket.on('message', (reply) => done(reply.toString()));
-      socket.send(message, address.port, address.host);
-    });
+    socket.on('message', (m) => answer(m.toString()));
+    socket.send(message, address.port, address.host);
+    try {
+      return await reply;
+    } finally {
+      clearTimeout(timer);
+      socket.close();
+    }
   }
   const path = join(tmpdir(), `tandem-client-${process.pid}-${++counter}.sock`);
-  let resolveReply!: (value: string | undefined) => void;
-  const reply = new Promise<string | undefined>((resolve) => (resolveReply = resolve));
-  const client = await bindUnixDatagram(path, (m) => resolveReply(m.toString()));
-  const timer = setTimeout(() => resolveReply(undefined), ms);
+  const client = await bindUnixDatagram(path, (m) => answer(m.toString()));
   client.send(Buffer.from(message), address.path);
-  const value = await reply;
-  clearTimeout(timer);
-  client.close();
   try {
-    unlinkSync(path);
-  } catch {}
-  return value;
+    return await reply;
+  } finally {
+    clearTimeout(timer);
+    client.close();
+    rmSync(path, { force: true });
+  }
 }
 
 /** The program that listens on a taken address (fixtures/listen-in-use.ts). */
@@ -196,15 +229,15 @@ export function conformance(model: ModelSpec, kind: SuiteTransport): void {
         await server.close();
       });
       test('a sender that vanishes before its reply does not disturb the next', async () => {
-        const { server, address } = await startEchoServer(model, kind);
-        assert.equal(await datagramAsk(address, 'slow 200', 20), undefined);
+        const { server, address, started } = await startEchoServer(model, kind);
+        assert.equal(await datagramAsk(address, 'slow 200', started('slow 200')), undefined);
         assert.equal(await datagramAsk(address, 'echo next'), 'next');
         await server.close();
       });
       test('close while busy: the reply in flight is still sent', async () => {
-        const { server, address } = await startEchoServer(model, kind);
+        const { server, address, started } = await startEchoServer(model, kind);
         const pending = datagramAsk(address, 'slow 300');
-        await new Promise((r) => setTimeout(r, 50));
+        await started('slow 300');
         await server.close();
         assert.equal(await pending, 'done');
       });
@@ -281,9 +314,10 @@ export function conformance(model: ModelSpec, kind: SuiteTransport): void {
       await server.close();
     });
     test('a client that vanishes mid-request does not disturb the next', async () => {
-      const { server, address } = await startEchoServer(model, kind);
+      const { server, address, started } = await startEchoServer(model, kind);
       const gone = streamClient(address);
       gone.socket.write('slow 100\n');
+      await started('slow 100');
       gone.socket.destroy();
       const next = streamClient(address);
       assert.equal(await next.ask('echo next'), 'next');
@@ -303,10 +337,10 @@ export function conformance(model: ModelSpec, kind: SuiteTransport): void {
       await server.close();
     });
     test('close while busy: the request in flight finishes, then close resolves', async () => {
-      const { server, address } = await startEchoServer(model, kind);
+      const { server, address, started } = await startEchoServer(model, kind);
       const client = streamClient(address);
       const pending = client.ask('slow 300');
-      await new Promise((r) => setTimeout(r, 100));
+      await started('slow 300');
       let closed = false;
       const closing = server.close().then(() => {
         closed = true;

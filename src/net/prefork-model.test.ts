@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { waitFor } from '../../test/support/wait-for.js';
 import { errors, isError } from '../errors/catalogue.js';
 import createEchoHandler from './fixtures/echo-handler.js';
 import { handlerModule } from './handler-module.js';
@@ -36,12 +37,6 @@ function hasExited(pid: number): boolean {
   } catch {
     return true;
   }
-}
-
-/** Waits until `done()` holds or `ms` have passed. */
-async function waitUntil(done: () => boolean, ms: number): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!done() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 async function startPrefork(workers: number, handler: HandlerModuleCall = ECHO_HANDLER.with()) {
@@ -77,8 +72,7 @@ describe('prefork model', () => {
     // c1's worker now holds 0 connections and c2's 1: the fewest wins, although turn order says c2's.
     for (const c of [c1, c3]) c.client.socket.end();
     await Promise.all([c1.client.closed, c3.client.closed]);
-    await waitUntil(() => model.active === 1, 1000);
-    assert.equal(model.active, 1);
+    await waitFor(() => model.active === 1, 'the server to count the two closed connections');
     const c4 = await connectAndAsk(address);
     assert.equal(c4.pid, c1.pid, 'the worker with the fewest connections');
     const c5 = await connectAndAsk(address);
@@ -95,27 +89,26 @@ describe('prefork model', () => {
       const a = await connectAndAsk(address);
       const b = await connectAndAsk(address);
       assert.notEqual(a.pid, b.pid);
-      void a.client.ask('slow 5000');
-      const killedAt = performance.now();
+      const cut = a.client.ask('slow 5000');
       process.kill(a.pid, 'SIGKILL');
-      await a.client.closed;
+      await assert.rejects(cut, /closed before an answer/);
       assert.equal(await b.client.ask('echo unaffected'), 'unaffected');
       assert.equal(pidOf(await b.client.ask('who')), b.pid);
 
       // b's worker holds one connection, the replacement none: once ready, the replacement gets the next one.
-      // (It is started at once, with no backoff; the bound only keeps a broken model from hanging the test.)
+      // (It is started at once, with no backoff.)
       let fresh: number | undefined;
-      while (fresh === undefined && performance.now() - killedAt < 10_000) {
+      await waitFor(async () => {
         // Until the server has seen the worker's exit, a connection may still go to it and be closed.
         const probe = streamClient(address);
-        const who = await Promise.race([probe.ask('who'), probe.closed.then(() => undefined)]);
+        const who = await probe.ask('who').catch(() => undefined);
         const pid = who === undefined ? undefined : pidOf(who);
         if (pid !== undefined && pid !== a.pid && pid !== b.pid) fresh = pid;
         probe.socket.end();
         await probe.closed;
-        if (fresh === undefined) await new Promise((r) => setTimeout(r, 50));
-      }
-      assert.ok(fresh !== undefined, 'a replacement worker served');
+        return fresh !== undefined;
+      }, 'a replacement worker to serve');
+      assert.ok(fresh !== undefined);
       assert.ok(isGone(a.pid));
       assert.deepEqual(model.workerIds.sort(), [b.pid, fresh].sort());
       // 2 when a probe reached the dead worker before its exit was seen.
@@ -153,8 +146,7 @@ describe('prefork model', () => {
     // Same tick: the model cannot know yet, so the socket goes to the dying worker.
     model.serveConnection(accepted[0]!, { transport: 'tcp', remoteAddress: '127.0.0.1', remotePort: 0 });
     await client.closed;
-    await waitUntil(() => model.active === 0, 2000);
-    assert.equal(model.active, 0);
+    await waitFor(() => model.active === 0, 'the model to count the connection gone');
     await model.close();
     listener.close();
   });
@@ -186,7 +178,8 @@ export function create(options) {
     const client = streamClient(address);
     assert.equal(await client.ask('hello'), 'hello');
     const closing = server.close();
-    await new Promise((r) => setTimeout(r, 100));
+    const drained = () => readFileSync(log, 'utf8').match(/^drain /gm)?.length ?? 0;
+    await waitFor(() => drained() === workers.length, 'every worker to be told to drain');
     client.socket.end();
     await closing;
     const lines = readFileSync(log, 'utf8').trim().split('\n');
@@ -234,12 +227,11 @@ process.stdout.write(JSON.stringify({ address, pids: server.model.workerIds }) +
     parent.kill('SIGKILL');
     await once(parent, 'exit');
     assert.equal(await inFlight, 'done', 'the request in flight still gets its answer');
-    await waitUntil(() => hasExited(idle), 1000);
-    assert.ok(hasExited(idle), 'an idle worker exits as soon as its server is gone');
+    await waitFor(() => hasExited(idle), 'an idle worker to exit as soon as its server is gone');
+    // ORPHAN_GRACE_MS (3 s) from the same moment: the holder must still be there.
     assert.ok(!hasExited(holder), 'a worker with an open connection gives it a grace period');
     await client.closed; // the client never hangs up: the grace period ends it
-    await waitUntil(() => hasExited(holder), 1000);
-    assert.ok(hasExited(holder));
+    await waitFor(() => hasExited(holder), 'the holder to exit at the end of its grace period');
     rmSync(script);
   });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { waitFor } from '../../test/support/wait-for.js';
 import type { Handler } from '../http/handler.js';
 import { ClientSession, type ClientStream } from './client-session.js';
 import { ErrorCode, encodeFrame, FrameFlag, FrameType, type RequestHead } from './frame-codec.js';
@@ -17,8 +18,13 @@ const head = (method: string, info: string): RequestHead => ({
   headers: {},
 });
 
+/** The targets whose view has begun, in order: a request is in flight once its target is here. */
+const began: string[] = [];
+const views = (target: string) => began.filter((t) => t === target).length;
+
 const handler: Handler = async (req) => {
   const url = req.target;
+  began.push(url);
   if (url === '/hi') return { status: 200, body: 'hi' };
   if (url === '/sha') {
     const hash = createHash('sha256');
@@ -155,8 +161,10 @@ describe('frame sessions over loopback TCP', () => {
     const aborted = new Promise<string>((resolve) => {
       viewAborted = resolve;
     });
+    const hanging = views('/hang');
     const stream = c.request(head('GET', '/hang'), true, { onHead() {}, onData() {}, onAbort() {} });
-    setTimeout(() => stream.abort(), 20);
+    await waitFor(() => views('/hang') > hanging, 'the view to run');
+    stream.abort();
     assert.match(await aborted, /stream aborted: CANCEL/);
     const r = await send(c, head('GET', '/throw'));
     assert.equal(r.status, 500);
@@ -211,8 +219,9 @@ describe('frame sessions over loopback TCP', () => {
     const closed = new Promise<void>((resolve) => {
       c.connection.onClose = () => resolve();
     });
+    const hashing = views('/sha');
     const pending = send(c, head('POST', '/sha'), Buffer.alloc(200_000, 1));
-    await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => views('/sha') > hashing, 'the view to run: the stream is open');
     server.frames.drain?.();
     const r = await pending;
     assert.equal(JSON.parse(r.body.toString()).bytes, 200_000);
@@ -391,10 +400,10 @@ describe('a peer that does not read cannot grow the other end', () => {
           });
         }
       }
-      // Wait until the webframe either read all of it or stopped reading.
-      while (!paused() && (srv.sockets[0]?.bytesRead ?? 0) < sent + HELLO.length) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await waitFor(
+        () => paused() || (srv.sockets[0]?.bytesRead ?? 0) >= sent + HELLO.length,
+        'the webframe to read all of it or stop reading',
+      );
       const socket = srv.sockets[0] as Socket;
       assert.ok(socket.isPaused(), `the webframe read all ${sent} bytes and kept every reply`);
       assert.ok(
@@ -425,9 +434,8 @@ test('a fake webframe flooding PINGs it never reads the answers of: httpserver s
   const c = new ClientSession(socket, { maxWriteBacklog: 256 * 1024 });
   c.connection.start();
   await c.connection.ready;
-  // Before the fix this end read on for ever; 300 turns of 10 ms are far more than the flood needs.
-  for (let i = 0; i < 300 && !socket.isPaused(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.ok(socket.isPaused(), `still reading with ${socket.writableLength} bytes of PING ACKs queued`);
+  // Before the fix this end read on for ever.
+  await waitFor(() => socket.isPaused(), 'this end to stop reading the flood');
   assert.ok(socket.writableLength < 1 << 20, `${socket.writableLength} bytes of PING ACKs queued`);
   flooding = false;
   c.connection.destroy();

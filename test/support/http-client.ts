@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { connect } from 'node:net';
+import { type ExchangeOptions, RawHttpConnection } from './raw-http-connection.js';
 
 /** What curl reports about one request. */
 export interface CurlResult {
@@ -39,29 +39,18 @@ export function curl(args: string[]): Promise<CurlResult> {
 }
 
 /**
- * Sends raw bytes on a fresh TCP connection and resolves with everything received until the server closes or
- * `idleMs` passes quietly after the last byte (`firstMs` before the first one).
+ * Sends raw bytes on a fresh TCP connection and resolves with everything received, as latin1 text, once the
+ * expected responses came (RawHttpConnection.exchange); then hangs up.
  */
-export function rawExchange(
+export async function rawExchange(
   port: number,
   bytes: string | Buffer,
-  idleMs = 500,
-  firstMs = idleMs,
+  options: ExchangeOptions = {},
 ): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let received = '';
-    let timer = setTimeout(() => socket.destroy(), firstMs);
-    socket.on('data', (d) => {
-      received += d.toString('latin1');
-      clearTimeout(timer);
-      timer = setTimeout(() => socket.destroy(), idleMs);
-    });
-    socket.on('error', reject);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(received);
-    });
-    socket.write(bytes);
-  });
+  const connection = await RawHttpConnection.open(port);
+  try {
+    return await connection.exchange(bytes, options);
+  } finally {
+    connection.destroy();
+  }
 }

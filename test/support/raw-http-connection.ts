@@ -1,10 +1,17 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { waitFor } from './wait-for.js';
-import { parseResponses, type WireParse, type WireResponse } from './wire-response.js';
+import { parseResponses, requestHeads, type WireParse, type WireResponse } from './wire-response.js';
 
 /** How long one condition (a response, a close) may take on a busy machine. */
 const PATIENCE = 10_000;
+
+/** What `exchange` waits for; by default read from the request bytes. */
+export interface ExchangeOptions {
+  /** The final (non-1xx) responses that end the exchange; by default one per request sent, at least one. */
+  responses?: number;
+  /** The methods of the requests in order (a response to HEAD has no body); by default those sent. */
+  methods?: readonly string[];
+}
 
 /**
  * One client connection of a conformance test: it sends bytes exactly as given (a misbehaving client's
@@ -82,6 +89,41 @@ export class RawHttpConnection {
     return this.parse(methods).responses;
   }
 
+  /**
+   * Waits until `count` final responses have come whole or the server closed, whichever is first, and resolves
+   * with every response so far. Rejects at once when the bytes are not responses before the `count`-th ends;
+   * what comes after it is left to the caller.
+   */
+  async responsesOrClose(count: number, methods: readonly string[] = []): Promise<WireResponse[]> {
+    let parsed = this.parse(methods);
+    await this.#wait(() => {
+      parsed = this.parse(methods);
+      if (parsed.responses.filter((r) => r.status >= 200).length >= count) return true;
+      if (parsed.error !== undefined) throw new Error(`${parsed.error} in ${this.#shown()}`);
+      return this.closed;
+    }, `${count} responses or the close`);
+    return parsed.responses;
+  }
+
+  /**
+   * Sends `bytes` (requests) and resolves with everything received, as latin1 text, once the responses
+   * expected came whole (counted from the first byte of the connection) or the server closed. When the last request or response says `Connection: close` it
+   * waits for that close too, so that bytes sent after the response (a body for HEAD) are in the text.
+   * Rejects when what comes is not HTTP responses, or it does not come within 10 s.
+   */
+  async exchange(bytes: string | Buffer, options: ExchangeOptions = {}): Promise<string> {
+    const request = typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes;
+    const heads = requestHeads(request);
+    const methods = options.methods ?? heads.map((head) => head.split(' ', 1)[0] ?? '');
+    this.send(request);
+    const responses = await this.responsesOrClose(options.responses ?? Math.max(1, heads.length), methods);
+    const last = responses.at(-1)?.headers.connection ?? '';
+    if (/\bclose\b/i.test(last) || /\r\nconnection: *close\b/i.test(heads.at(-1) ?? '')) {
+      await this.waitForClose();
+    }
+    return this.text;
+  }
+
   /** Waits for `count` final responses and the server's close after them; rejects at once on more than that. */
   async responsesThenClose(count: number, methods: readonly string[] = []): Promise<WireResponse[]> {
     await this.#wait(() => {
@@ -128,14 +170,34 @@ export class RawHttpConnection {
     return this.parse().responses.map((r) => r.status);
   }
 
-  /** waitFor, with what came so far in the message when it gives up. */
-  async #wait(condition: () => boolean, what: string, ms = PATIENCE): Promise<void> {
-    try {
-      await waitFor(condition, what, ms);
-    } catch (error) {
-      if (!(error as Error).message.startsWith('waited ')) throw error;
-      throw new Error(`${(error as Error).message}; got ${this.#shown()}`);
-    }
+  /**
+   * Resolves once `condition` holds, checked now and on each byte, FIN or close the socket sees (nothing else
+   * changes what it reads), so a met condition is seen at once; rejects as it throws, or after `ms` with what
+   * came so far in the message.
+   */
+  #wait(condition: () => boolean, what: string, ms = PATIENCE): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const events = ['data', 'end', 'close'] as const;
+      const settle = (error?: unknown) => {
+        clearTimeout(timer);
+        for (const event of events) this.socket.off(event, check);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const check = () => {
+        try {
+          if (condition()) settle();
+        } catch (error) {
+          settle(error);
+        }
+      };
+      const timer = setTimeout(
+        () => settle(new Error(`waited ${ms} ms for ${what}; got ${this.#shown()}`)),
+        ms,
+      );
+      for (const event of events) this.socket.on(event, check);
+      check();
+    });
   }
 
   /** Closes this end at once. */

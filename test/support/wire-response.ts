@@ -103,6 +103,30 @@ export function parseResponses(bytes: Buffer, methods: readonly string[], closed
   return done();
 }
 
+/**
+ * The heads of the requests in `bytes`, in order: each up to its blank line, then its body skipped by
+ * Content-Length or chunked framing (RFC 9112 §6.3). A head or body cut short still counts as a request.
+ */
+export function requestHeads(bytes: Buffer): string[] {
+  const heads: string[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const end = bytes.indexOf('\r\n\r\n', at, 'latin1');
+    const head = bytes.toString('latin1', at, end === -1 ? bytes.length : end);
+    heads.push(head);
+    if (end === -1) break;
+    at = end + 4;
+    if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(head)) {
+      const body = dechunk(bytes, at);
+      if (body === undefined || 'error' in body) break;
+      at = body.next;
+    } else {
+      at += Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+    }
+  }
+  return heads;
+}
+
 function byName(fields: [string, string][]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of fields) {
