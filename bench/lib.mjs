@@ -67,13 +67,29 @@ export function startTandem(args) {
   return startListening(process.execPath, [CLI, ...args]);
 }
 
+/**
+ * Reads /proc/`p`/`file`; for a child (`p` is not `top`) that exited since its parent listed it, undefined.
+ * The contender itself gone is an error that names it.
+ */
+function readProc(p, top, file) {
+  try {
+    return readFileSync(`/proc/${p}/${file}`, 'utf8');
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+    if (String(p) === String(top)) throw new Error(`process ${top} exited during the measurement`);
+    return undefined;
+  }
+}
+
 /** Resident set size of a process and its children, in MiB. */
 export function rssMiB(pid) {
   let total = 0;
   const read = (p) => {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+    const status = readProc(p, pid, 'status');
+    if (status === undefined) return;
+    const m = /VmRSS:\s+(\d+) kB/.exec(status);
     total += m ? Number(m[1]) / 1024 : 0;
-    const children = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim();
+    const children = readProc(p, pid, `task/${p}/children`)?.trim();
     for (const c of children ? children.split(' ') : []) read(c);
   };
   read(pid);
@@ -85,10 +101,11 @@ export function cpuSeconds(pid) {
   let ticks = 0;
   const read = (p) => {
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+    const stat = readProc(p, pid, 'stat');
+    if (stat === undefined) return;
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     ticks += Number(fields[11]) + Number(fields[12]);
-    const children = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim();
+    const children = readProc(p, pid, `task/${p}/children`)?.trim();
     for (const c of children ? children.split(' ') : []) read(c);
   };
   read(pid);
