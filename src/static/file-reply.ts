@@ -1,5 +1,6 @@
 import { errors } from '../errors/catalogue.js';
 import { errorReply } from '../http/error-reply.js';
+import { fieldValue } from '../http/field-value.js';
 import type { HeaderMap, HttpReply } from '../http/handler.js';
 import { type ByteRange, parseRange, planRanges } from './byte-range.js';
 import { evaluatePreconditions, ifRangeMatches } from './conditional.js';
@@ -31,12 +32,6 @@ export interface FileAnswer {
   readonly keep?: KeptFile | undefined;
 }
 
-/** A request header field's combined value. */
-function header(req: FileRequest, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
 /**
  * The reply for a GET or HEAD of a regular file `found`, asked for as `diskPath` and named `name` (which gives
  * its Content-Type): chooses the representation (content coding), evaluates preconditions against it, then
@@ -55,21 +50,21 @@ export async function serveFile(
   name: string,
 ): Promise<FileAnswer> {
   const contentType = contentTypeFor(name);
-  const rangeHeader = req.method === 'GET' ? header(req, 'range') : undefined;
+  const rangeHeader = req.method === 'GET' ? fieldValue(req.headers, 'range') : undefined;
   const rep = await selectRepresentation(config, {
     found,
     diskPath,
     contentType,
-    acceptEncoding: header(req, 'accept-encoding'),
+    acceptEncoding: fieldValue(req.headers, 'accept-encoding'),
     rangeRequested: rangeHeader !== undefined,
   });
   const outcome = evaluatePreconditions(
     req.method,
     {
-      ifMatch: header(req, 'if-match'),
-      ifNoneMatch: header(req, 'if-none-match'),
-      ifModifiedSince: header(req, 'if-modified-since'),
-      ifUnmodifiedSince: header(req, 'if-unmodified-since'),
+      ifMatch: fieldValue(req.headers, 'if-match'),
+      ifNoneMatch: fieldValue(req.headers, 'if-none-match'),
+      ifModifiedSince: fieldValue(req.headers, 'if-modified-since'),
+      ifUnmodifiedSince: fieldValue(req.headers, 'if-unmodified-since'),
     },
     rep.validators,
   );
@@ -156,7 +151,7 @@ async function contentReply(
       ? await config.cache.load(rep.path, rep.stats, 'raw')
       : undefined;
   const size = data?.length ?? Number(rep.stats.size);
-  const ifRange = header(req, 'if-range');
+  const ifRange = fieldValue(req.headers, 'if-range');
   // §14.2: GET is the only method range handling is defined for; a stale If-Range means the whole file.
   if (rangeHeader !== undefined && (ifRange === undefined || ifRangeMatches(ifRange, rep.validators))) {
     const range = parseRange(rangeHeader, size);

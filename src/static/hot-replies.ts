@@ -1,4 +1,5 @@
 import { type BigIntStats, statSync } from 'node:fs';
+import { fieldValue } from '../http/field-value.js';
 import type { HeaderMap, HttpReply } from '../http/handler.js';
 import { evaluatePreconditions, type Validators } from './conditional.js';
 
@@ -121,7 +122,7 @@ export class HotReplies {
     const at = this.#paths.get(path);
     if (at === undefined) return undefined;
     // A resource with one representation is kept once (`any`), whatever the Accept-Encoding.
-    const entry = at.byEncoding?.get(fieldValue(headers['accept-encoding'])) ?? at.any;
+    const entry = at.byEncoding?.get(fieldValue(headers, 'accept-encoding') ?? '') ?? at.any;
     if (entry === undefined) return undefined;
     const now = performance.now();
     if (now - entry.checkedAt >= this.#validMs) {
@@ -131,17 +132,10 @@ export class HotReplies {
       }
       entry.checkedAt = now;
     }
-    const ifNoneMatch = headers['if-none-match'];
-    const ifModifiedSince = headers['if-modified-since'];
+    const ifNoneMatch = fieldValue(headers, 'if-none-match');
+    const ifModifiedSince = fieldValue(headers, 'if-modified-since');
     if (ifNoneMatch === undefined && ifModifiedSince === undefined) return entry.ok;
-    const outcome = evaluatePreconditions(
-      method,
-      {
-        ifNoneMatch: ifNoneMatch === undefined ? undefined : fieldValue(ifNoneMatch),
-        ifModifiedSince: ifModifiedSince === undefined ? undefined : fieldValue(ifModifiedSince),
-      },
-      entry.validators,
-    );
+    const outcome = evaluatePreconditions(method, { ifNoneMatch, ifModifiedSince }, entry.validators);
     return outcome === 'not-modified' ? entry.notModified : entry.ok;
   }
 
@@ -156,7 +150,7 @@ export class HotReplies {
     if (ok.status !== 200 || !isKept(ok)) return;
     const size = ok.body.length;
     if (size > this.#maxBytes) return;
-    const encoding = kept.varies ? fieldValue(headers['accept-encoding']) : undefined;
+    const encoding = kept.varies ? (fieldValue(headers, 'accept-encoding') ?? '') : undefined;
     let at = this.#paths.get(path);
     const previous = encoding === undefined ? at?.any : at?.byEncoding?.get(encoding);
     if (previous !== undefined) this.#delete(previous);
@@ -208,12 +202,6 @@ export class HotReplies {
 interface PathEntries {
   any: HotEntry | undefined;
   byEncoding: Map<string, HotEntry> | undefined;
-}
-
-/** A request field's combined value ('' when absent): a repeated field's values joined as §5.3 says. */
-function fieldValue(value: string | string[] | undefined): string {
-  if (value === undefined) return '';
-  return typeof value === 'string' ? value : value.join(', ');
 }
 
 function isKept(reply: HttpReply): reply is KeptReply {
