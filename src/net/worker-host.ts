@@ -109,9 +109,8 @@ export class WorkerHost {
     }
   }
 
-  /** A connection served by `serve()` is done: it is ended, and once closed forgotten and counted done. */
+  /** A connection served by `serve()` is done: it is ended, and once closed forgotten and counted done (once). */
   readonly #served = (stream: Duplex): void => {
-    if (!this.#streams.has(stream)) return;
     void endStream(stream).then(() => {
       if (!this.#streams.delete(stream)) return;
       this.#settled();
