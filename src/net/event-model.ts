@@ -41,6 +41,10 @@ export class EventModel implements ConcurrencyModel {
     void this.#started()?.serveDatagram(message, from, reply);
   }
 
+  reload(): void {
+    this.host?.reload();
+  }
+
   async close(): Promise<void> {
     await this.host?.close();
   }

@@ -78,6 +78,11 @@ export class ForkModel implements ConcurrencyModel {
     this.#report(new Error('fork/prefork models serve stream transports only'), 'fork model');
   }
 
+  /** Each child loads the handler when it is forked, so only the children serving now are told. */
+  reload(): void {
+    for (const child of this.#children) child.reload();
+  }
+
   /** Serves every queued connection, then resolves once every child has exited. */
   close(): Promise<void> {
     this.#closing ??= (async () => {

@@ -137,6 +137,11 @@ export class ModelWorker {
     this.#link.send({ type: 'datagram', id, message: buffer, from }, [buffer]);
   }
 
+  /** Asks the worker's handler to reload what it loaded at start. */
+  reload(): void {
+    if (this.#link.connected) this.#link.send({ type: 'reload' });
+  }
+
   /** Asks the worker to drain, finish its connections, close the handler and exit. */
   close(): void {
     if (this.#link.connected) this.#link.send({ type: 'close' });

@@ -130,6 +130,11 @@ export class NetServer {
     }
   }
 
+  /** Asks the handler, in every worker, to reload what it loaded at start (certificates); nothing is dropped. */
+  reload(): void {
+    this.#model.reload();
+  }
+
   /**
    * Graceful close: stops accepting, lets the model finish what is in flight (cutting what is still open once
    * `drainTimeout` has passed, told to `onCut`), then releases the socket.

@@ -129,6 +129,10 @@ export class PoolModel implements ConcurrencyModel {
     worker.serveDatagram(message, from, reply);
   }
 
+  reload(): void {
+    for (const worker of this.#all) worker.reload();
+  }
+
   /** Tells every worker to drain and finish; resolves once all of them have exited. */
   close(): Promise<void> {
     this.#closing ??= (async () => {

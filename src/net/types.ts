@@ -60,6 +60,11 @@ export interface ConnectionHandler {
    * finish (close idle keep-alive connections, send GOAWAY). A model with workers calls it in each worker.
    */
   drain?(): void;
+  /**
+   * Read what the handler loaded at start again (certificates, on SIGHUP or after a renewal): new connections
+   * get the new version, open ones go on. A model with workers calls it in each worker.
+   */
+  reload?(): void;
   /** Called once after the last connection closed: release what the handler holds. */
   close?(): void | Promise<void>;
 }
@@ -117,6 +122,8 @@ export interface ConcurrencyModel {
   serveDatagram(message: Buffer, from: DatagramInfo, reply: (data: Uint8Array) => void): void;
   /** Connections or datagrams being served right now (queued ones included). */
   readonly active: number;
+  /** Tells the handler, in every process or thread that runs it, to reload (ConnectionHandler.reload). */
+  reload(): void;
   /** Graceful close: serves nothing new, resolves once in-flight work is done and workers have exited. */
   close(): Promise<void>;
   /**

@@ -152,6 +152,17 @@ export class WorkerHost {
     return this.#track(work);
   }
 
+  /** Tells the handler to reload what it loaded at start; a throwing hook is reported. */
+  reload(): void {
+    const handler = this.#handler;
+    if (!isConnectionHandler(handler)) return;
+    try {
+      handler.reload?.();
+    } catch (error) {
+      this.#report(error, 'handler reload');
+    }
+  }
+
   /**
    * Graceful stop, once: asks the handler to drain (`drain()`: close idle connections, send GOAWAY), waits
    * until every connection and datagram is done, then closes the handler. A throwing hook is reported.

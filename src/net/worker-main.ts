@@ -125,6 +125,9 @@ function receive(message: ToWorker, socket?: Socket): void {
       });
       return;
     }
+    case 'reload':
+      void host?.then((loaded) => loaded?.reload());
+      return;
     case 'close':
       void stop();
       return;

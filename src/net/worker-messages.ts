@@ -11,6 +11,7 @@ export type ToWorker =
   | { type: 'start'; handler: HandlerModuleCall; once: boolean }
   | { type: 'connection'; info: ConnectionInfo; port?: MessagePort }
   | { type: 'datagram'; id: number; message: ArrayBuffer; from: DatagramInfo }
+  | { type: 'reload' }
   | { type: 'close' }
   | { type: 'cut' };
 
