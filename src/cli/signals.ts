@@ -1,6 +1,6 @@
 /**
- * Runs `stop` once, on the first SIGINT, SIGTERM or SIGHUP (no reload exists yet, so SIGHUP is a graceful stop
- * too), and exits 0 when it resolves; a second SIGINT or SIGTERM exits at once. `stop` is told why, for its log
+ * Runs `stop` once, on the first SIGINT, SIGTERM or SIGHUP, and exits 0 when it resolves; given `reload`, SIGHUP
+ * runs that instead (as nginx reloads on SIGHUP) and the process goes on; a second SIGINT or SIGTERM exits at once. `stop` is told why, for its log
  * line. This is how every long-running Tandem command shuts down gracefully.
  *
  * Under a parent `tandem serve` (the process has an IPC channel) SIGINT and SIGHUP are left to the parent: a
@@ -8,7 +8,7 @@
  * must not count as a second signal. When that parent goes away (its channel closes: killed, crashed) the
  * process stops gracefully instead of living on as an orphan that keeps its port.
  */
-export function stopOnSignal(stop: (reason: string) => Promise<void>): void {
+export function stopOnSignal(stop: (reason: string) => Promise<void>, reload?: () => void): void {
   const supervised = process.send !== undefined;
   let stopping = false;
   const begin = (reason: string) => {
@@ -23,6 +23,7 @@ export function stopOnSignal(stop: (reason: string) => Promise<void>): void {
   };
   const onSignal = (signal: NodeJS.Signals) => {
     if (supervised && signal !== 'SIGTERM') return;
+    if (signal === 'SIGHUP' && reload !== undefined && !stopping) return reload();
     if (stopping) {
       if (signal !== 'SIGHUP') process.exit(signal === 'SIGINT' ? 130 : 143);
       return;

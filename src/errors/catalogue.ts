@@ -92,6 +92,26 @@ export const errors = {
     (dir: string, reason: string) => `cannot load app ${dir}: ${reason}`,
   ),
   APP_INVALID: define('APP_INVALID', undefined, (file: string, reason: string) => `${file}: ${reason}`),
+  TLS_CERTIFICATE_UNREADABLE: define(
+    'TLS_CERTIFICATE_UNREADABLE',
+    undefined,
+    (file: string, reason: string) => `${file}: cannot read TLS certificate or key: ${reason}`,
+  ),
+  TLS_CERTIFICATE_INVALID: define(
+    'TLS_CERTIFICATE_INVALID',
+    undefined,
+    (file: string, reason: string) => `${file}: ${reason}`,
+  ),
+  TLS_KEY_MISMATCH: define(
+    'TLS_KEY_MISMATCH',
+    undefined,
+    (key: string, cert: string) => `${key}: this private key does not belong to the certificate in ${cert}`,
+  ),
+  TLS_CERTIFICATE_EXPIRED: define(
+    'TLS_CERTIFICATE_EXPIRED',
+    undefined,
+    (file: string, validTo: string) => `${file}: the certificate expired on ${validTo}`,
+  ),
 
   HTTP_BAD_REQUEST: define('HTTP_BAD_REQUEST', 400, (reason: string) => `Bad request: ${reason}`),
   HTTP_FORBIDDEN: define('HTTP_FORBIDDEN', 403, (path: string) => `Forbidden: ${path}`),

@@ -90,3 +90,8 @@ export function clientAddress(address: string | undefined, port: number | undefi
     port: port ?? 0,
   };
 }
+
+/** The scheme a client used on `stream`: `https` over TLS (a tls.TLSSocket says `encrypted`), else `http`. */
+export function schemeOf(stream: Duplex): 'http' | 'https' {
+  return (stream as Duplex & { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
+}

@@ -15,6 +15,7 @@ import {
   type EngineOptions,
   LINGER_MS,
   SLOW_CLIENT_CHUNK,
+  schemeOf,
 } from './http-engine.js';
 import { parseError } from './parse-error.js';
 import {
@@ -848,7 +849,7 @@ class Exchange implements HttpRequest {
   }
 
   get scheme(): string {
-    return 'http';
+    return schemeOf(this.#connection.socket);
   }
 
   /** True once the response is complete, or will never be sent. */

@@ -7,7 +7,7 @@ import { type AccessLogEntry, accessLogEntry } from './access-log.js';
 import type { ClientAddress, Handler, HeaderMap, HttpReply, HttpRequest } from './handler.js';
 import { countHostFields, hostFieldRefusal } from './host-field.js';
 import { httpConnectionHandler } from './http-connection-handler.js';
-import { clientAddress, type EngineOptions, SLOW_CLIENT_CHUNK } from './http-engine.js';
+import { clientAddress, type EngineOptions, SLOW_CLIENT_CHUNK, schemeOf } from './http-engine.js';
 import { createHttpServer } from './http-server.js';
 import {
   bodyLength,
@@ -125,7 +125,7 @@ class NodeRequest implements HttpRequest {
   }
 
   get scheme(): string {
-    return 'http';
+    return schemeOf(this.#req.socket);
   }
 
   get headers(): Readonly<HeaderMap> {

@@ -16,6 +16,7 @@ import { type ConfigSpec, flagRule, loadConfig, readFlags } from '../config/laye
 import { HTTP_ENGINES, type HttpEngineName } from '../http/http-engine.js';
 import type { ModelName } from '../net/types.js';
 import { mergeStatic, type StaticRouteConfig, staticFlagRule, staticListSchema } from './static-config.js';
+import { mergeTls, type TlsConfig, tlsFlagRule, tlsSchema } from './tls-config.js';
 
 /** The httpserver's settings, validated and frozen; times are in milliseconds, sizes in bytes. */
 export interface HttpServerConfig {
@@ -37,6 +38,8 @@ export interface HttpServerConfig {
   workers: number;
   /** Directories served from disk by URL path prefix; the longest matching prefix wins. */
   static: readonly StaticRouteConfig[];
+  /** HTTPS (and HTTP/2) on the listener; plain HTTP/1.1 when unset. */
+  tls?: TlsConfig | undefined;
   limits: {
     /** Largest request head (request line and headers); larger gets 431. */
     maxHeaderSize: number;
@@ -96,6 +99,10 @@ export interface HttpServerFlags {
   workers?: number | string;
   /** `--static /PREFIX/=DIR`, repeatable; added to the file's list (same prefix: the flag's entry wins). */
   static?: string[];
+  /** `--tls-cert FILE`: a certificate chain (PEM) that makes the listener HTTPS; needs `--tls-key`. */
+  tlsCert?: string;
+  /** `--tls-key FILE`: the private key (PEM) of `--tls-cert`. */
+  tlsKey?: string;
 }
 
 /** An HTTP/1.1 engine name (serveHttp's HTTP_ENGINES), for the httpserver's and `tandem static`'s flags and file. */
@@ -117,6 +124,7 @@ const httpServerSpec: ConfigSpec<HttpServerConfig> = {
       engine: engineNameSchema,
       workers: workersSchema,
       static: staticListSchema(base),
+      tls: tlsSchema(base),
       limits: configObject({
         maxHeaderSize: intRange(1024, 1024 * 1024),
         maxBodySize: intRange(0, Number.MAX_SAFE_INTEGER),
@@ -139,8 +147,9 @@ const httpServerSpec: ConfigSpec<HttpServerConfig> = {
     engine: flagRule('--engine', engineNameSchema),
     workers: flagRule('--workers', workersSchema),
     static: staticFlagRule,
+    tls: tlsFlagRule,
   },
-  combine: { static: mergeStatic },
+  combine: { static: mergeStatic, tls: mergeTls },
   ignored: { workers: (config) => workersIgnoredBy(config.model) },
 };
 
@@ -154,6 +163,7 @@ export async function loadHttpServerConfig(
   flags: HttpServerFlags,
   warn?: (message: string) => void,
 ): Promise<HttpServerConfig> {
-  const { config: file, ...given } = flags;
-  return loadConfig(httpServerSpec, { file, flags: readFlags(httpServerSpec, given), warn });
+  const { config: file, tlsCert, tlsKey, ...given } = flags;
+  const tls = tlsCert === undefined && tlsKey === undefined ? undefined : [tlsCert ?? '', tlsKey ?? ''];
+  return loadConfig(httpServerSpec, { file, flags: readFlags(httpServerSpec, { ...given, tls }), warn });
 }

@@ -1,18 +1,30 @@
 import { createAccessLog } from '../http/access-log.js';
 import { first } from '../http/combinators.js';
+import type { Handler } from '../http/handler.js';
 import { serveHttp } from '../http/serve-http.js';
 import { createLogger } from '../log/logger.js';
 import type { ConnectionHandler } from '../net/types.js';
+import { CertificateStore } from '../tls/certificate-store.js';
+import { serveTls } from '../tls/serve-tls.js';
 import type { HttpServerConfig } from './config.js';
 import { proxy } from './proxy.js';
 import { staticRoutes } from './static-routes.js';
 import { WebframePool } from './webframe-pool.js';
 
+/** `handler` with a Strict-Transport-Security field added to each of its replies (RFC 6797 §6.1). */
+function withHsts(handler: Handler, value: string): Handler {
+  return async (req) => {
+    const reply = await handler(req);
+    if (reply !== null) reply.headers = { ...reply.headers, 'strict-transport-security': value };
+    return reply;
+  };
+}
+
 /**
  * The httpserver's connection handler, as a handler module so every concurrency model can load it (once per
- * process or thread): `serveHttp(first(static prefixes…, proxy(pool)))`. A request under a configured static
- * prefix is answered from disk by the static layer; every other one goes to the webframe through this
- * worker's own pool of multiplexed connections.
+ * process or thread): `serveHttp(first(static prefixes…, proxy(pool)))`, behind TLS when `tls` is configured.
+ * A request under a configured static prefix is answered from disk by the static layer; every other one goes
+ * to the webframe through this worker's own pool of multiplexed connections.
  */
 export default function createFrontHandler(config: HttpServerConfig): ConnectionHandler {
   const log = createLogger('httpserver', config.debug ? 'debug' : undefined);
@@ -25,7 +37,9 @@ export default function createFrontHandler(config: HttpServerConfig): Connection
   const accessLog = createAccessLog(process.stdout);
   const forward = proxy(pool, { upstreamTimeout: config.timeouts.upstream, debug: config.debug, log });
   const statics = staticRoutes(config.static);
-  return serveHttp(statics.length === 0 ? forward : first(...statics, forward), {
+  const routes = statics.length === 0 ? forward : first(...statics, forward);
+  const tls = config.tls;
+  const http1 = serveHttp(tls?.hsts === undefined ? routes : withHsts(routes, tls.hsts), {
     engine: config.engine,
     limits: {
       maxHeaderSize: config.limits.maxHeaderSize,
@@ -49,5 +63,15 @@ export default function createFrontHandler(config: HttpServerConfig): Connection
       pool.close();
       accessLog.flush();
     },
+  });
+  if (tls === undefined) return http1;
+  return serveTls({
+    certificates: new CertificateStore(tls.certificates),
+    http1,
+    handshakeTimeout: tls.handshakeTimeout,
+    onHandshakeError: (err, info) =>
+      log.debug({ err, client: info.remoteAddress }, `TLS handshake failed: ${err.message}`),
+    onReloadError: (err) =>
+      log.error({ err }, `certificate reload failed, the old one stays: ${err.message}`),
   });
 }

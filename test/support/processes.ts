@@ -87,7 +87,7 @@ export function startHttpServer(webframePort: number, extra: string[] = []): Pro
   return startProcess(
     process.execPath,
     [CLI, 'httpserver', '--port', '0', '--webframe', `127.0.0.1:${webframePort}`, ...extra],
-    /httpserver listening on http:\/\/[^:]+:(\d+)/,
+    /httpserver listening on https?:\/\/[^:]+:(\d+)/,
   );
 }
 
