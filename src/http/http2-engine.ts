@@ -166,6 +166,8 @@ class Http2Engine implements ConnectionHandler {
     } finally {
       this.#handing = undefined;
     }
+    // A model hands a socket paused (nothing read yet); the session reads its handle once it is resumed.
+    if (stream.isPaused()) stream.resume();
   }
 
   drain(): void {
