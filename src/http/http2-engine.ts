@@ -138,6 +138,8 @@ class Http2Engine implements ConnectionHandler {
         ? new SendTimeout(sendTimeout, (stream) => {
             ours.add(stream);
             onSendTimeout?.(stream);
+            // RST_STREAM(CANCEL) before SendTimeout destroys it: a plain destroy() would say NO_ERROR.
+            (stream as ServerHttp2Stream).close(constants.NGHTTP2_CANCEL);
           })
         : undefined;
     this.#server.on('session', (session: ServerHttp2Session) => this.#session(session));
@@ -263,7 +265,8 @@ class Http2Engine implements ConnectionHandler {
       state.resetsSince = now;
     }
     if (++state.resets > this.#limits.maxResets) {
-      state.session.destroy(undefined, constants.NGHTTP2_ENHANCE_YOUR_CALM);
+      // destroy(code): its GOAWAY carries the code (destroy(undefined, code) would send NO_ERROR).
+      state.session.destroy(constants.NGHTTP2_ENHANCE_YOUR_CALM);
     }
   }
 }
