@@ -268,16 +268,24 @@ describe('serveHttp2', () => {
   });
 
   test('a window of 0: the stream is cut by the send timeout, others served', async () => {
-    const zero = open(h2c.port, { initialWindowSize: 0 });
-    const stream = zero.request({ ':path': '/big' });
-    stream.on('error', () => {});
-    let code: number | undefined;
-    stream.on('close', () => (code = stream.rstCode));
-    await new Promise((resolve) => stream.once('response', resolve));
-    assert.equal((await request(open(), { ':path': '/text' })).status, 200);
-    await waitFor(() => code !== undefined, 'the stalled stream reset', 10_000);
-    assert.notEqual(code, constants.NGHTTP2_NO_ERROR);
-    assert.equal((await request(zero, { ':path': '/text' })).status, 200);
+    let cut = 0;
+    const limits = { sendTimeout: 300, onSendTimeout: () => cut++ };
+    const timed = await startH2c(serveHttp2(handler, { ...options, limits }));
+    try {
+      const zero = open(timed.port, { initialWindowSize: 0 });
+      const stream = zero.request({ ':path': '/big' });
+      stream.on('error', () => {});
+      let code: number | undefined;
+      stream.on('close', () => (code = stream.rstCode));
+      await new Promise((resolve) => stream.once('response', resolve));
+      assert.equal((await request(open(timed.port), { ':path': '/text' })).status, 200);
+      await waitFor(() => code !== undefined, 'the stalled stream reset');
+      assert.equal(code, constants.NGHTTP2_CANCEL);
+      assert.equal(cut, 1);
+      assert.equal((await request(zero, { ':path': '/text' })).status, 200);
+    } finally {
+      timed.server.close();
+    }
   });
 
   test('a request body is read only as fast as the handler reads it', async () => {
