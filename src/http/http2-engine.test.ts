@@ -288,6 +288,26 @@ describe('serveHttp2', () => {
     }
   });
 
+  test('the connection window is 1 MiB; a body over maxBodySize gets 413', async () => {
+    const session = open();
+    await new Promise((resolve) => session.ping(resolve));
+    await waitFor(() => session.state.remoteWindowSize === 1024 * 1024, 'the WINDOW_UPDATE');
+    const small = await startH2c(serveHttp2(handler, { ...options, maxBodySize: 4 }));
+    try {
+      const limited = open(small.port);
+      const declared = await request(
+        limited,
+        { ':method': 'POST', ':path': '/echo', 'content-length': '7' },
+        'payload',
+      );
+      assert.equal(declared.status, 413);
+      const undeclared = await request(limited, { ':method': 'POST', ':path': '/echo' }, 'payload');
+      assert.equal(undeclared.status, 413);
+    } finally {
+      small.server.close();
+    }
+  });
+
   test('a request body is read only as fast as the handler reads it', async () => {
     const session = open();
     const stream = session.request({ ':method': 'POST', ':path': '/unread' });
