@@ -3,7 +3,6 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import {
   type ClientHttp2Session,
-  type ClientHttp2Stream,
   connect as connectHttp2,
   constants,
   type IncomingHttpHeaders,
@@ -12,8 +11,8 @@ import {
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { waitFor } from '../../test/support/wait-for.js';
 import type { ConnectionHandler } from '../net/types.js';
@@ -219,7 +218,10 @@ describe('serveHttp2', () => {
         request(session, { ':method': 'POST', ':path': '/echo' }, `n${i}`),
       ),
     );
-    answers.forEach((a, i) => assert.equal(a.body.toString(), `POST n${i}`));
+    assert.deepEqual(
+      answers.map((a) => a.body.toString()),
+      answers.map((_, i) => `POST n${i}`),
+    );
   });
 
   test('the signal aborts when the client resets its stream', async () => {

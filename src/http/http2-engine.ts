@@ -265,8 +265,8 @@ class Http2Engine implements ConnectionHandler {
       state.resetsSince = now;
     }
     if (++state.resets > this.#limits.maxResets) {
-      // destroy(code): its GOAWAY carries the code (destroy(undefined, code) would send NO_ERROR).
-      state.session.destroy(constants.NGHTTP2_ENHANCE_YOUR_CALM);
+      // With an error its GOAWAY carries the code; destroy(undefined, code) would send NO_ERROR.
+      state.session.destroy(new Error('too many streams reset'), constants.NGHTTP2_ENHANCE_YOUR_CALM);
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { ConnectionHandler } from '../net/types.js';
 import type { Handler, HttpRequest } from './handler.js';
-import { type Http2Limits, serveOnHttp2 } from './http2-engine.js';
 import { DEFAULT_HTTP_LIMITS, type EngineOptions, type ServeHttpOptions } from './http-engine.js';
+import { type Http2Limits, serveOnHttp2 } from './http2-engine.js';
 import { llhttpUnavailable, serveOnLlhttp } from './llhttp-engine.js';
 import { serveOnNodeHttp } from './node-engine.js';
 
