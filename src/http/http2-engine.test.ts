@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import {
   type ClientHttp2Session,
@@ -360,6 +361,20 @@ describe('serveHttp2', () => {
       await waitFor(() => other.closed || other.destroyed, 'the drained connection closed');
     } finally {
       drainServer.server.close();
+    }
+  });
+
+  test('a request body not sent within requestTimeout gets 408', async () => {
+    const timed = await startH2c(serveHttp2(handler, { ...options, limits: { requestTimeout: 200 } }));
+    try {
+      const session = open(timed.port);
+      const stream = session.request({ ':method': 'POST', ':path': '/echo' });
+      stream.on('error', () => {});
+      stream.write('part');
+      const [head] = (await once(stream, 'response')) as [IncomingHttpHeaders];
+      assert.equal(head[':status'], 408);
+    } finally {
+      timed.server.close();
     }
   });
 

@@ -325,9 +325,10 @@ class Exchange implements HttpRequest {
     this.#hasBody = (flags & constants.NGHTTP2_FLAG_END_STREAM) === 0;
   }
 
-  /** True when the client has sent the whole request (its END_STREAM). */
+  /** True when the client has sent the whole request (its END_STREAM), read by the handler or not. */
   get requestEnded(): boolean {
-    return !this.#hasBody || this.#stream.readableEnded;
+    const stream = this.#stream;
+    return !this.#hasBody || stream.readableEnded || stream.state.remoteClose === 1;
   }
 
   get body(): AsyncIterable<Uint8Array> {
