@@ -422,7 +422,10 @@ describe('serveHttp2 over TLS (ALPN h2)', () => {
     const engine = serveHttp2(handler);
     server = createTlsServer({ ALPNProtocols: ['h2'], cert: leaf.chain, key: leaf.key });
     // The TLS layer's way: the handshake done, the h2 preface not yet read.
+    let connections = 0;
     server.on('secureConnection', (socket: TLSSocket) => {
+      // Every other one handed paused, as a concurrency model hands a socket.
+      if (++connections % 2 === 0) socket.pause();
       engine.serve?.(socket, info(socket), () => socket.destroy());
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
