@@ -46,6 +46,8 @@ export const DEFAULT_HTTP_LIMITS: Readonly<HttpServerOptions> = Object.freeze({
 /**
  * The HTTP/1.1 engines serveHttp runs a Handler on: `llhttp` is Tandem's own engine on raw sockets driving
  * Node's llhttp binding; `node` is node:http (the reference, and the fallback where the binding cannot load).
+ * HTTP/2 is not one of them: serveHttp2 (http2-engine.ts, node:http2) serves connections whose ALPN chose
+ * `h2`, or h2c with prior knowledge, with the same EngineOptions.
  */
 export type HttpEngineName = 'llhttp' | 'node';
 

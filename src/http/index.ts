@@ -1,8 +1,8 @@
 /**
- * http: the one Handler contract of every HTTP layer (a request in, a reply out), the engine that runs a
- * Handler on HTTP/1.1 (`serveHttp`), the combinators that compose Handlers (`mount`, `first`), the one
- * error renderer (`errorReply`, `HttpError`) and the http.server API (`BaseHTTPRequestHandler`), a class
- * adapter that yields a Handler.
+ * http: the one Handler contract of every HTTP layer (a request in, a reply out), the engines that run a
+ * Handler on HTTP/1.1 (`serveHttp`) and on HTTP/2 (`serveHttp2`), the combinators that compose Handlers
+ * (`mount`, `first`), the one error renderer (`errorReply`, `HttpError`) and the http.server API
+ * (`BaseHTTPRequestHandler`), a class adapter that yields a Handler.
  */
 
 export { HttpError, type HttpErrorInit } from '../errors/catalogue.js';
@@ -33,4 +33,5 @@ export {
   type HttpEngineName,
   type ServeHttpOptions,
 } from './http-engine.js';
-export { serveHttp } from './serve-http.js';
+export { DEFAULT_HTTP2_LIMITS, type Http2Limits } from './http2-engine.js';
+export { type ServeHttp2Options, serveHttp, serveHttp2 } from './serve-http.js';

@@ -18,6 +18,7 @@ import {
   schemeOf,
 } from './http-engine.js';
 import { parseError } from './parse-error.js';
+import { pumpBody } from './pump-body.js';
 import {
   bodyLength,
   discardBody,
@@ -991,7 +992,7 @@ class Exchange implements HttpRequest {
     const out = new BodyWriter(socket, framing.chunked, (n) => (this.#bytes += n));
     const sending = isFileRange(body)
       ? pumpFile(body.path, body.start, body.end, out, { slowChunkSize: SLOW_CLIENT_CHUNK })
-      : pump(body, out);
+      : pumpBody(body, out);
     sending.then(
       () => (framing.length !== undefined && this.#bytes !== framing.length ? this.#cut() : this.#finish()),
       () => this.#cut(),
@@ -1265,35 +1266,6 @@ class BodyWriter extends Writable {
     if (this.#chunked && !this.#socket.destroyed) this.#socket.write('0\r\n\r\n');
     done();
   }
-}
-
-/** Writes `body` to `out` chunk by chunk, pulling the next only once `out` took the last; then ends it. */
-async function pump(body: AsyncIterable<Uint8Array>, out: BodyWriter): Promise<void> {
-  for await (const chunk of body) {
-    if (out.destroyed) throw new Error('the client closed the connection');
-    if (chunk.length === 0) continue;
-    if (!out.write(chunk)) await writable(out);
-  }
-  await new Promise<void>((resolve, reject) => {
-    out.end(() => (out.destroyed && !out.writableFinished ? reject(new Error('closed')) : resolve()));
-    out.once('error', reject);
-  });
-}
-
-/** Resolves when `out` can take more; rejects when it is destroyed first. */
-function writable(out: Writable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const drained = () => {
-      out.off('close', closed);
-      resolve();
-    };
-    const closed = () => {
-      out.off('drain', drained);
-      reject(new Error('the client closed the connection'));
-    };
-    out.once('drain', drained);
-    out.once('close', closed);
-  });
 }
 
 /** Bytes [start, end] of a file, read whole: for a range small enough to go out with its head in one write. */

@@ -16,6 +16,7 @@ import {
   type HandlerErrorReporter,
   isBodiless,
   isFileRange,
+  limitBody,
   NO_BODY,
   runHandler,
   withoutBody,
@@ -138,7 +139,7 @@ class NodeRequest implements HttpRequest {
       req.headers['transfer-encoding'] !== undefined ||
       (this.declaredLength > 0 && req.headers['content-length'] !== undefined);
     if (!hasBody) return NO_BODY;
-    return this.#maxBodySize === Number.POSITIVE_INFINITY ? req : limited(req, this.#maxBodySize);
+    return this.#maxBodySize === Number.POSITIVE_INFINITY ? req : limitBody(req, this.#maxBodySize);
   }
 
   get signal(): AbortSignal {
@@ -150,16 +151,6 @@ class NodeRequest implements HttpRequest {
       else res.once('close', () => res.writableFinished || controller.abort());
     }
     return this.#controller.signal;
-  }
-}
-
-/** `body` that throws HTTP_PAYLOAD_TOO_LARGE once more than `max` bytes have come (a chunked body says no size). */
-async function* limited(body: AsyncIterable<Uint8Array>, max: number): AsyncIterable<Uint8Array> {
-  let received = 0;
-  for await (const chunk of body) {
-    received += chunk.length;
-    if (received > max) throw errors.HTTP_PAYLOAD_TOO_LARGE(max);
-    yield chunk;
   }
 }
 

@@ -114,3 +114,13 @@ export function isFileRange(body: ReplyBody): body is FileRange {
 export function isBodiless(method: string, status: number): boolean {
   return method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
 }
+
+/** `body` that throws HTTP_PAYLOAD_TOO_LARGE once more than `max` bytes have come (a chunked body says no size). */
+export async function* limitBody(body: AsyncIterable<Uint8Array>, max: number): AsyncIterable<Uint8Array> {
+  let received = 0;
+  for await (const chunk of body) {
+    received += chunk.length;
+    if (received > max) throw errors.HTTP_PAYLOAD_TOO_LARGE(max);
+    yield chunk;
+  }
+}
