@@ -1,7 +1,8 @@
 // Checks that an HTTPS contender of bench/compare.mjs answers before it is measured: GET /hello over HTTP/1.1
 // with its certificate verified against the run's CA.
-import https from 'node:https';
+
 import { readFileSync } from 'node:fs';
+import https from 'node:https';
 
 /** Resolves once `url`/hello answers 200 `Hello, World!` with a certificate `caFile` (PEM) vouches for; else throws. */
 export function checkHello(url, caFile) {

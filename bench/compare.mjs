@@ -12,16 +12,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { closeAll, openIdleConnections } from './idle-connections.mjs';
 import { checkHello } from './check-hello.mjs';
-import {
-  ensureDebianPackages,
-  h2loadAsync,
-  measureStack,
-  median,
-  tcpActiveOpens,
-  wrkAsync,
-} from './lib.mjs';
+import { closeAll, openIdleConnections } from './idle-connections.mjs';
+import { ensureDebianPackages, h2loadAsync, measureStack, median, tcpActiveOpens, wrkAsync } from './lib.mjs';
 import { HEADERS_MORE } from './nginx.mjs';
 import { barChartSvg, errorText, fmt, goalsTable, memoryTable, throughputTable } from './report.mjs';
 import { compareAnswers } from './same-bytes.mjs';
@@ -144,7 +137,11 @@ function measureTls(stack, scenario, secs) {
     const r =
       scenario.load === 'h2load'
         ? await h2loadAsync(url, { clients: scenario.clients, streams: scenario.streams, seconds: secs })
-        : await wrkAsync(url, { connections: scenario.connections, seconds: secs, headers: scenario.headers });
+        : await wrkAsync(url, {
+            connections: scenario.connections,
+            seconds: secs,
+            headers: scenario.headers,
+          });
     return { ...r, connections: tcpActiveOpens() - opensBefore };
   });
 }
@@ -307,7 +304,8 @@ const nginxVersion = spawnSync('nginx', ['-v'], { encoding: 'utf8' })
   .replace('nginx version: nginx/', '');
 const h2loadVersion =
   TLS_SCENARIOS.length > 0
-    ? (/nghttp2\/(\S+)/.exec(spawnSync('h2load', ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? '?')
+    ? (/nghttp2\/(\S+)/.exec(spawnSync('h2load', ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1] ??
+      '?')
     : undefined;
 const wrkVersion = /wrk (\S+)/.exec(spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout)?.[1] ?? '?';
 const fastifyVersion = JSON.parse(
@@ -332,7 +330,7 @@ for (const { scenario, rows } of tlsThroughput) {
       : `wrk -t1 -c${scenario.connections} -d${seconds}s${(scenario.headers ?? []).map((h) => ` -H '${h}'`).join('')} --latency`;
   const note =
     scenario.load === 'h2load'
-      ? "\n\nh2load reports no percentiles (p50, p99: –). Requests a contender served over another protocol than h2 (h2load falls back to HTTP/1.1 when the server does not choose h2 by ALPN) are not counted: they show as errors `not h2`."
+      ? '\n\nh2load reports no percentiles (p50, p99: –). Requests a contender served over another protocol than h2 (h2load falls back to HTTP/1.1 when the server does not choose h2 by ALPN) are not counted: they show as errors `not h2`.'
       : scenario.headers
         ? `\n\nTCP connections opened per request (the machine's ActiveOpens over the measurement, so other programs on the box can only add to it): ${rows.map((r) => `${r.name} ${fmt(r.connectionsPerRequest, 2)}`).join(', ')}.`
         : '';

@@ -240,7 +240,14 @@ export function parseH2load(out, wantProtocol = 'h2') {
     protocol,
   };
   if (protocol !== wantProtocol) {
-    return { ...figures, rps: 0, requests: 0, errors: 0, socketErrors: requests, socket: { [`not ${wantProtocol}`]: requests } };
+    return {
+      ...figures,
+      rps: 0,
+      requests: 0,
+      errors: 0,
+      socketErrors: requests,
+      socket: { [`not ${wantProtocol}`]: requests },
+    };
   }
   return { ...figures, socketErrors: socket.failed + socket.errored + socket.timeout, socket };
 }
