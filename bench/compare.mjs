@@ -6,8 +6,9 @@
 // 1,000 keep-alive connections, (e) RSS while holding 10,000 idle keep-alive connections; over TLS (Tandem and
 // nginx → node:http only, both with one certificate made for the run): (f) HTTPS /hello on HTTP/1.1 keep-alive,
 // (g) HTTP/2 /hello with h2load, 64 streams on 4 connections, (h) HTTPS /hello with a new TLS connection per
-// request. Prints medians and writes docs/bench.md and docs/bench.svg.
-// Usage: npm run bench [-- --rounds 3 --seconds 5 --scenario a,b,c,d,e,f,g,h --idle 10000]
+// request (resumed handshakes), (i) full handshakes at a fixed rate (CPU per handshake). Prints medians and
+// writes docs/bench.md and docs/bench.svg.
+// Usage: npm run bench [-- --rounds 3 --seconds 5 --scenario a,b,c,d,e,f,g,h,i --idle 10000]
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -47,7 +48,7 @@ const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '5' },
-    scenario: { type: 'string', default: 'a,b,c,d,e,f,g,h' },
+    scenario: { type: 'string', default: 'a,b,c,d,e,f,g,h,i' },
     idle: { type: 'string', default: '10000' },
   },
 });
@@ -59,6 +60,8 @@ const KEEP_ALIVE_MS = 60_000;
 const UPLOAD_BYTES = 65_536;
 const LUA = new URL('./upload.lua', import.meta.url).pathname;
 const CONNECTIONS = 64;
+/** The fixed rate of (i): below what every contender handshakes in (h), so all keep up and CPU is comparable. */
+const FULL_HANDSHAKES_PER_SECOND = 500;
 
 /** The throughput scenarios: wrk, one thread, against one route. */
 const SCENARIOS = [
@@ -102,13 +105,21 @@ const TLS_SCENARIOS = [
     connections: CONNECTIONS,
     headers: ['Connection: close'],
   },
+  {
+    id: 'i',
+    title: `(i) HTTPS GET /hello, ${FULL_HANDSHAKES_PER_SECOND} full TLS handshakes a second`,
+    path: '/hello',
+    load: 'h2load',
+    connectionsPerSecond: FULL_HANDSHAKES_PER_SECOND,
+    headers: ['Connection: close'],
+  },
 ].filter((s) => chosen.has(s.id));
 
 ensureDebianPackages([
   ['wrk', 'wrk'],
   ['nginx', 'nginx'],
   [HEADERS_MORE, 'libnginx-mod-http-headers-more-filter'],
-  ...(chosen.has('g') ? [['h2load', 'nghttp2-client']] : []),
+  ...(chosen.has('g') || chosen.has('i') ? [['h2load', 'nghttp2-client']] : []),
 ]);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -136,7 +147,13 @@ function measureTls(stack, scenario, secs) {
     const opensBefore = tcpActiveOpens();
     const r =
       scenario.load === 'h2load'
-        ? await h2loadAsync(url, { clients: scenario.clients, streams: scenario.streams, seconds: secs })
+        ? await h2loadAsync(url, {
+            clients: scenario.clients,
+            streams: scenario.streams,
+            connectionsPerSecond: scenario.connectionsPerSecond,
+            headers: scenario.headers,
+            seconds: secs,
+          })
         : await wrkAsync(url, {
             connections: scenario.connections,
             seconds: secs,
@@ -198,7 +215,9 @@ if (TLS_SCENARIOS.length > 0) {
           results[scenario.id][stack.name] ??= [];
           results[scenario.id][stack.name].push(r);
           const errs = errorText([r]);
-          const opened = scenario.headers ? `, ${fmt(r.connections / r.requests, 2)} connections/req` : '';
+          const opened = scenario.headers?.includes('Connection: close')
+            ? `, ${fmt(r.connections / r.requests, 2)} connections/req`
+            : '';
           const via = r.protocol ? `, ${r.protocol}` : '';
           log(
             `round ${round} ${scenario.id} ${stack.name}: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, CPU ${fmt(r.cpuUs, 1)} µs/req, RSS ${fmt(r.rss)} MiB${opened}${via}${errs === '0' ? '' : `, errors: ${errs}`}`,
@@ -324,12 +343,15 @@ const sections = throughput.map(
     `### ${scenario.title}\n\n\`wrk -t1 -c${scenario.connections} -d${seconds}s${scenario.script ? ' -s bench/upload.lua' : ''} --latency\`\n\n${throughputTable(rows, REFERENCE)}`,
 );
 for (const { scenario, rows } of tlsThroughput) {
-  const tool =
-    scenario.load === 'h2load'
+  const total = Math.round((scenario.connectionsPerSecond ?? 0) * seconds);
+  const tool = scenario.connectionsPerSecond
+    ? `h2load -t1 -H 'Connection: close' --h1 -r${Math.round(scenario.connectionsPerSecond / 10)} --rate-period 100ms -c${total} -n${total}`
+    : scenario.load === 'h2load'
       ? `h2load -t1 -c${scenario.clients} -m${scenario.streams} -D${seconds}`
       : `wrk -t1 -c${scenario.connections} -d${seconds}s${(scenario.headers ?? []).map((h) => ` -H '${h}'`).join('')} --latency`;
-  const note =
-    scenario.load === 'h2load'
+  const note = scenario.connectionsPerSecond
+    ? `\n\nh2load starts a new client every ${fmt(1000 / scenario.connectionsPerSecond, 0)} ms on average (${Math.round(scenario.connectionsPerSecond / 10)} every 100 ms), each with a TLS session of its own making one request: every handshake is a **full** one (certificate and ECDSA signature; none resumed, checked once against nginx's \`$ssl_session_reused\`). The rate is fixed, so req/s only says whether a contender kept up; **CPU µs/req is the cost of a full handshake** plus one request. TCP connections opened per request: ${rows.map((r) => `${r.name} ${fmt(r.connectionsPerRequest, 2)}`).join(', ')}.`
+    : scenario.load === 'h2load'
       ? '\n\nh2load reports no percentiles (p50, p99: –). Requests a contender served over another protocol than h2 (h2load falls back to HTTP/1.1 when the server does not choose h2 by ALPN) are not counted: they show as errors `not h2`.'
       : scenario.headers
         ? `\n\nTCP connections opened per request (the machine's ActiveOpens over the measurement, so other programs on the box can only add to it): ${rows.map((r) => `${r.name} ${fmt(r.connectionsPerRequest, 2)}`).join(', ')}.`
@@ -359,7 +381,7 @@ Measured ${date} with \`${command}\` (${minutes} min).
 - **Contenders**: ${TANDEM.map((name) => `**${name}**`).join(' and ')} — \`httpserver --engine ENGINE\` (HTTP/1.1 front, default event model, 2 pool connections) → frame protocol → \`webframe bench/app\`, one pair of processes per engine: \`llhttp\` is Tandem's own HTTP/1.1 engine on raw sockets driving Node's llhttp parser (the default), \`node\` is node:http; **nginx → node:http** (the reference of every ratio) — nginx with \`worker_processes 1\` (the box has 2 cores and wrk needs one) and a keep-alive upstream (\`keepalive 64\`, \`proxy_http_version 1.1\`, \`proxy_set_header Connection ""\`) in front of [bench/contenders/node-http.mjs](../bench/contenders/node-http.mjs); **Fastify** — [bench/contenders/fastify.mjs](../bench/contenders/fastify.mjs), no logger, no schema; **node:http** — the same node-http.mjs alone, the limit of one JS process.
 - **Same work for all**: \`/hello\` answers \`Hello, World!\` as \`text/plain; charset=utf-8\`; \`/json\` serializes the same ~2 KB object ([payload.json](../bench/contenders/payload.json)) on every request; \`POST /upload\` reads the whole body and answers its length. Every answer carries \`content-length\`, \`connection: keep-alive\` and \`keep-alive: timeout=60\` (a 60 s idle timeout everywhere), and no \`Server\` header (nginx's is cleared with Debian's headers-more module). Same answers: ${sameBytes}. Tandem writes its access log on both engines (to /dev/null here) and so does nginx (\`access_log /dev/null combined buffer=64k\`); the Node contenders log nothing.
 - **Method**: wrk with **one thread** (\`-t1\`) so that it leaves a core to the servers; ${CONNECTIONS} keep-alive connections unless said otherwise. All contenders run at once and are measured in alternation (${order}, then again) for ${rounds} round${rounds === 1 ? '' : 's'} of ${seconds} s per measurement, each after a 1 s warm-up; the figures are **medians of the rounds** (errors are summed). RSS is the peak, sampled every 250 ms, of the sum over the contender's processes: httpserver and webframe for each Tandem engine, nginx (master and worker) and node for the reference. "vs ref" divides by the reference's figure: above 1× is better for req/s, worse for latency and memory. "errors" counts non-2xx answers and wrk's socket errors by kind (connect, read, write, and timeout: no answer within wrk's 2 s).
-- **HTTPS (f, g, h)**: only ${TANDEM.map((name) => `**${name}**`).join(' and ')} and **nginx → node:http**, each terminating TLS itself with the same certificate and key, made for the run ([bench/tls-certificates.mjs](../bench/tls-certificates.mjs)): a CA and an ECDSA P-256 leaf for 127.0.0.1 and localhost, the chain (leaf, CA) served. httpserver gets \`"tls": { "certificates": [{ "cert", "key" }] }\` in its config (HTTP/2 by ALPN on, its default); nginx \`listen … ssl http2\` (Debian's nginx ${nginxVersion} predates \`http2 on\`), \`ssl_protocols TLSv1.2 TLSv1.3\`, its default ciphers, session tickets on and no session cache (its defaults), the same upstream as above. One listener per contender serves all three scenarios. wrk offers no ALPN, so (f) and (h) are HTTP/1.1 for everyone; wrk and h2load negotiate TLS 1.3 with an X25519 key exchange. In (h) every request says \`Connection: close\`, so each answer ends its connection and wrk opens a new one; wrk keeps the TLS session of each of its connections, so past the first ones every handshake is a **TLS 1.3 resumption** by session ticket (PSK with an X25519 exchange, no certificate or signature), which every contender offers by default: (h) measures resumed handshakes, the kind returning clients make, not full ones. Same answers: ${tlsChecked}.
+- **HTTPS (f, g, h, i)**: only ${TANDEM.map((name) => `**${name}**`).join(' and ')} and **nginx → node:http**, each terminating TLS itself with the same certificate and key, made for the run ([bench/tls-certificates.mjs](../bench/tls-certificates.mjs)): a CA and an ECDSA P-256 leaf for 127.0.0.1 and localhost, the chain (leaf, CA) served. httpserver gets \`"tls": { "certificates": [{ "cert", "key" }] }\` in its config (HTTP/2 by ALPN on, its default); nginx \`listen … ssl http2\` (Debian's nginx ${nginxVersion} predates \`http2 on\`), \`ssl_protocols TLSv1.2 TLSv1.3\`, its default ciphers, session tickets on and no session cache (its defaults), the same upstream as above. One listener per contender serves all four scenarios, measured in alternation like the others. wrk offers no ALPN, so (f) and (h) are HTTP/1.1 for everyone; wrk and h2load negotiate TLS 1.3 with an X25519 key exchange. In (h) every request says \`Connection: close\`, so each answer ends its connection and wrk opens a new one; wrk keeps the TLS session of each of its connections, so past the first ones every handshake is a **TLS 1.3 resumption** by session ticket (PSK with an X25519 exchange, no certificate or signature), which every contender offers by default: (h) measures resumed handshakes, the kind returning clients make; (i) the full ones, at a fixed rate. Same answers: ${tlsChecked}.
 - **Listen backlog**: every server keeps its default of 511 (Node's and nginx's). In (d) wrk opens 1,000 connections at once, more than the backlog holds, so the kernel drops some SYNs and the client resends them after 1 s (then 2 s): a p99 near or above 1 s and wrk timeouts in (d) come from opening the connections, not from serving them. Behind nginx the node:http upstream meets the same burst, as nginx opens an upstream connection per request in flight beyond its 64 idle ones.
 
 ## Goals

@@ -255,12 +255,26 @@ export function parseH2load(out, wantProtocol = 'h2') {
 /**
  * Runs h2load for `seconds` against `url` with `clients` connections of `streams` concurrent streams each
  * (`-c clients -m streams`: `-m` is the most streams in flight per connection, so clients × streams in all),
- * one thread, without blocking the event loop. Resolves with what `parseH2load` makes of its report.
+ * one thread, without blocking the event loop. With `connectionsPerSecond` it runs HTTP/1.1 (`--h1`) at that
+ * fixed rate instead: a new client every 1/rate s (`-r`, per 100 ms), each making one request on a connection
+ * of its own with a TLS session of its own (no resumption), `seconds` × rate in all; `headers` are sent with
+ * each request (`-H`). Resolves with what `parseH2load` makes of its report.
  */
-export async function h2loadAsync(url, { clients = 4, streams = 16, seconds = 5 } = {}) {
-  return parseH2load(
-    await runCaptured('h2load', ['-t1', `-c${clients}`, `-m${streams}`, `-D${seconds}`, url]),
-  );
+export async function h2loadAsync(
+  url,
+  { clients = 4, streams = 16, seconds = 5, connectionsPerSecond, headers = [] } = {},
+) {
+  const args = ['-t1'];
+  for (const h of headers) args.push('-H', h);
+  if (connectionsPerSecond === undefined) {
+    args.push(`-c${clients}`, `-m${streams}`, `-D${seconds}`);
+  } else {
+    const total = Math.round(connectionsPerSecond * seconds);
+    const perPeriod = Math.max(1, Math.round(connectionsPerSecond / 10));
+    args.push('--h1', `-r${perPeriod}`, '--rate-period', '100ms', `-c${total}`, `-n${total}`);
+  }
+  const want = connectionsPerSecond === undefined ? 'h2' : 'http/1.1';
+  return parseH2load(await runCaptured('h2load', [...args, url]), want);
 }
 
 /** TCP connections this machine has opened as a client so far (ActiveOpens in /proc/net/snmp, all processes). */
