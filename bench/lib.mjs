@@ -115,8 +115,9 @@ export function cpuSeconds(pid) {
 /** Linux's USER_HZ, the unit of /proc/PID/stat times. */
 const CLOCK_TICKS = 100;
 
-function wrkArgs(url, { connections = 8, seconds = 5, threads = 1, script, timeout } = {}) {
+function wrkArgs(url, { connections = 8, seconds = 5, threads = 1, script, timeout, headers = [] } = {}) {
   const args = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency'];
+  for (const h of headers) args.push('-H', h);
   if (script) args.push('-s', script);
   if (timeout) args.push('--timeout', `${timeout}s`);
   return [...args, url];
@@ -177,8 +178,8 @@ export function runCaptured(command, args) {
 }
 
 /**
- * Runs wrk without blocking the event loop; options as for `wrk` plus `script` (a Lua file) and `timeout`
- * (seconds). Resolves with what `wrk` returns.
+ * Runs wrk without blocking the event loop; options as for `wrk` plus `script` (a Lua file), `timeout`
+ * (seconds) and `headers` (lines such as `Connection: close`, each sent as `-H`). Resolves with what `wrk` returns.
  */
 export async function wrkAsync(url, options = {}) {
   return parseWrk(await runCaptured('wrk', wrkArgs(url, options)));
@@ -210,4 +211,77 @@ export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Parses h2load's report into the figures `parseWrk` gives: { rps, requests, p50, p99, errors, socketErrors,
+ * socket, protocol }. h2load prints no percentiles, so p50 and p99 are NaN. `errors` counts answers other than
+ * 2xx; `socket` h2load's failed, errored and timed-out requests. Requests served over another protocol than
+ * `wantProtocol` (h2load falls back to HTTP/1.1, pipelined, when the server does not choose h2 by ALPN) do not
+ * count: rps and requests are 0 and `socket['not ' + wantProtocol]` holds them.
+ */
+export function parseH2load(out, wantProtocol = 'h2') {
+  const num = (re) => Number(re.exec(out)?.[1] ?? 0);
+  const protocol = /Application protocol: (\S+)/.exec(out)?.[1] ?? 'none';
+  const requests = num(/requests: \d+ total, \d+ started, (\d+) done/);
+  const succeeded = num(/(\d+) succeeded/);
+  const ok2xx = num(/status codes: (\d+) 2xx/);
+  const socket = {
+    failed: num(/(\d+) failed/),
+    errored: num(/(\d+) errored/),
+    timeout: num(/(\d+) timeout/),
+  };
+  const figures = {
+    rps: num(/finished in [\d.]+m?s, ([\d.]+) req\/s/),
+    requests,
+    p50: Number.NaN,
+    p99: Number.NaN,
+    errors: succeeded - ok2xx,
+    protocol,
+  };
+  if (protocol !== wantProtocol) {
+    return {
+      ...figures,
+      rps: 0,
+      requests: 0,
+      errors: 0,
+      socketErrors: requests,
+      socket: { [`not ${wantProtocol}`]: requests },
+    };
+  }
+  return { ...figures, socketErrors: socket.failed + socket.errored + socket.timeout, socket };
+}
+
+/**
+ * Runs h2load for `seconds` against `url` with `clients` connections of `streams` concurrent streams each
+ * (`-c clients -m streams`: `-m` is the most streams in flight per connection, so clients × streams in all),
+ * one thread, without blocking the event loop. With `connectionsPerSecond` it runs HTTP/1.1 (`--h1`) at that
+ * fixed rate instead: a new client every 1/rate s (`-r`, per 100 ms), each making one request on a connection
+ * of its own with a TLS session of its own (no resumption), `seconds` × rate in all; `headers` are sent with
+ * each request (`-H`). Resolves with what `parseH2load` makes of its report.
+ */
+export async function h2loadAsync(
+  url,
+  { clients = 4, streams = 16, seconds = 5, connectionsPerSecond, headers = [] } = {},
+) {
+  const args = ['-t1'];
+  for (const h of headers) args.push('-H', h);
+  if (connectionsPerSecond === undefined) {
+    args.push(`-c${clients}`, `-m${streams}`, `-D${seconds}`);
+  } else {
+    const total = Math.round(connectionsPerSecond * seconds);
+    const perPeriod = Math.max(1, Math.round(connectionsPerSecond / 10));
+    args.push('--h1', `-r${perPeriod}`, '--rate-period', '100ms', `-c${total}`, `-n${total}`);
+  }
+  const want = connectionsPerSecond === undefined ? 'h2' : 'http/1.1';
+  return parseH2load(await runCaptured('h2load', [...args, url]), want);
+}
+
+/** TCP connections this machine has opened as a client so far (ActiveOpens in /proc/net/snmp, all processes). */
+export function tcpActiveOpens() {
+  const lines = readFileSync('/proc/net/snmp', 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('Tcp:'));
+  const names = lines[0].split(/\s+/);
+  return Number(lines[1].split(/\s+/)[names.indexOf('ActiveOpens')]);
 }

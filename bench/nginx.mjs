@@ -26,9 +26,9 @@ export function freePort() {
  * (`keepalive 64`, HTTP/1.1, `Connection ""`), client keep-alive as long as the Node contenders'
  * (`Keep-Alive: timeout=S` sent like Node does), no `Server` header, bodies buffered in memory, and a combined
  * access log written to /dev/null as Tandem writes its own to stdout. The listen backlog is left at its
- * default (511), Node's too.
+ * default (511), Node's too. With `tls` ({ cert, key, http2 }) the listener is HTTPS instead (see `tlsServerLines`).
  */
-export function nginxConfig({ dir, port, upstreamPort, keepAliveSeconds, maxFiles }) {
+export function nginxConfig({ dir, port, upstreamPort, keepAliveSeconds, maxFiles, tls }) {
   return `load_module ${HEADERS_MORE};
 worker_processes 1;
 worker_rlimit_nofile ${maxFiles};
@@ -55,7 +55,7 @@ http {
     keepalive_timeout ${Math.max(1, Math.floor(keepAliveSeconds / 2))}s;
   }
   server {
-    listen 127.0.0.1:${port};
+    listen 127.0.0.1:${port}${tls ? ` ssl${tls.http2 ? ' http2' : ''}` : ''};${tls ? tlsServerLines(tls) : ''}
     location / {
       proxy_pass http://node;
       proxy_http_version 1.1;
@@ -67,12 +67,25 @@ http {
 }
 
 /**
- * Starts nginx in front of 127.0.0.1:upstreamPort and resolves with { proc, port, conf, stop } once it accepts
- * connections; `stop()` ends it and removes its directory.
+ * The TLS lines of an HTTPS server block: certificate chain and key, TLS 1.2 and 1.3 with nginx's default
+ * ciphers (`ssl_ciphers HIGH:!aNULL:!MD5`, OpenSSL's for TLS 1.3), and nginx's defaults otherwise: session
+ * tickets on, no shared session cache. HTTP/2 is `listen … ssl http2` (Debian's nginx 1.22 predates
+ * `http2 on`); `http2_max_concurrent_streams` is left at its 128, above the 16 per connection the bench opens.
  */
-export function startNginx({ upstreamPort, keepAliveSeconds, maxFiles }) {
+function tlsServerLines({ cert, key }) {
+  return `
+    ssl_certificate ${cert};
+    ssl_certificate_key ${key};
+    ssl_protocols TLSv1.2 TLSv1.3;`;
+}
+
+/**
+ * Starts nginx in front of 127.0.0.1:upstreamPort and resolves with { proc, port, conf, stop } once it accepts
+ * connections; `stop()` ends it and removes its directory. `tls` ({ cert, key, http2 }) makes it listen HTTPS.
+ */
+export function startNginx({ upstreamPort, keepAliveSeconds, maxFiles, tls }) {
   return runNginx('bench-nginx-', (dir, port) =>
-    nginxConfig({ dir, port, upstreamPort, keepAliveSeconds, maxFiles }),
+    nginxConfig({ dir, port, upstreamPort, keepAliveSeconds, maxFiles, tls }),
   );
 }
 

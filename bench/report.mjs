@@ -66,12 +66,12 @@ export function memoryTable(rows, reference, frontNames) {
   return lines.join('\n');
 }
 
-/** The errors of wrk runs summed by kind, e.g. `0` or `79 timeout, 2 non-2xx`. */
+/** The errors of wrk (or h2load) runs summed by kind, e.g. `0` or `79 timeout, 2 non-2xx`. */
 export function errorText(runs) {
   const kinds = { 'non-2xx': 0, connect: 0, read: 0, write: 0, timeout: 0 };
   for (const r of runs) {
     kinds['non-2xx'] += r.errors;
-    for (const [kind, n] of Object.entries(r.socket)) kinds[kind] += n;
+    for (const [kind, n] of Object.entries(r.socket)) kinds[kind] = (kinds[kind] ?? 0) + n;
   }
   const parts = Object.entries(kinds)
     .filter(([, n]) => n > 0)
@@ -118,6 +118,21 @@ export function goalsTable(throughput, memoryRows, reference, tandemNames) {
     each('(a) p99 no worse than nginx→node:http', rows, (t) => [
       `${fmt(t.p99, 2)} vs ${fmt(ref.p99, 2)} ms`,
       t.p99 <= ref.p99,
+    ]);
+  }
+  // Issue 15's goals, over TLS: req/s against nginx → node:http terminating TLS itself.
+  const tlsGoals = {
+    f: [1.2, '(f) HTTPS HTTP/1.1 req/s'],
+    g: [1.0, '(g) HTTP/2 req/s'],
+    h: [0.7, '(h) handshakes/s'],
+  };
+  for (const [id, [min, what]] of Object.entries(tlsGoals)) {
+    const rows = rowsOf(id);
+    const ref = rows.find((r) => r.name === reference);
+    if (!ref) continue;
+    each(`${what} ≥ ${min.toFixed(1)}× nginx→node:http`, rows, (t) => [
+      `${(t.rps / ref.rps).toFixed(2)}×`,
+      t.rps / ref.rps >= min,
     ]);
   }
   const held = memoryRows.filter((r) => r.held > 0);

@@ -31,11 +31,18 @@ function stack(name, url, front, procs, stop) {
   return { name, url, front, procs, rss: () => sum(procs), frontRss: () => sum([front]), cpu, stop };
 }
 
-/** httpserver `--engine ENGINE` → webframe, a pair of processes of its own. */
-async function startTandemStack(engine, { keepAliveMs }) {
+/**
+ * httpserver `--engine ENGINE` → webframe, a pair of processes of its own; with `tls` ({ fullchain, key, http2
+ * }) httpserver listens HTTPS with that certificate (HTTP/2 by ALPN unless `http2` is false).
+ */
+async function startTandemStack(engine, { keepAliveMs, tls }) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-tandem-'));
   const config = join(dir, 'httpserver.json');
-  writeFileSync(config, JSON.stringify({ timeouts: { keepAlive: keepAliveMs } }));
+  const settings = { timeouts: { keepAlive: keepAliveMs } };
+  if (tls) {
+    settings.tls = { certificates: [{ cert: tls.fullchain, key: tls.key }], http2: tls.http2 };
+  }
+  writeFileSync(config, JSON.stringify(settings));
   const webframe = await startTandem(['webframe', APP, '--port', '0']);
   const front = await startTandem([
     'httpserver',
@@ -50,7 +57,7 @@ async function startTandemStack(engine, { keepAliveMs }) {
   ]);
   return stack(
     tandemName(engine),
-    `http://127.0.0.1:${front.port}`,
+    `${tls ? 'https' : 'http'}://127.0.0.1:${front.port}`,
     front.proc,
     [front.proc, webframe.proc],
     async () => {
@@ -65,14 +72,16 @@ function startNode(file, keepAliveMs) {
   return startListening(process.execPath, [file, '--port', '0', '--keep-alive', String(keepAliveMs)]);
 }
 
-async function startNginxStack({ keepAliveMs, maxFiles }) {
+async function startNginxStack({ keepAliveMs, maxFiles, tls }) {
   const node = await startNode(NODE_HTTP, keepAliveMs);
   const nginx = await startNginx({
     upstreamPort: node.port,
     keepAliveSeconds: Math.round(keepAliveMs / 1000),
     maxFiles,
+    tls: tls && { cert: tls.fullchain, key: tls.key, http2: tls.http2 },
   });
-  return stack(REFERENCE, `http://127.0.0.1:${nginx.port}`, nginx.proc, [nginx.proc, node.proc], async () => {
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${nginx.port}`;
+  return stack(REFERENCE, url, nginx.proc, [nginx.proc, node.proc], async () => {
     await nginx.stop();
     await stopProc(node.proc);
   });
@@ -99,4 +108,17 @@ export const CONTENDERS = [
   { name: REFERENCE, front: 'nginx (master + worker)', start: startNginxStack },
   { name: 'Fastify', front: 'node', start: (o) => startAlone('Fastify', FASTIFY, o) },
   { name: 'node:http', front: 'node', start: (o) => startAlone('node:http', NODE_HTTP, o) },
+];
+
+/**
+ * The contenders of the HTTPS scenarios (f, g, h), measured in this order: Tandem on each HTTP engine and
+ * nginx → node:http, each terminating TLS with the certificate of `options.tls` ({ fullchain, key, http2 }).
+ */
+export const TLS_CONTENDERS = [
+  ...HTTP_ENGINES.map((engine) => ({
+    name: tandemName(engine),
+    front: 'httpserver',
+    start: (o) => startTandemStack(engine, o),
+  })),
+  { name: REFERENCE, front: 'nginx (master + worker)', start: startNginxStack },
 ];
