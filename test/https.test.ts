@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFileSync, writeFileSync } from 'node:fs';
+import { connect as connectHttp2 } from 'node:http2';
 import { Agent, get } from 'node:https';
 import { connect as connectTcp } from 'node:net';
 import { join } from 'node:path';
@@ -101,7 +102,43 @@ describe('httpserver over TLS', { timeout: 120_000 }, () => {
     assert.equal(res.headers['strict-transport-security'], 'max-age=31536000');
     const head = JSON.parse(res.body) as { headers: Record<string, string> };
     assert.equal(head.headers['x-forwarded-proto'], 'https');
-    assert.match(httpserver.stdout(), /"GET \/echo-head HTTP\/1\.1" 200/);
+    await waitFor(() => /"GET \/echo-head HTTP\/1\.1" 200/.test(httpserver.stdout()), 'the access-log line');
+  });
+
+  test('HTTP/2 by ALPN: curl --http2 and the node:http2 client, the same webframe answer', async () => {
+    const res = await curl(['--http2', '--cacert', files['ca.pem']!, `${base}/echo-head`]);
+    assert.equal(res.status, 200, res.body);
+    assert.equal(res.headers['strict-transport-security'], 'max-age=31536000');
+    const head = JSON.parse(res.body) as { headers: Record<string, string> };
+    assert.equal(head.headers['x-forwarded-proto'], 'https');
+    assert.equal(head.headers.host, `localhost:${httpserver.port}`);
+    const session = connectHttp2(base, { ca: ca.cert });
+    try {
+      const answers = await Promise.all(
+        [1, 2, 3].map(
+          (n) =>
+            new Promise<string>((resolve, reject) => {
+              const stream = session.request({ ':path': `/echo-head?n=${n}` });
+              let body = '';
+              stream.setEncoding('utf8');
+              stream.on('data', (chunk: string) => (body += chunk));
+              stream.on('end', () => resolve(body));
+              stream.on('error', reject);
+            }),
+        ),
+      );
+      assert.deepEqual(
+        answers.map((body) => (JSON.parse(body) as { info: string }).info),
+        ['/echo-head?n=1', '/echo-head?n=2', '/echo-head?n=3'],
+      );
+      assert.equal(session.alpnProtocol, 'h2');
+    } finally {
+      session.close();
+    }
+    await waitFor(
+      () => /"GET \/echo-head\?n=3 HTTP\/2\.0" 200/.test(httpserver.stdout()),
+      'the h2 access-log line',
+    );
   });
 
   test('SNI picks the certificate by name, a wildcard covers one label, an unknown name gets the first', async () => {

@@ -8,13 +8,12 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
 import { errors } from '../errors/catalogue.js';
 import { pumpFile } from '../file-transfer/file-pump.js';
 import type { ConnectionHandler, ConnectionInfo } from '../net/types.js';
 import { accessLogEntry } from './access-log.js';
 import type { ClientAddress, Handler, HeaderMap, HttpReply, HttpRequest } from './handler.js';
-import { clientAddress, type EngineOptions, LINGER_MS, SLOW_CLIENT_CHUNK } from './http-engine.js';
+import { clientAddress, type EngineOptions, LINGER_MS, SLOW_CLIENT_CHUNK, schemeOf } from './http-engine.js';
 import { pumpBody } from './pump-body.js';
 import {
   bodyLength,
@@ -188,7 +187,7 @@ class Http2Engine implements ConnectionHandler {
     const socket = handing?.stream;
     const state: Session = {
       session,
-      scheme: (socket as TLSSocket | undefined)?.encrypted === true ? 'https' : 'http',
+      scheme: socket === undefined ? 'http' : schemeOf(socket),
       client: clientAddress(handing?.info.remoteAddress, handing?.info.remotePort),
       open: 0,
       resets: 0,

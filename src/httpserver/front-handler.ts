@@ -1,7 +1,7 @@
 import { createAccessLog } from '../http/access-log.js';
 import { first } from '../http/combinators.js';
 import type { Handler } from '../http/handler.js';
-import { serveHttp } from '../http/serve-http.js';
+import { type ServeHttp2Options, serveHttp, serveHttp2 } from '../http/serve-http.js';
 import { createLogger } from '../log/logger.js';
 import type { ConnectionHandler } from '../net/types.js';
 import { CertificateStore } from '../tls/certificate-store.js';
@@ -39,8 +39,8 @@ export default function createFrontHandler(config: HttpServerConfig): Connection
   const statics = staticRoutes(config.static);
   const routes = statics.length === 0 ? forward : first(...statics, forward);
   const tls = config.tls;
-  const http1 = serveHttp(tls?.hsts === undefined ? routes : withHsts(routes, tls.hsts), {
-    engine: config.engine,
+  const served = tls?.hsts === undefined ? routes : withHsts(routes, tls.hsts);
+  const options: ServeHttp2Options = {
     limits: {
       maxHeaderSize: config.limits.maxHeaderSize,
       headersTimeout: config.timeouts.headers,
@@ -59,6 +59,10 @@ export default function createFrontHandler(config: HttpServerConfig): Connection
     // every other one for the keep-alive timeout, so each response closes its connection (docs/models.md).
     closeEachConnection: config.model === 'loop',
     onError: (err, req) => log.error({ err, url: req.target }, 'request failed'),
+  };
+  const http1 = serveHttp(served, {
+    ...options,
+    engine: config.engine,
     onClose: () => {
       pool.close();
       accessLog.flush();
@@ -68,6 +72,7 @@ export default function createFrontHandler(config: HttpServerConfig): Connection
   return serveTls({
     certificates: new CertificateStore(tls.certificates),
     http1,
+    http2: tls.http2 ? serveHttp2(served, options) : undefined,
     handshakeTimeout: tls.handshakeTimeout,
     onHandshakeError: (err, info) =>
       log.debug({ err, client: info.remoteAddress }, `TLS handshake failed: ${err.message}`),

@@ -85,6 +85,9 @@ export function serveTls(options: ServeTlsOptions): ConnectionHandler {
     });
     tls.once('secure', () => {
       secured = true;
+      // A TLSSocket made without a tls.Server stays `secureConnecting` after its handshake (only a server's
+      // socket is told otherwise), and node:http2 would wait for a 'secureConnect' that never comes.
+      (tls as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
       clearTimeout(timer);
       tls.off('error', failed);
       tls.on('error', () => {}); // the engine hears of errors through 'close'
