@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
+import { reportToStderr, runConnection } from '../net/run-handler.js';
 import type { ConnectionHandler, ConnectionInfo } from '../net/types.js';
 import type { CertificateStore } from './certificate-store.js';
 
@@ -30,18 +31,7 @@ function serveInner(
     handler.serve(stream, info, done);
     return;
   }
-  void (async () => {
-    try {
-      await handler.setup?.(stream, info);
-      await handler.handle(stream, info);
-    } finally {
-      try {
-        await handler.finish?.(stream, info);
-      } finally {
-        done(stream);
-      }
-    }
-  })().catch(() => {});
+  void runConnection(handler, stream, info, reportToStderr).then(() => done(stream));
 }
 
 /**
