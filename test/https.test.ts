@@ -271,6 +271,17 @@ describe('bad certificate files are one line at start naming the file, exit 1', 
     });
   }
 
+  test('a tls section without certificates names the file and key, exit 1', async () => {
+    const config = join(paths['a.pem']!, '..', 'no-certificates.json');
+    writeFileSync(config, JSON.stringify({ tls: { certificates: [] } }));
+    const outcome = await tandem(['httpserver', '--port', '0', '--config', config]);
+    assert.match(
+      outcome.stderr,
+      /no-certificates\.json: key "tls": expected "certificates": a TLS listener needs at least one/,
+    );
+    assert.equal(outcome.status, 1, outcome.stderr);
+  });
+
   test('--tls-cert without --tls-key is a usage error, exit 2', async () => {
     const outcome = await tandem(['httpserver', '--port', '0', '--tls-cert', 'x.pem']);
     assert.match(outcome.stderr, /--tls-cert and --tls-key: expected both/);
